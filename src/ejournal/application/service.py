@@ -1,0 +1,729 @@
+"""The ejournal application: one method per command, each thin over the domain.
+
+A command resolves its actor from the account (never trusting a role it is told), loads the
+aggregates it needs, lets the domain check the rules and record events, and saves every changed
+aggregate in one transaction. On a concurrent write conflict it reruns the whole command, a
+bounded number of times, then raises :class:`ConcurrentWriteConflict`. With an idempotency key,
+a receipt is saved in the same transaction: a repeat of the same request returns the first
+answer and writes nothing; the same key with another request is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+from uuid import UUID, uuid4, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Transcoding
+
+from ejournal.application.storage import persistence_env
+from ejournal.domain import ids
+from ejournal.domain.base import JournalAggregate
+from ejournal.domain.errors import (
+    AlreadyExists,
+    ConcurrentWriteConflict,
+    IdempotencyKeyReused,
+    InvalidEntry,
+    InvalidStructure,
+    LessonAlreadyRecorded,
+    NotFound,
+    NotPermitted,
+    PeriodMarkAlreadyGiven,
+    UnknownLesson,
+    UnknownMark,
+)
+from ejournal.domain.journal import ClassJournal
+from ejournal.domain.lesson import Lesson, LessonContext, MarkLocation
+from ejournal.domain.people import User, UsernameClaim, username_taken
+from ejournal.domain.period_mark import PeriodMark
+from ejournal.domain.school import AcademicYear, School
+from ejournal.domain.school_class import SchoolClass
+from ejournal.domain.values import Actor, Late, Role
+from ejournal.settings import Settings
+
+MAX_ATTEMPTS = 5
+A = TypeVar("A", bound=Aggregate)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a command answers: the new thing's id (if any), whether it was late, the event
+    log position of its last event (readers wait on it to see their own write), and whether
+    this is a replay of an earlier answer under the same idempotency key."""
+
+    id: UUID | None = None
+    late: Late | None = None
+    position: int | None = None
+    replayed: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id) if self.id else None,
+            "late": self.late.as_dict() if self.late else None,
+            "position": self.position,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Written:
+        return cls(
+            id=UUID(data["id"]) if data["id"] else None,
+            late=Late.from_dict(data["late"]),
+            position=data["position"],
+            replayed=True,
+            extra=data.get("extra") or {},
+        )
+
+
+class CommandReceipt(JournalAggregate):
+    """An idempotency key's record: saved in the same transaction as the write it answers."""
+
+    class Issued(JournalAggregate.Created):
+        user_id: UUID
+        command: str
+        fingerprint: str
+        answer: dict[str, Any]
+
+    def __init__(self, user_id: UUID, command: str, fingerprint: str,
+                 answer: dict[str, Any]) -> None:
+        self.user_id = user_id
+        self.command = command
+        self.fingerprint = fingerprint
+        self.answer = answer
+
+
+def _receipt_id(user_id: UUID, key: str) -> UUID:
+    return uuid5(ids.NAMESPACE, f"receipt/{user_id}/{key}")
+
+
+def _fingerprint(command: str, args: dict[str, Any]) -> str:
+    blob = json.dumps([command, args], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class EJournal(Application[UUID]):
+    """Commands on schools, classes and class journals."""
+
+    name = "ejournal"
+
+    def __init__(self, settings: Settings | None = None,
+                 clock: Callable[[], datetime] | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        self.settings = settings or Settings()
+        self.clock = clock or (lambda: datetime.now(tz=UTC))
+        merged = persistence_env(self.settings)
+        if merged["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+            _ensure_pg_schema(merged)
+        merged.update(env or {})
+        super().__init__(env=merged)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    def _now(self, at: datetime | None) -> datetime:
+        moment = at or self.clock()
+        if moment.tzinfo is None:
+            raise ValueError("command times must be timezone-aware")
+        return moment.astimezone(UTC)
+
+    def _load(self, cls: type[A], aggregate_id: UUID, what: str, field: str | None = None) -> A:
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {what} {aggregate_id}", field=field) from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"no {what} {aggregate_id}", field=field)
+        return aggregate
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, desc=True, limit=1))
+
+    def actor(self, user_id: UUID) -> Actor:
+        user = self._load(User, user_id, "user")
+        return Actor(user_id=user.id, role=user.role, school_id=user.school_id)
+
+    def _command(
+        self,
+        actor_id: UUID | None,
+        name: str,
+        args: dict[str, Any],
+        idempotency_key: str | None,
+        body: Callable[[], tuple[Sequence[Aggregate], Written]],
+    ) -> Written:
+        """Run ``body`` (which loads, decides and returns what to save) with bounded retries
+        on write conflicts and an optional idempotency receipt in the same transaction."""
+        receipt_id = None
+        fingerprint = ""
+        if idempotency_key is not None:
+            if actor_id is None:
+                raise NotPermitted("idempotency keys belong to a user")
+            if not idempotency_key or len(idempotency_key) > 255:
+                raise InvalidEntry("an idempotency key is 1-255 characters",
+                                   field="Idempotency-Key")
+            receipt_id = _receipt_id(actor_id, idempotency_key)
+            fingerprint = _fingerprint(name, args)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            if receipt_id is not None:
+                replay = self._replay(receipt_id, fingerprint)
+                if replay is not None:
+                    return replay
+            aggregates, written = body()
+            to_save: list[Aggregate] = list(aggregates)
+            if receipt_id is not None and actor_id is not None:
+                to_save.append(CommandReceipt._start(
+                    CommandReceipt.Issued, id=receipt_id, at=self.clock(), user_id=actor_id,
+                    command=name, fingerprint=fingerprint, answer=written.as_dict(),
+                ))
+            try:
+                recordings = self.save(*to_save)
+            except RecordConflictError:
+                if attempt == MAX_ATTEMPTS:
+                    raise ConcurrentWriteConflict(
+                        f"{name}: others kept writing the same records; "
+                        f"gave up after {MAX_ATTEMPTS} attempts"
+                    ) from None
+                continue
+            positions = [r.notification.id for r in recordings if r.notification.id]
+            position = max(positions) if positions else None
+            return Written(written.id, written.late, position, False, written.extra)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _replay(self, receipt_id: UUID, fingerprint: str) -> Written | None:
+        try:
+            receipt: Aggregate = self.repository.get(receipt_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(receipt, CommandReceipt)  # noqa: S101 - ids are namespaced
+        if receipt.fingerprint != fingerprint:
+            raise IdempotencyKeyReused(
+                "this idempotency key was used with a different request"
+            )
+        # The original write is at or before the log's end: a reader waiting on this
+        # position sees it.
+        answer = Written.from_dict(receipt.answer)
+        return Written(answer.id, answer.late, self.recorder.max_notification_id(), True,
+                       answer.extra)
+
+    # --- who may administer ----------------------------------------------------------------
+
+    def _administrator(self, actor_id: UUID, school_id: UUID) -> Actor:
+        """The operator, or an admin of this school (R-2.1: the school registers people)."""
+        actor = self.actor(actor_id)
+        if actor.is_operator or actor.is_admin_of(school_id):
+            return actor
+        if actor.role is Role.ADMIN:
+            raise NotFound(f"no school {school_id}", field="school_id")
+        raise NotPermitted("only the school's administration does this")
+
+    def _school_of(self, school_id: UUID) -> School:
+        return self._load(School, school_id, "school", "school_id")
+
+    def _member(self, school_id: UUID, user_id: UUID, role: Role, field: str) -> User:
+        user = self._load(User, user_id, "user", field)
+        if user.school_id != school_id:
+            raise NotFound(f"no user {user_id} in this school", field=field)
+        if user.role is not role:
+            raise InvalidStructure(f"user {user_id} is not a {role.value}", field=field)
+        return user
+
+    # --- accounts and school structure ---------------------------------------------------
+
+    def register_operator(self, *, username: str, full_name: str,
+                          at: datetime | None = None) -> Written:
+        """The first account of the platform (``ejournal bootstrap``)."""
+        return self._register(None, None, username, full_name, Role.OPERATOR.value, at, None)
+
+    def register_school(self, actor_id: UUID, *, name: str, timezone: str,
+                        at: datetime | None = None,
+                        idempotency_key: str | None = None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            actor = self.actor(actor_id)
+            if not actor.is_operator:
+                raise NotPermitted("only an operator registers schools")
+            school = School.register(school_id=uuid4(), name=name, timezone=timezone,
+                                     by=actor_id, at=self._now(at))
+            return [school], Written(school.id)
+
+        return self._command(actor_id, "register_school", {"name": name, "tz": timezone},
+                             idempotency_key, body)
+
+    def register_user(self, actor_id: UUID, school_id: UUID, *, username: str,
+                      full_name: str, role: str, at: datetime | None = None,
+                      idempotency_key: str | None = None) -> Written:
+        return self._register(actor_id, school_id, username, full_name, role, at,
+                              idempotency_key)
+
+    def _register(self, actor_id: UUID | None, school_id: UUID | None, username: str,
+                  full_name: str, role: str, at: datetime | None,
+                  idempotency_key: str | None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            if actor_id is not None:
+                if school_id is None:
+                    if not self.actor(actor_id).is_operator:
+                        raise NotPermitted("only an operator registers operators")
+                else:
+                    self._administrator(actor_id, school_id)
+                    self._school_of(school_id)
+            moment = self._now(at)
+            user = User.register(user_id=uuid4(), school_id=school_id, username=username,
+                                 full_name=full_name, role=role, by=actor_id, at=moment)
+            claim_id = ids.username_claim_id(user.username)
+            if self._exists(claim_id):
+                raise username_taken(user.username)
+            claim = UsernameClaim.claim(claim_id=claim_id, user_id=user.id, at=moment)
+            return [user, claim], Written(user.id)
+
+        args = {"school": school_id, "username": username, "name": full_name, "role": role}
+        return self._command(actor_id, "register_user", args, idempotency_key, body)
+
+    def user_by_username(self, username: str) -> User | None:
+        try:
+            claim: Aggregate = self.repository.get(ids.username_claim_id(username))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(claim, UsernameClaim)  # noqa: S101 - ids are namespaced
+        user: Aggregate = self.repository.get(claim.user_id)
+        assert isinstance(user, User)  # noqa: S101
+        return user
+
+    def plan_year(self, actor_id: UUID, school_id: UUID, *, name: str, starts_on: date,
+                  ends_on: date, days_per_week: int,
+                  periods: Iterable[tuple[str, date, date]],
+                  holidays: Iterable[tuple[str, date, date]] = (),
+                  at: datetime | None = None, idempotency_key: str | None = None) -> Written:
+        period_list = list(periods)
+        holiday_list = list(holidays)
+
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            self._administrator(actor_id, school_id)
+            self._school_of(school_id)
+            year = AcademicYear.plan(
+                year_id=uuid4(), school_id=school_id, name=name, starts_on=starts_on,
+                ends_on=ends_on, days_per_week=days_per_week,
+                periods=[(uuid4(), n, s, e) for n, s, e in period_list],
+                holidays=holiday_list, by=actor_id, at=self._now(at),
+            )
+            period_ids = {p.name: str(pid) for pid, p in year.periods.items()}
+            return [year], Written(year.id, extra={"periods": period_ids})
+
+        args = {"school": school_id, "name": name, "from": starts_on, "to": ends_on,
+                "days": days_per_week, "periods": period_list, "holidays": holiday_list}
+        return self._command(actor_id, "plan_year", args, idempotency_key, body)
+
+    def declare_calendar_day(self, actor_id: UUID, school_id: UUID, *, day: date, kind: str,
+                             reason: str, at: datetime | None = None,
+                             idempotency_key: str | None = None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            self._administrator(actor_id, school_id)
+            school = self._school_of(school_id)
+            school.declare_calendar_day(day=day, kind=kind, reason=reason, by=actor_id,
+                                        at=self._now(at))
+            return [school], Written()
+
+        args = {"school": school_id, "day": day, "kind": kind, "reason": reason}
+        return self._command(actor_id, "declare_calendar_day", args, idempotency_key, body)
+
+    def add_subject(self, actor_id: UUID, school_id: UUID, *, name: str,
+                    at: datetime | None = None, idempotency_key: str | None = None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            self._administrator(actor_id, school_id)
+            school = self._school_of(school_id)
+            subject_id = uuid4()
+            school.add_subject(subject_id=subject_id, name=name, by=actor_id, at=self._now(at))
+            return [school], Written(subject_id)
+
+        return self._command(actor_id, "add_subject", {"school": school_id, "name": name},
+                             idempotency_key, body)
+
+    def open_class(self, actor_id: UUID, school_id: UUID, *, name: str, year_id: UUID,
+                   class_teacher_id: UUID | None = None, at: datetime | None = None,
+                   idempotency_key: str | None = None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            self._administrator(actor_id, school_id)
+            year = self._load(AcademicYear, year_id, "academic year", "year_id")
+            if year.school_id != school_id:
+                raise NotFound(f"no academic year {year_id} in this school", field="year_id")
+            if class_teacher_id is not None:
+                self._member(school_id, class_teacher_id, Role.TEACHER, "class_teacher_id")
+            school_class = SchoolClass.open(class_id=uuid4(), school_id=school_id,
+                                            year_id=year_id, name=name,
+                                            class_teacher_id=class_teacher_id, by=actor_id,
+                                            at=self._now(at))
+            return [school_class], Written(school_class.id)
+
+        args = {"school": school_id, "name": name, "year": year_id, "ct": class_teacher_id}
+        return self._command(actor_id, "open_class", args, idempotency_key, body)
+
+    def _class_for_admin(self, actor_id: UUID, class_id: UUID) -> SchoolClass:
+        school_class = self._load(SchoolClass, class_id, "class", "class_id")
+        try:
+            self._administrator(actor_id, school_class.school_id)
+        except NotFound:
+            raise NotFound(f"no class {class_id}", field="class_id") from None
+        return school_class
+
+    def enrol_student(self, actor_id: UUID, class_id: UUID, *, student_id: UUID,
+                      from_date: date, at: datetime | None = None,
+                      idempotency_key: str | None = None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            school_class = self._class_for_admin(actor_id, class_id)
+            self._member(school_class.school_id, student_id, Role.STUDENT, "student_id")
+            year = self._load(AcademicYear, school_class.year_id, "academic year")
+            school_class.enrol(student_id=student_id, from_date=from_date,
+                               year_ends_on=year.ends_on, by=actor_id, at=self._now(at))
+            return [school_class], Written()
+
+        args = {"class": class_id, "student": student_id, "from": from_date}
+        return self._command(actor_id, "enrol_student", args, idempotency_key, body)
+
+    def end_enrolment(self, actor_id: UUID, class_id: UUID, *, student_id: UUID,
+                      on_date: date, at: datetime | None = None,
+                      idempotency_key: str | None = None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            school_class = self._class_for_admin(actor_id, class_id)
+            school_class.end_enrolment(student_id=student_id, on_date=on_date, by=actor_id,
+                                       at=self._now(at))
+            return [school_class], Written()
+
+        args = {"class": class_id, "student": student_id, "on": on_date}
+        return self._command(actor_id, "end_enrolment", args, idempotency_key, body)
+
+    def appoint_class_teacher(self, actor_id: UUID, class_id: UUID, *, teacher_id: UUID,
+                              at: datetime | None = None,
+                              idempotency_key: str | None = None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            school_class = self._class_for_admin(actor_id, class_id)
+            teacher = self._load(User, teacher_id, "user", "teacher_id")
+            if teacher.school_id != school_class.school_id:
+                raise NotFound(f"no user {teacher_id} in this school", field="teacher_id")
+            school_class.appoint_class_teacher(teacher.role, teacher_id=teacher_id,
+                                               by=actor_id, at=self._now(at))
+            return [school_class], Written()
+
+        args = {"class": class_id, "teacher": teacher_id}
+        return self._command(actor_id, "appoint_class_teacher", args, idempotency_key, body)
+
+    def link_guardian(self, actor_id: UUID, student_id: UUID, *, guardian_id: UUID,
+                      at: datetime | None = None,
+                      idempotency_key: str | None = None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            student = self._load(User, student_id, "user", "student_id")
+            if student.school_id is None:
+                raise NotFound(f"no student {student_id}", field="student_id")
+            try:
+                self._administrator(actor_id, student.school_id)
+            except NotFound:
+                raise NotFound(f"no student {student_id}", field="student_id") from None
+            guardian = self._load(User, guardian_id, "user", "guardian_id")
+            student.link_guardian(guardian, by=actor_id, at=self._now(at))
+            return [student], Written()
+
+        args = {"student": student_id, "guardian": guardian_id}
+        return self._command(actor_id, "link_guardian", args, idempotency_key, body)
+
+    def open_journal(self, actor_id: UUID, *, class_id: UUID, subject_id: UUID,
+                     teacher_id: UUID, at: datetime | None = None,
+                     idempotency_key: str | None = None) -> Written:
+        """A teaching assignment (R-4.4). One journal per class and subject."""
+
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            school_class = self._class_for_admin(actor_id, class_id)
+            school = self._school_of(school_class.school_id)
+            school.ensure_subject(subject_id)
+            teacher = self._load(User, teacher_id, "user", "teacher_id")
+            if teacher.school_id != school.id:
+                raise NotFound(f"no user {teacher_id} in this school", field="teacher_id")
+            journal_id = ids.journal_id(class_id, subject_id)
+            if self._exists(journal_id):
+                raise _journal_exists()
+            journal = ClassJournal.open(
+                journal_id=journal_id, school_id=school.id, class_id=class_id,
+                subject_id=subject_id, year_id=school_class.year_id, teacher_id=teacher_id,
+                teacher_role=teacher.role, by=actor_id, at=self._now(at),
+            )
+            return [journal], Written(journal.id)
+
+        args = {"class": class_id, "subject": subject_id, "teacher": teacher_id}
+        return self._command(actor_id, "open_journal", args, idempotency_key, body)
+
+    def _journal_for_admin(self, actor_id: UUID, journal_id: UUID) -> ClassJournal:
+        journal = self._load(ClassJournal, journal_id, "journal", "journal_id")
+        try:
+            self._administrator(actor_id, journal.school_id)
+        except NotFound:
+            raise NotFound(f"no journal {journal_id}", field="journal_id") from None
+        return journal
+
+    def assign_teacher(self, actor_id: UUID, journal_id: UUID, *, teacher_id: UUID,
+                       at: datetime | None = None,
+                       idempotency_key: str | None = None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            journal = self._journal_for_admin(actor_id, journal_id)
+            teacher = self._load(User, teacher_id, "user", "teacher_id")
+            if teacher.school_id != journal.school_id:
+                raise NotFound(f"no user {teacher_id} in this school", field="teacher_id")
+            journal.assign_teacher(teacher_id=teacher_id, teacher_role=teacher.role,
+                                   by=actor_id, at=self._now(at))
+            return [journal], Written()
+
+        args = {"journal": journal_id, "teacher": teacher_id}
+        return self._command(actor_id, "assign_teacher", args, idempotency_key, body)
+
+    def appoint_substitute(self, actor_id: UUID, journal_id: UUID, *, teacher_id: UUID,
+                           from_date: date, to_date: date, at: datetime | None = None,
+                           idempotency_key: str | None = None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            journal = self._journal_for_admin(actor_id, journal_id)
+            teacher = self._load(User, teacher_id, "user", "teacher_id")
+            if teacher.school_id != journal.school_id:
+                raise NotFound(f"no user {teacher_id} in this school", field="teacher_id")
+            journal.appoint_substitute(teacher_id=teacher_id, teacher_role=teacher.role,
+                                       from_date=from_date, to_date=to_date, by=actor_id,
+                                       at=self._now(at))
+            return [journal], Written()
+
+        args = {"journal": journal_id, "teacher": teacher_id, "from": from_date, "to": to_date}
+        return self._command(actor_id, "appoint_substitute", args, idempotency_key, body)
+
+    def set_programme(self, actor_id: UUID, journal_id: UUID, *,
+                      topics: Iterable[tuple[str, int]], at: datetime | None = None,
+                      idempotency_key: str | None = None) -> Written:
+        topic_list = list(topics)
+
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            journal = self._journal_for_admin(actor_id, journal_id)
+            journal.set_programme(topics=topic_list, by=actor_id, at=self._now(at))
+            return [journal], Written()
+
+        args = {"journal": journal_id, "topics": topic_list}
+        return self._command(actor_id, "set_programme", args, idempotency_key, body)
+
+    def set_timetable(self, actor_id: UUID, class_id: UUID, *, valid_from: date,
+                      lessons: Iterable[tuple[int, int, UUID]], at: datetime | None = None,
+                      idempotency_key: str | None = None) -> Written:
+        lesson_list = list(lessons)
+
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            school_class = self._class_for_admin(actor_id, class_id)
+            year = self._load(AcademicYear, school_class.year_id, "academic year")
+            journals = {j for _, _, j in lesson_list}
+            own = {j for j in journals if self._journal_of_class(j, class_id)}
+            school_class.set_timetable(valid_from=valid_from, lessons=lesson_list,
+                                       class_journals=own, days_per_week=year.days_per_week,
+                                       by=actor_id, at=self._now(at))
+            return [school_class], Written()
+
+        args = {"class": class_id, "from": valid_from, "lessons": lesson_list}
+        return self._command(actor_id, "set_timetable", args, idempotency_key, body)
+
+    def _journal_of_class(self, journal_id: UUID, class_id: UUID) -> bool:
+        try:
+            journal = self._load(ClassJournal, journal_id, "journal")
+        except NotFound:
+            return False
+        return journal.class_id == class_id
+
+    # --- the class journal ---------------------------------------------------------------
+
+    def _context(self, actor_id: UUID, journal_id: UUID) -> LessonContext:
+        actor = self.actor(actor_id)
+        journal = self._load(ClassJournal, journal_id, "journal", "journal_id")
+        if actor.school_id != journal.school_id:
+            # Another school's journal does not exist for this user (ids cannot be probed).
+            raise NotFound(f"no journal {journal_id}", field="journal_id")
+        school_class = self._load(SchoolClass, journal.class_id, "class")
+        year = self._load(AcademicYear, journal.year_id, "academic year")
+        school = self._school_of(journal.school_id)
+        return LessonContext(actor=actor, journal=journal, school_class=school_class,
+                             calendar=year.calendar(school), timezone=school.timezone)
+
+    def _lesson(self, ctx: LessonContext, lesson_id: UUID) -> Lesson:
+        try:
+            lesson = self._load(Lesson, lesson_id, "lesson", "lesson_id")
+        except NotFound:
+            raise UnknownLesson(f"no lesson {lesson_id} held in this journal") from None
+        if lesson.journal_id != ctx.journal.id:
+            raise UnknownLesson(f"no lesson {lesson_id} held in this journal")
+        return lesson
+
+    def hold_lesson(self, actor_id: UUID, journal_id: UUID, *, lesson_date: date, slot: int,
+                    topic: str, homework: str | None = None,
+                    programme_topic: str | None = None, at: datetime | None = None,
+                    idempotency_key: str | None = None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            ctx = self._context(actor_id, journal_id)
+            lesson_id = ids.lesson_id(journal_id, lesson_date, slot)
+            lesson = Lesson.hold(ctx, lesson_id=lesson_id, lesson_date=lesson_date, slot=slot,
+                                 topic=topic, homework=homework,
+                                 programme_topic=programme_topic, at=self._now(at))
+            if self._exists(lesson_id):
+                raise LessonAlreadyRecorded(
+                    f"the journal has a lesson on {lesson_date}, slot {slot} already"
+                )
+            return [lesson], Written(lesson.id, Late.from_dict(lesson.late))
+
+        args = {"journal": journal_id, "date": lesson_date, "slot": slot, "topic": topic,
+                "homework": homework, "programme_topic": programme_topic}
+        return self._command(actor_id, "hold_lesson", args, idempotency_key, body)
+
+    def take_attendance(self, actor_id: UUID, journal_id: UUID, lesson_id: UUID, *,
+                        absent: Iterable[tuple[UUID, str | None]], at: datetime | None = None,
+                        idempotency_key: str | None = None) -> Written:
+        absent_list = list(absent)
+
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            ctx = self._context(actor_id, journal_id)
+            lesson = self._lesson(ctx, lesson_id)
+            late = lesson.take_attendance(ctx, absent=absent_list, at=self._now(at))
+            return [lesson], Written(None, late)
+
+        args = {"journal": journal_id, "lesson": lesson_id, "absent": absent_list}
+        return self._command(actor_id, "take_attendance", args, idempotency_key, body)
+
+    def cancel_absence(self, actor_id: UUID, journal_id: UUID, lesson_id: UUID, *,
+                       student_id: UUID, reason: str, at: datetime | None = None,
+                       idempotency_key: str | None = None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            ctx = self._context(actor_id, journal_id)
+            lesson = self._lesson(ctx, lesson_id)
+            late = lesson.cancel_absence(ctx, student_id=student_id, reason=reason,
+                                         at=self._now(at))
+            return [lesson], Written(None, late)
+
+        args = {"journal": journal_id, "lesson": lesson_id, "student": student_id,
+                "reason": reason}
+        return self._command(actor_id, "cancel_absence", args, idempotency_key, body)
+
+    def give_mark(self, actor_id: UUID, journal_id: UUID, lesson_id: UUID, *,
+                  student_id: UUID, value: str, work: str, comment: str | None = None,
+                  at: datetime | None = None, idempotency_key: str | None = None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            ctx = self._context(actor_id, journal_id)
+            lesson = self._lesson(ctx, lesson_id)
+            mark_id = uuid4()
+            moment = self._now(at)
+            late = lesson.give_mark(ctx, mark_id=mark_id, student_id=student_id, value=value,
+                                    work=work, comment=comment, at=moment)
+            location = MarkLocation.record(mark_id=mark_id, journal_id=journal_id,
+                                           lesson_id=lesson.id, at=moment)
+            return [lesson, location], Written(mark_id, late)
+
+        args = {"journal": journal_id, "lesson": lesson_id, "student": student_id,
+                "value": value, "work": work, "comment": comment}
+        return self._command(actor_id, "give_mark", args, idempotency_key, body)
+
+    def _marked_lesson(self, ctx: LessonContext, mark_id: UUID) -> Lesson:
+        try:
+            location = self._load(MarkLocation, mark_id, "mark", "mark_id")
+        except NotFound:
+            raise UnknownMark(f"no mark {mark_id} in this journal") from None
+        if location.journal_id != ctx.journal.id:
+            raise UnknownMark(f"no mark {mark_id} in this journal")
+        return self._lesson(ctx, location.lesson_id)
+
+    def correct_mark(self, actor_id: UUID, journal_id: UUID, mark_id: UUID, *, value: str,
+                     reason: str, at: datetime | None = None,
+                     idempotency_key: str | None = None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            ctx = self._context(actor_id, journal_id)
+            lesson = self._marked_lesson(ctx, mark_id)
+            lesson.correct_mark(ctx, mark_id=mark_id, value=value, reason=reason,
+                                at=self._now(at))
+            return [lesson], Written(mark_id)
+
+        args = {"journal": journal_id, "mark": mark_id, "value": value, "reason": reason}
+        return self._command(actor_id, "correct_mark", args, idempotency_key, body)
+
+    def cancel_mark(self, actor_id: UUID, journal_id: UUID, mark_id: UUID, *, reason: str,
+                    at: datetime | None = None, idempotency_key: str | None = None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            ctx = self._context(actor_id, journal_id)
+            lesson = self._marked_lesson(ctx, mark_id)
+            lesson.cancel_mark(ctx, mark_id=mark_id, reason=reason, at=self._now(at))
+            return [lesson], Written(mark_id)
+
+        args = {"journal": journal_id, "mark": mark_id, "reason": reason}
+        return self._command(actor_id, "cancel_mark", args, idempotency_key, body)
+
+    def give_period_mark(self, actor_id: UUID, journal_id: UUID, *, student_id: UUID,
+                         period_id: UUID, value: str, at: datetime | None = None,
+                         idempotency_key: str | None = None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            ctx = self._context(actor_id, journal_id)
+            year = self._load(AcademicYear, ctx.journal.year_id, "academic year")
+            period = year.period(period_id)
+            pm_id = ids.period_mark_id(journal_id, student_id, period_id)
+            mark = PeriodMark.give(
+                period_mark_id=pm_id, actor=ctx.actor, journal=ctx.journal,
+                school_class=ctx.school_class, period_id=period_id, period=period,
+                student_id=student_id, value=value, timezone=ctx.timezone,
+                working=ctx.calendar.working, at=self._now(at),
+            )
+            if self._exists(pm_id):
+                raise PeriodMarkAlreadyGiven(
+                    f"student {student_id} has a period mark for {period.name} in this "
+                    "journal; change it with a correction"
+                )
+            return [mark], Written(mark.id, mark.late_verdict)
+
+        args = {"journal": journal_id, "student": student_id, "period": period_id,
+                "value": value}
+        return self._command(actor_id, "give_period_mark", args, idempotency_key, body)
+
+    def correct_period_mark(self, actor_id: UUID, journal_id: UUID, period_mark_id: UUID, *,
+                            value: str, reason: str, at: datetime | None = None,
+                            idempotency_key: str | None = None) -> Written:
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            ctx = self._context(actor_id, journal_id)
+            mark = self._load(PeriodMark, period_mark_id, "period mark", "period_mark_id")
+            if mark.journal_id != journal_id:
+                raise NotFound(f"no period mark {period_mark_id} in this journal",
+                               field="period_mark_id")
+            mark.correct(actor=ctx.actor, journal=ctx.journal, value=value, reason=reason,
+                         timezone=ctx.timezone, at=self._now(at))
+            return [mark], Written(mark.id)
+
+        args = {"journal": journal_id, "period_mark": period_mark_id, "value": value,
+                "reason": reason}
+        return self._command(actor_id, "correct_period_mark", args, idempotency_key, body)
+
+
+def _journal_exists() -> Exception:
+    return AlreadyExists("this class has a journal for that subject already",
+                         field="subject_id")
+
+
+def _ensure_pg_schema(env: dict[str, str]) -> None:
+    """eventsourcing does not create a schema; make it (for a non-default one) first."""
+    schema = env.get("POSTGRES_SCHEMA", "public")
+    if schema == "public":
+        return
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None, autocommit=True,
+    ) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))

@@ -1,0 +1,130 @@
+"""Working days and school days.
+
+* A **working day** follows the Russian production calendar: Monday to Friday, less public
+  holidays and the government's transferred days off, plus its working Saturdays (taken from
+  ``holidays``, which carries the transfers). School holidays (каникулы) are working days for
+  teachers. The school's own overlay can add days off (closures) or working days.
+* A **school day** (a lesson may be held) is inside the academic year, not in каникулы, not a
+  public holiday or transferred day off, a day of the school's 5- or 6-day week - a decree's
+  working Saturday is not a school day for a 5-day school - with the school's overlay on top.
+
+Everything here is pure: no clock, no I/O beyond the ``holidays`` tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+import holidays
+
+
+class DayKind(StrEnum):
+    """What the school's overlay says of a date."""
+
+    DAY_OFF = "day_off"  # an extra day off or an emergency closure
+    SCHOOL_DAY = "school_day"  # an extra working (and school) day
+
+
+@lru_cache(maxsize=64)
+def _production_calendar(year: int) -> Any:
+    return holidays.country_holidays("RU", years=year)
+
+
+def is_production_working_day(day: date) -> bool:
+    """The Russian production calendar alone, with holiday transfers and working Saturdays."""
+    return bool(_production_calendar(day.year).is_working_day(day))
+
+
+def is_public_day_off(day: date) -> bool:
+    """A public holiday or a government's transferred day off (not a plain weekend)."""
+    return day in _production_calendar(day.year)
+
+
+@dataclass(frozen=True)
+class DateRange:
+    name: str
+    starts_on: date
+    ends_on: date
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.starts_on <= day <= self.ends_on
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """The production calendar with one school's overlay on top."""
+
+    overlay: Mapping[date, DayKind] = field(default_factory=dict)
+
+    def is_working_day(self, day: date) -> bool:
+        kind = self.overlay.get(day)
+        if kind is DayKind.DAY_OFF:
+            return False
+        if kind is DayKind.SCHOOL_DAY:
+            return True
+        return is_production_working_day(day)
+
+    def add_working_days(self, day: date, n: int) -> date:
+        """The n-th working day after ``day`` (``day`` itself does not count)."""
+        if n < 0:
+            raise ValueError("n must not be negative")
+        current = day
+        remaining = n
+        while remaining:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                remaining -= 1
+        return current
+
+    def working_days_between(self, after: date, until: date) -> int:
+        """How many working days lie in (after, until]; 0 when ``until`` is not later."""
+        count = 0
+        current = after
+        while current < until:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                count += 1
+        return count
+
+
+@dataclass(frozen=True)
+class SchoolCalendar:
+    """One school's academic year as it decides whether a lesson may be held on a date."""
+
+    starts_on: date
+    ends_on: date
+    days_per_week: int
+    holidays: tuple[DateRange, ...] = ()
+    overlay: Mapping[date, DayKind] = field(default_factory=dict)
+
+    @property
+    def working(self) -> WorkingCalendar:
+        return WorkingCalendar(self.overlay)
+
+    def why_not_school_day(self, day: date) -> str | None:
+        """None when ``day`` is a school day, else the reason it is not."""
+        kind = self.overlay.get(day)
+        if not self.starts_on <= day <= self.ends_on:
+            return (
+                f"{day} is outside the academic year {self.starts_on} - {self.ends_on}"
+            )
+        if kind is DayKind.DAY_OFF:
+            return f"{day} is a day off in the school's calendar"
+        if kind is DayKind.SCHOOL_DAY:
+            return None
+        for holiday in self.holidays:
+            if day in holiday:
+                return f"{day} is in the school holidays ({holiday.name})"
+        if is_public_day_off(day):
+            return f"{day} is a public holiday or a transferred day off"
+        if day.isoweekday() > self.days_per_week:
+            return f"{day} is not a day of the school's {self.days_per_week}-day week"
+        return None
+
+    def is_school_day(self, day: date) -> bool:
+        return self.why_not_school_day(day) is None

@@ -1,0 +1,194 @@
+"""Named domain errors: one small hierarchy, each refusal citing its rule id.
+
+The four kinds map one-to-one onto HTTP answers in ``api/`` (one table there):
+
+* :class:`InvalidEntry` - the entry itself breaks a rule (422);
+* :class:`ConflictWithJournal` - the entry conflicts with what the journal already holds (409);
+* :class:`NotFound` - an unknown id, or one this user may not see (404);
+* :class:`NotPermitted` - a role that may never do this (403).
+
+A command raises before it changes any state, so a refusal writes nothing.
+Rule ids are those of ``shared/docs/domain.md``.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refusal by the domain. ``rule`` is the requirement id it enforces, if any."""
+
+    rule: str | None = None
+    field: str | None = None
+
+    def __init__(self, detail: str, *, rule: str | None = None, field: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        if rule is not None:
+            self.rule = rule
+        if field is not None:
+            self.field = field
+
+    def __str__(self) -> str:
+        prefix = f"[{self.rule}] " if self.rule else ""
+        return prefix + self.detail
+
+
+class InvalidEntry(DomainError):
+    """The entry breaks a rule on its own terms (a bad value, a wrong date...)."""
+
+
+class ConflictWithJournal(DomainError):
+    """The entry conflicts with the journal's current state."""
+
+
+class NotFound(DomainError):
+    """An unknown id (or one the caller may not see)."""
+
+
+class NotPermitted(DomainError):
+    """The caller's role may never do this."""
+
+
+# --- entry rules -------------------------------------------------------------------------
+
+
+class InvalidMarkValue(InvalidEntry):
+    """R-6.1a: a mark is one of 2, 3, 4, 5; "Н" only as an absence; never 1."""
+
+    rule = "R-6.1a"
+    field = "value"
+
+
+class NotASchoolDay(InvalidEntry):
+    """R-4.5: a lesson is held only on a school day of the school's calendar."""
+
+    rule = "R-4.5"
+    field = "date"
+
+
+class LessonInTheFuture(InvalidEntry):
+    """R-7.2: an entry is truthful; a lesson not yet held cannot be recorded."""
+
+    rule = "R-7.2"
+    field = "date"
+
+
+class TopicNotInProgramme(InvalidEntry):
+    """R-4.7: a lesson's programme topic is one of the journal's work programme."""
+
+    rule = "R-4.7"
+    field = "programme_topic"
+
+
+class StudentNotEnrolled(InvalidEntry):
+    """The student is not enrolled in the journal's class on that date (or period)."""
+
+    rule = "R-6.1c"
+    field = "student_id"
+
+
+class ReasonRequired(InvalidEntry):
+    """R-7.2: a correction or cancellation says why; the original stays visible."""
+
+    rule = "R-7.2"
+    field = "reason"
+
+
+class SameValue(InvalidEntry):
+    """R-7.2: a correction changes the value."""
+
+    rule = "R-7.2"
+    field = "value"
+
+
+class InvalidStructure(InvalidEntry):
+    """School structure that does not hold together (dates, names, references)."""
+
+
+# --- conflicts with the journal ----------------------------------------------------------
+
+
+class LessonAlreadyRecorded(ConflictWithJournal):
+    """One lesson per journal, date and slot."""
+
+    rule = "R-6.1c"
+
+
+class StudentWasAbsent(ConflictWithJournal):
+    """R-6.1c: no mark for a student recorded absent, until the absence is cancelled."""
+
+    rule = "R-6.1c"
+    field = "student_id"
+
+
+class StudentHasMarks(ConflictWithJournal):
+    """R-6.1c: a cell holds marks or "Н", not both: a marked student is not recorded absent."""
+
+    rule = "R-6.1c"
+    field = "student_id"
+
+
+class AlreadyAbsent(ConflictWithJournal):
+    """The student is already recorded absent at this lesson."""
+
+    rule = "R-4.6"
+    field = "student_id"
+
+
+class NotAbsent(ConflictWithJournal):
+    """Only a recorded absence can be cancelled."""
+
+    rule = "R-4.6"
+    field = "student_id"
+
+
+class MarkCancelledAlready(ConflictWithJournal):
+    """A cancelled mark is neither corrected nor cancelled again."""
+
+    rule = "R-7.2"
+
+
+class PeriodMarkAlreadyGiven(ConflictWithJournal):
+    """R-6.2: one period mark per student, journal and period; a change is a correction."""
+
+    rule = "R-6.2"
+
+
+class AlreadyExists(ConflictWithJournal):
+    """A name or identity that must be unique is taken."""
+
+
+class ConcurrentWriteConflict(ConflictWithJournal):
+    """Others kept writing the same record; the command was retried and still conflicted."""
+
+
+class IdempotencyKeyReused(ConflictWithJournal):
+    """The same idempotency key came back with a different request."""
+
+    field = "Idempotency-Key"
+
+
+# --- not found / not permitted -----------------------------------------------------------
+
+
+class UnknownLesson(NotFound):
+    """R-6.1c: a mark belongs to a lesson held in that journal."""
+
+    rule = "R-6.1c"
+    field = "lesson_id"
+
+
+class UnknownMark(NotFound):
+    field = "mark_id"
+
+
+class NotAllowedToWrite(NotPermitted):
+    """R-4.4: only the assigned teacher, a substitute on their dates, or the school admin."""
+
+    rule = "R-4.4"
+
+
+class StudentsNeverWrite(NotPermitted):
+    """R-4.9: students (and guardians) never work with the journal."""
+
+    rule = "R-4.9"

@@ -1,0 +1,102 @@
+"""People: every participant has a personal account registered by the school (R-2.1)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from ejournal.domain.base import JournalAggregate
+from ejournal.domain.errors import AlreadyExists, InvalidEntry
+from ejournal.domain.values import Role, text
+
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
+
+
+def valid_username(raw: Any) -> str:
+    if not isinstance(raw, str) or not USERNAME.fullmatch(raw):
+        raise InvalidEntry(
+            "a username is 2-64 characters: latin letters, digits and . _ @ -",
+            field="username",
+        )
+    return raw
+
+
+def valid_role(raw: Any) -> Role:
+    try:
+        return Role(raw)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise InvalidEntry(f"role is one of {allowed}", field="role") from None
+
+
+class User(JournalAggregate):
+    """A personal account (R-2.1, R-4.8): one per person, never shared."""
+
+    class Registered(JournalAggregate.Created):
+        school_id: UUID | None
+        username: str
+        full_name: str
+        role: str
+        by: UUID | None
+
+    class GuardianLinked(JournalAggregate.Event):
+        """A parent or legal guardian was linked to this student (R-5.3a)."""
+
+        guardian_id: UUID
+        by: UUID
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.guardians.add(self.guardian_id)
+
+    def __init__(self, school_id: UUID | None, username: str, full_name: str, role: str,
+                 by: UUID | None) -> None:
+        self.school_id = school_id
+        self.username = username
+        self.full_name = full_name
+        self.role = Role(role)
+        self.registered_by = by
+        self.guardians: set[UUID] = set()
+
+    @classmethod
+    def register(cls, *, user_id: UUID, school_id: UUID | None, username: Any,
+                 full_name: Any, role: Any, by: UUID | None, at: datetime) -> User:
+        name = text(full_name, "full_name", required=True)
+        assert name is not None  # noqa: S101 - required=True never returns None
+        checked_role = valid_role(role)
+        if (checked_role is Role.OPERATOR) != (school_id is None):
+            raise InvalidEntry("an operator belongs to no school; everyone else to one",
+                               field="role")
+        return cls._start(cls.Registered, id=user_id, at=at, school_id=school_id,
+                          username=valid_username(username), full_name=name.strip(),
+                          role=checked_role.value, by=by)
+
+    def link_guardian(self, guardian: User, *, by: UUID, at: datetime) -> None:
+        if self.role is not Role.STUDENT:
+            raise InvalidEntry("guardians are linked to students", field="student_id")
+        if guardian.role is not Role.GUARDIAN:
+            raise InvalidEntry("that user is not a guardian", field="guardian_id")
+        if guardian.school_id != self.school_id:
+            raise InvalidEntry("the guardian belongs to another school", field="guardian_id")
+        if guardian.id in self.guardians:
+            raise AlreadyExists("that guardian is linked already", field="guardian_id")
+        self._record(self.GuardianLinked, at=at, guardian_id=guardian.id, by=by)
+
+
+class UsernameClaim(JournalAggregate):
+    """Holds a username for one account: its id is derived from the name (ids.py)."""
+
+    class Claimed(JournalAggregate.Created):
+        user_id: UUID
+
+    def __init__(self, user_id: UUID) -> None:
+        self.user_id = user_id
+
+    @classmethod
+    def claim(cls, *, claim_id: UUID, user_id: UUID, at: datetime) -> UsernameClaim:
+        return cls._start(cls.Claimed, id=claim_id, at=at, user_id=user_id)
+
+
+def username_taken(username: str) -> AlreadyExists:
+    return AlreadyExists(f"the username {username!r} is taken", field="username")

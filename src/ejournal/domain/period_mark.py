@@ -1,0 +1,86 @@
+"""A period mark (отметка за четверть/полугодие/год): one per student, journal and period."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from ejournal.domain.base import JournalAggregate
+from ejournal.domain.calendar import DateRange, WorkingCalendar
+from ejournal.domain.errors import SameValue, StudentNotEnrolled
+from ejournal.domain.journal import ClassJournal
+from ejournal.domain.school_class import SchoolClass
+from ejournal.domain.timeliness import R_PERIOD, lateness, local_date
+from ejournal.domain.values import Actor, Late, mark_value, reason_text
+
+
+class PeriodMark(JournalAggregate):
+    """Its id derives from (journal, student, period): a second one cannot be recorded (R-6.2);
+    a change is a correction with a reason."""
+
+    class Given(JournalAggregate.Created):
+        journal_id: UUID
+        student_id: UUID
+        period_id: UUID
+        period_ends_on: date  # the business date: the period's last day (R-6.2)
+        value: str
+        by: UUID
+        late: dict[str, Any] | None
+
+    class Corrected(JournalAggregate.Event):
+        journal_id: UUID
+        student_id: UUID
+        period_id: UUID
+        period_ends_on: date
+        value: str
+        reason: str
+        by: UUID
+
+        def apply(self, aggregate: PeriodMark) -> None:
+            aggregate.value = self.value
+
+    def __init__(self, journal_id: UUID, student_id: UUID, period_id: UUID,
+                 period_ends_on: date, value: str, by: UUID,
+                 late: dict[str, Any] | None) -> None:
+        self.journal_id = journal_id
+        self.student_id = student_id
+        self.period_id = period_id
+        self.period_ends_on = period_ends_on
+        self.value = value
+        self.given_by = by
+        self.late = late
+
+    @classmethod
+    def give(cls, *, period_mark_id: UUID, actor: Actor, journal: ClassJournal,
+             school_class: SchoolClass, period_id: UUID, period: DateRange,
+             student_id: UUID, value: Any, timezone: str, working: WorkingCalendar,
+             at: datetime) -> PeriodMark:
+        checked = mark_value(value)
+        # A substitute may give it while their substitution lasts (the recording's local date).
+        journal.ensure_may_write(actor, local_date(at, timezone))
+        if not school_class.is_enrolled_during(student_id, period.starts_on, period.ends_on):
+            raise StudentNotEnrolled(
+                f"student {student_id} is not enrolled in the class during {period.name}"
+            )
+        verdict = lateness(R_PERIOD, period.ends_on, at, timezone, working)
+        return cls._start(cls.Given, id=period_mark_id, at=at, journal_id=journal.id,
+                          student_id=student_id, period_id=period_id,
+                          period_ends_on=period.ends_on, value=checked, by=actor.user_id,
+                          late=verdict.as_dict() if verdict else None)
+
+    @property
+    def late_verdict(self) -> Late | None:
+        return Late.from_dict(self.late)
+
+    def correct(self, *, actor: Actor, journal: ClassJournal, value: Any, reason: Any,
+                timezone: str, at: datetime) -> None:
+        checked = mark_value(value)
+        why = reason_text(reason)
+        journal.ensure_may_write(actor, local_date(at, timezone))
+        if checked == self.value:
+            raise SameValue(f"the period mark is {checked} already; a correction changes it")
+        self._record(self.Corrected, at=at, journal_id=self.journal_id,
+                     student_id=self.student_id, period_id=self.period_id,
+                     period_ends_on=self.period_ends_on, value=checked, reason=why,
+                     by=actor.user_id)

@@ -1,0 +1,183 @@
+"""A school (its time zone, subjects and calendar overlay) and its academic years."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ejournal.domain.base import JournalAggregate
+from ejournal.domain.calendar import DateRange, DayKind, SchoolCalendar
+from ejournal.domain.errors import AlreadyExists, InvalidEntry, InvalidStructure, NotFound
+from ejournal.domain.values import text
+
+
+def _name(raw: Any, field: str = "name") -> str:
+    value = text(raw, field, required=True)
+    assert value is not None  # noqa: S101 - required=True never returns None
+    return value.strip()
+
+
+def valid_timezone(raw: Any) -> str:
+    if not isinstance(raw, str) or not raw or raw != raw.strip():
+        raise InvalidEntry("timezone must be an IANA name such as Asia/Novosibirsk",
+                           field="timezone")
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidEntry(f"unknown IANA timezone {raw!r}", field="timezone") from None
+    return raw
+
+
+class School(JournalAggregate):
+    """A school: name, IANA time zone, subjects, and its overlay on the production calendar."""
+
+    class Registered(JournalAggregate.Created):
+        name: str
+        timezone: str
+        by: UUID
+
+    class SubjectAdded(JournalAggregate.Event):
+        subject_id: UUID
+        name: str
+        by: UUID
+
+        def apply(self, aggregate: School) -> None:
+            aggregate.subjects[self.subject_id] = self.name
+
+    class CalendarDayDeclared(JournalAggregate.Event):
+        """The school's overlay: a day off (closure) or an extra school/working day."""
+
+        day: date
+        kind: str
+        reason: str
+        by: UUID
+
+        def apply(self, aggregate: School) -> None:
+            aggregate.overlay[self.day] = DayKind(self.kind)
+
+    def __init__(self, name: str, timezone: str, by: UUID) -> None:
+        self.name = name
+        self.timezone = timezone
+        self.registered_by = by
+        self.subjects: dict[UUID, str] = {}
+        self.overlay: dict[date, DayKind] = {}
+
+    @classmethod
+    def register(cls, *, school_id: UUID, name: Any, timezone: Any, by: UUID,
+                 at: datetime) -> School:
+        return cls._start(cls.Registered, id=school_id, at=at, name=_name(name),
+                          timezone=valid_timezone(timezone), by=by)
+
+    def add_subject(self, *, subject_id: UUID, name: Any, by: UUID, at: datetime) -> None:
+        clean = _name(name)
+        if any(existing.casefold() == clean.casefold() for existing in self.subjects.values()):
+            raise AlreadyExists(f"the school already has a subject named {clean!r}", field="name")
+        self._record(self.SubjectAdded, at=at, subject_id=subject_id, name=clean, by=by)
+
+    def ensure_subject(self, subject_id: UUID) -> None:
+        if subject_id not in self.subjects:
+            raise NotFound(f"no subject {subject_id} in this school", field="subject_id")
+
+    def declare_calendar_day(self, *, day: date, kind: Any, reason: Any, by: UUID,
+                             at: datetime) -> None:
+        try:
+            day_kind = DayKind(kind)
+        except ValueError:
+            raise InvalidEntry("kind is one of day_off, school_day", field="kind") from None
+        why = text(reason, "reason", required=True)
+        self._record(self.CalendarDayDeclared, at=at, day=day, kind=day_kind.value,
+                     reason=why, by=by)
+
+
+class AcademicYear(JournalAggregate):
+    """A school's year: its dates, reporting periods, каникулы and 5- or 6-day week."""
+
+    class Planned(JournalAggregate.Created):
+        school_id: UUID
+        name: str
+        starts_on: date
+        ends_on: date
+        days_per_week: int
+        periods: list[dict[str, Any]]  # {id, name, starts_on, ends_on}
+        holidays: list[dict[str, Any]]  # {name, starts_on, ends_on}
+        by: UUID
+
+    def __init__(self, school_id: UUID, name: str, starts_on: date, ends_on: date,
+                 days_per_week: int, periods: list[dict[str, Any]],
+                 holidays: list[dict[str, Any]], by: UUID) -> None:
+        self.school_id = school_id
+        self.name = name
+        self.starts_on = starts_on
+        self.ends_on = ends_on
+        self.days_per_week = days_per_week
+        self.periods: dict[UUID, DateRange] = {
+            p["id"]: DateRange(p["name"], p["starts_on"], p["ends_on"]) for p in periods
+        }
+        self.holidays = tuple(
+            DateRange(h["name"], h["starts_on"], h["ends_on"]) for h in holidays
+        )
+
+    @classmethod
+    def plan(cls, *, year_id: UUID, school_id: UUID, name: Any, starts_on: date,
+             ends_on: date, days_per_week: Any, periods: list[tuple[UUID, Any, date, date]],
+             holidays: list[tuple[Any, date, date]], by: UUID, at: datetime) -> AcademicYear:
+        clean_name = _name(name)
+        if ends_on <= starts_on:
+            raise InvalidStructure("the year must end after it starts", field="ends_on")
+        if (ends_on - starts_on).days > 366:
+            raise InvalidStructure("an academic year spans at most one year", field="ends_on")
+        if days_per_week not in (5, 6):
+            raise InvalidStructure("days_per_week is 5 or 6", field="days_per_week")
+        if not periods:
+            raise InvalidStructure("a year has at least one period", field="periods")
+        period_rows = []
+        previous_end: date | None = None
+        names: set[str] = set()
+        for index, (pid, pname, p_start, p_end) in enumerate(
+            sorted(periods, key=lambda p: p[2])
+        ):
+            where = f"periods[{index}]"
+            clean = _name(pname, f"{where}.name")
+            if clean.casefold() in names:
+                raise InvalidStructure(f"two periods are named {clean!r}", field=where)
+            names.add(clean.casefold())
+            if p_end < p_start:
+                raise InvalidStructure(f"period {clean!r} ends before it starts", field=where)
+            if p_start < starts_on or p_end > ends_on:
+                raise InvalidStructure(f"period {clean!r} lies outside the year", field=where)
+            if previous_end is not None and p_start <= previous_end:
+                raise InvalidStructure(f"period {clean!r} overlaps the one before it",
+                                       field=where)
+            previous_end = p_end
+            period_rows.append({"id": pid, "name": clean, "starts_on": p_start,
+                                "ends_on": p_end})
+        holiday_rows = []
+        for index, (hname, h_start, h_end) in enumerate(holidays):
+            where = f"holidays[{index}]"
+            clean = _name(hname, f"{where}.name")
+            if h_end < h_start:
+                raise InvalidStructure(f"holidays {clean!r} end before they start", field=where)
+            if h_start < starts_on or h_end > ends_on:
+                raise InvalidStructure(f"holidays {clean!r} lie outside the year", field=where)
+            holiday_rows.append({"name": clean, "starts_on": h_start, "ends_on": h_end})
+        return cls._start(cls.Planned, id=year_id, at=at, school_id=school_id, name=clean_name,
+                          starts_on=starts_on, ends_on=ends_on, days_per_week=days_per_week,
+                          periods=period_rows, holidays=holiday_rows, by=by)
+
+    def calendar(self, school: School) -> SchoolCalendar:
+        return SchoolCalendar(
+            starts_on=self.starts_on,
+            ends_on=self.ends_on,
+            days_per_week=self.days_per_week,
+            holidays=self.holidays,
+            overlay=dict(school.overlay),
+        )
+
+    def period(self, period_id: UUID) -> DateRange:
+        try:
+            return self.periods[period_id]
+        except KeyError:
+            raise NotFound(f"no period {period_id} in year {self.name!r}",
+                           field="period_id") from None

@@ -1,0 +1,175 @@
+"""A class (e.g. "7Б") of one academic year: its class teacher, enrolments and timetable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from ejournal.domain.base import JournalAggregate
+from ejournal.domain.errors import ConflictWithJournal, InvalidStructure
+from ejournal.domain.values import Role, text
+
+MAX_SLOT = 10
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """The student is in the class from ``from_date`` up to, not including, ``until``."""
+
+    from_date: date
+    until: date | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.from_date <= day and (self.until is None or day < self.until)
+
+    def overlaps(self, first: date, last: date) -> bool:
+        return self.from_date <= last and (self.until is None or first < self.until)
+
+
+@dataclass(frozen=True)
+class TimetableEntry:
+    weekday: int
+    slot: int
+    journal_id: UUID
+
+
+class SchoolClass(JournalAggregate):
+    class Opened(JournalAggregate.Created):
+        school_id: UUID
+        year_id: UUID
+        name: str
+        class_teacher_id: UUID | None
+        by: UUID
+
+    class ClassTeacherAppointed(JournalAggregate.Event):
+        teacher_id: UUID
+        by: UUID
+
+        def apply(self, aggregate: SchoolClass) -> None:
+            aggregate.class_teacher_id = self.teacher_id
+
+    class StudentEnrolled(JournalAggregate.Event):
+        student_id: UUID
+        from_date: date
+        by: UUID
+
+        def apply(self, aggregate: SchoolClass) -> None:
+            aggregate.enrolments.setdefault(self.student_id, []).append(
+                Enrolment(self.from_date)
+            )
+
+    class EnrolmentEnded(JournalAggregate.Event):
+        """The student left the class; ``on_date`` is their first day out of it."""
+
+        student_id: UUID
+        on_date: date
+        by: UUID
+
+        def apply(self, aggregate: SchoolClass) -> None:
+            spans = aggregate.enrolments[self.student_id]
+            spans[-1] = Enrolment(spans[-1].from_date, self.on_date)
+
+    class TimetableSet(JournalAggregate.Event):
+        """The weekly timetable from ``valid_from`` on (it replaces the one before)."""
+
+        valid_from: date
+        lessons: list[dict[str, Any]]  # {weekday, slot, journal_id}
+        by: UUID
+
+        def apply(self, aggregate: SchoolClass) -> None:
+            entries = tuple(
+                TimetableEntry(int(x["weekday"]), int(x["slot"]), x["journal_id"])
+                for x in self.lessons
+            )
+            kept = [t for t in aggregate.timetables if t[0] < self.valid_from]
+            aggregate.timetables = [*kept, (self.valid_from, entries)]
+
+    def __init__(self, school_id: UUID, year_id: UUID, name: str,
+                 class_teacher_id: UUID | None, by: UUID) -> None:
+        self.school_id = school_id
+        self.year_id = year_id
+        self.name = name
+        self.class_teacher_id = class_teacher_id
+        self.enrolments: dict[UUID, list[Enrolment]] = {}
+        self.timetables: list[tuple[date, tuple[TimetableEntry, ...]]] = []
+
+    @classmethod
+    def open(cls, *, class_id: UUID, school_id: UUID, year_id: UUID, name: Any,
+             class_teacher_id: UUID | None, by: UUID, at: datetime) -> SchoolClass:
+        clean = text(name, "name", required=True)
+        assert clean is not None  # noqa: S101 - required=True never returns None
+        return cls._start(cls.Opened, id=class_id, at=at, school_id=school_id, year_id=year_id,
+                          name=clean.strip(), class_teacher_id=class_teacher_id, by=by)
+
+    # --- queries -----------------------------------------------------------------------
+
+    def is_enrolled(self, student_id: UUID, day: date) -> bool:
+        return any(e.covers(day) for e in self.enrolments.get(student_id, ()))
+
+    def is_enrolled_during(self, student_id: UUID, first: date, last: date) -> bool:
+        return any(e.overlaps(first, last) for e in self.enrolments.get(student_id, ()))
+
+    def timetable_on(self, day: date) -> tuple[TimetableEntry, ...]:
+        current: tuple[TimetableEntry, ...] = ()
+        for valid_from, entries in self.timetables:
+            if valid_from <= day:
+                current = entries
+        return current
+
+    # --- commands ----------------------------------------------------------------------
+
+    def appoint_class_teacher(self, teacher_role: Role, *, teacher_id: UUID, by: UUID,
+                              at: datetime) -> None:
+        if teacher_role is not Role.TEACHER:
+            raise InvalidStructure("a class teacher is a teacher", field="class_teacher_id")
+        self._record(self.ClassTeacherAppointed, at=at, teacher_id=teacher_id, by=by)
+
+    def enrol(self, *, student_id: UUID, from_date: date, year_ends_on: date, by: UUID,
+              at: datetime) -> None:
+        if from_date > year_ends_on:
+            raise InvalidStructure("the enrolment starts after the year ends", field="from_date")
+        spans = self.enrolments.get(student_id, [])
+        if spans and spans[-1].until is None:
+            raise ConflictWithJournal("the student is enrolled in this class already",
+                                      field="student_id")
+        if spans and spans[-1].until is not None and from_date < spans[-1].until:
+            raise ConflictWithJournal(
+                f"the student was in this class until {spans[-1].until}; a new enrolment "
+                "starts on or after it", field="from_date")
+        self._record(self.StudentEnrolled, at=at, student_id=student_id, from_date=from_date,
+                     by=by)
+
+    def end_enrolment(self, *, student_id: UUID, on_date: date, by: UUID, at: datetime) -> None:
+        spans = self.enrolments.get(student_id, [])
+        if not spans or spans[-1].until is not None:
+            raise ConflictWithJournal("the student is not enrolled in this class",
+                                      field="student_id")
+        if on_date <= spans[-1].from_date:
+            raise InvalidStructure(
+                f"an enrolment from {spans[-1].from_date} ends after that day", field="on_date")
+        self._record(self.EnrolmentEnded, at=at, student_id=student_id, on_date=on_date, by=by)
+
+    def set_timetable(self, *, valid_from: date, lessons: list[tuple[int, int, UUID]],
+                      class_journals: set[UUID], days_per_week: int, by: UUID,
+                      at: datetime) -> None:
+        seen: set[tuple[int, int]] = set()
+        rows = []
+        for index, (weekday, slot, journal) in enumerate(lessons):
+            where = f"lessons[{index}]"
+            if not 1 <= weekday <= days_per_week:
+                raise InvalidStructure(
+                    f"weekday {weekday} is not a day of the school's {days_per_week}-day week",
+                    field=f"{where}.weekday")
+            if not 1 <= slot <= MAX_SLOT:
+                raise InvalidStructure(f"slot is 1..{MAX_SLOT}", field=f"{where}.slot")
+            if (weekday, slot) in seen:
+                raise InvalidStructure(f"two lessons at weekday {weekday}, slot {slot}",
+                                       field=where)
+            if journal not in class_journals:
+                raise InvalidStructure("that journal is not one of this class's journals",
+                                       field=f"{where}.journal_id")
+            seen.add((weekday, slot))
+            rows.append({"weekday": weekday, "slot": slot, "journal_id": journal})
+        self._record(self.TimetableSet, at=at, valid_from=valid_from, lessons=rows, by=by)

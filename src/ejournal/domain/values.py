@@ -1,0 +1,151 @@
+"""Value types of the journal: marks, kinds of work, absence reasons, roles, actors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from ejournal.domain.errors import InvalidEntry, InvalidMarkValue, ReasonRequired
+
+#: R-6.1a: the marks a cell may hold. "Н" is an absence, never a mark; 1 is never given.
+MARK_VALUES: tuple[str, ...] = ("2", "3", "4", "5")
+ABSENT_SYMBOL = "Н"
+MAX_TEXT = 2000
+
+
+class Work(StrEnum):
+    """The kind of work a mark is for; it decides the mark's timeliness rule."""
+
+    ORAL = "oral"
+    WRITTEN = "written"
+    PRACTICAL = "practical"
+    TEST = "test"
+    HOMEWORK = "homework"
+
+    @property
+    def is_written(self) -> bool:
+        """Written work (письменная работа) answers to R-6.1d, not to R-4.6."""
+        return self in (Work.WRITTEN, Work.TEST)
+
+
+class AbsenceReason(StrEnum):
+    ILLNESS = "illness"
+    EXCUSED = "excused"
+    UNEXCUSED = "unexcused"
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"
+    ADMIN = "admin"
+    TEACHER = "teacher"
+    STUDENT = "student"
+    GUARDIAN = "guardian"
+    AUDITOR = "auditor"
+
+
+def mark_value(raw: Any) -> str:
+    """R-6.1a: returns the mark as one of "2".."5", or refuses with the rule id."""
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+        raise InvalidMarkValue(f"a mark is one of 2, 3, 4, 5; got {raw!r}")
+    text = str(raw)
+    if text in MARK_VALUES:
+        return text
+    if text.strip().upper() in (ABSENT_SYMBOL, "H"):
+        raise InvalidMarkValue('"Н" is recorded as an absence (attendance), not as a mark')
+    if text == "1":
+        raise InvalidMarkValue("the mark 1 is never given; a mark is one of 2, 3, 4, 5")
+    raise InvalidMarkValue(f"a mark is one of 2, 3, 4, 5; got {text!r}")
+
+
+def work_kind(raw: Any) -> Work:
+    try:
+        return Work(raw)
+    except ValueError:
+        allowed = ", ".join(w.value for w in Work)
+        raise InvalidEntry(f"work is one of {allowed}; got {raw!r}", field="work") from None
+
+
+def absence_reason(raw: Any, field: str = "reason") -> AbsenceReason | None:
+    if raw is None:
+        return None
+    try:
+        return AbsenceReason(raw)
+    except ValueError:
+        allowed = ", ".join(r.value for r in AbsenceReason)
+        raise InvalidEntry(f"an absence reason is one of {allowed}; got {raw!r}",
+                           field=field) from None
+
+
+def text(raw: Any, field: str, *, required: bool = False) -> str | None:
+    """Free text (topic, homework, reason, comment): at most 2,000 characters, no NUL."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if required:
+            if field == "reason":
+                raise ReasonRequired("a reason is required")
+            raise InvalidEntry(f"{field} is required", field=field)
+        return None
+    if not isinstance(raw, str):
+        raise InvalidEntry(f"{field} must be text", field=field)
+    if len(raw) > MAX_TEXT:
+        raise InvalidEntry(f"{field} is longer than {MAX_TEXT} characters", field=field)
+    if "\x00" in raw:
+        raise InvalidEntry(f"{field} contains a NUL character", field=field)
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidEntry(f"{field} contains a lone surrogate", field=field) from None
+    return raw
+
+
+def reason_text(raw: Any) -> str:
+    value = text(raw, "reason", required=True)
+    assert value is not None  # noqa: S101 - required=True never returns None
+    return value
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who issues a command, as the application resolved it from the user's account."""
+
+    user_id: UUID
+    role: Role
+    school_id: UUID | None
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role is Role.OPERATOR
+
+    def is_admin_of(self, school_id: UUID) -> bool:
+        return self.role is Role.ADMIN and self.school_id == school_id
+
+
+@dataclass(frozen=True)
+class Late:
+    """How an entry broke its timeliness rule. It is recorded all the same."""
+
+    rule: str
+    due: date
+    days: int
+    working_days: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "due": self.due.isoformat(),
+            "days": self.days,
+            "working_days": self.working_days,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Late | None:
+        if data is None:
+            return None
+        return cls(
+            rule=data["rule"],
+            due=date.fromisoformat(data["due"]),
+            days=int(data["days"]),
+            working_days=int(data["working_days"]),
+        )

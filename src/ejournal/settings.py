@@ -1,0 +1,17 @@
+"""The one place configuration is read from: environment variables prefixed ``EJOURNAL_``."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EJOURNAL_", extra="ignore")
+
+    #: ``sqlite:///./ejournal.db`` (the embedded default) or
+    #: ``postgresql+psycopg://user:password@host:5432/dbname`` (production).
+    database_url: str = "sqlite:///./ejournal.db"
+    #: PostgreSQL schema holding ejournal's tables (one database may hold several installs).
+    database_schema: str = "public"
+    #: Seconds a writer waits for a lock before it gives up (SQLite busy timeout, PG lock_timeout).
+    lock_timeout: int = 10
