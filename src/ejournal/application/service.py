@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -47,7 +49,10 @@ from ejournal.domain.school_class import SchoolClass
 from ejournal.domain.values import Actor, Late, Role
 from ejournal.settings import Settings
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 10
+#: A retry after a conflict waits a random moment up to this many seconds per attempt, so
+#: that writers racing for the same lesson do not collide again in lockstep.
+RETRY_JITTER = 0.004
 A = TypeVar("A", bound=Aggregate)
 
 
@@ -203,6 +208,7 @@ class EJournal(Application[UUID]):
                         f"{name}: others kept writing the same records; "
                         f"gave up after {MAX_ATTEMPTS} attempts"
                     ) from None
+                time.sleep(random.uniform(0, RETRY_JITTER * attempt))  # noqa: S311 - jitter
                 continue
             positions = [r.notification.id for r in recordings if r.notification.id]
             position = max(positions) if positions else None
