@@ -1,0 +1,1 @@
+"""Read models (issue #3)."""

@@ -1,0 +1,1 @@
+"""Compliance scheduler (issue #5)."""
