@@ -15,3 +15,7 @@ class Settings(BaseSettings):
     database_schema: str = "public"
     #: Seconds a writer waits for a lock before it gives up (SQLite busy timeout, PG lock_timeout).
     lock_timeout: int = 10
+    #: Aggregates kept in memory between commands (least recently used first out). A cached
+    #: aggregate is brought up to date from the log before every use ("fast-forward"), so
+    #: several processes may share a database; 0 turns the cache off.
+    aggregate_cache_size: int = 1000

@@ -135,6 +135,9 @@ class EJournal(Application[UUID]):
         self.settings = settings or Settings()
         self.clock = clock or (lambda: datetime.now(tz=UTC))
         merged = persistence_env(self.settings)
+        if self.settings.aggregate_cache_size > 0:
+            merged["AGGREGATE_CACHE_MAXSIZE"] = str(self.settings.aggregate_cache_size)
+            merged["AGGREGATE_CACHE_FASTFORWARD"] = "y"
         if merged["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
             _ensure_pg_schema(merged)
         merged.update(env or {})
