@@ -80,10 +80,10 @@ class Written:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
+        """The answer as a receipt stores it (its log position is not known before saving)."""
         return {
             "id": str(self.id) if self.id else None,
             "late": self.late.as_dict() if self.late else None,
-            "position": self.position,
             "extra": self.extra,
         }
 
@@ -92,7 +92,6 @@ class Written:
         return cls(
             id=UUID(data["id"]) if data["id"] else None,
             late=Late.from_dict(data["late"]),
-            position=data["position"],
             replayed=True,
             extra=data.get("extra") or {},
         )
@@ -200,7 +199,7 @@ class EJournal(Application[UUID]):
             to_save: list[Aggregate] = list(aggregates)
             if receipt_id is not None and actor_id is not None:
                 to_save.append(CommandReceipt._start(
-                    CommandReceipt.Issued, id=receipt_id, at=self.clock(), user_id=actor_id,
+                    CommandReceipt.Issued, id=receipt_id, at=self._now(None), user_id=actor_id,
                     command=name, fingerprint=fingerprint, answer=written.as_dict(),
                 ))
             try:
