@@ -23,10 +23,7 @@ def _write_marks(settings: Settings, actor: UUID, journal: UUID, lesson: UUID,
     """One writer: its own application (its own connections), many marks on one lesson."""
     app = EJournal(settings, clock=lambda: NOW)
     try:
-        if isinstance(start, threading.Barrier):
-            start.wait()
-        else:
-            start.wait()  # type: ignore[attr-defined]
+        start.wait(timeout=60)  # type: ignore[attr-defined]
         ids = []
         for i in range(MARKS_PER_WRITER):
             written = app.give_mark(actor, journal, lesson, student_id=student,
@@ -65,16 +62,22 @@ def test_two_threads_writing_one_lesson_at_once_lose_and_double_nothing(
     app, teacher, journal, lesson, students = _setup(database, clock)
     start = threading.Barrier(2)
     results: list[list[str]] = [[], []]
+    failures: list[BaseException] = []
 
     def run(index: int) -> None:
-        results[index] = _write_marks(database.settings, teacher, journal, lesson,
-                                      students[index], start)
+        try:
+            results[index] = _write_marks(database.settings, teacher, journal, lesson,
+                                          students[index], start)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            failures.append(exc)
+            start.abort()
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=120)
+    assert failures == []
     written = set(results[0]) | set(results[1])
     assert len(written) == 2 * MARKS_PER_WRITER
     _assert_all_present(app, lesson, written)
@@ -101,4 +104,27 @@ def test_two_processes_share_one_database(database: Database, clock: Clock) -> N
     assert len(written) == 2 * MARKS_PER_WRITER
     # The first process's application sees every write of the other two.
     _assert_all_present(app, lesson, written)
+    app.close()
+
+
+def test_several_applications_start_on_a_fresh_database_at_once(database: Database) -> None:
+    """Several `serve` or CLI processes may start together: none fails creating the tables."""
+    start = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def boot() -> None:
+        try:
+            start.wait(timeout=60)
+            EJournal(database.settings).close()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=boot) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert failures == []
+    app = EJournal(database.settings)
+    assert app.recorder.max_notification_id() in (None, 0)
     app.close()

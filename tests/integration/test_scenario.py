@@ -35,8 +35,8 @@ def test_a_school_week_is_recorded_and_read_back_on_both_databases(
     s = build_school(app, students=4)
     pupil, absent_pupil, other, leaver = s.students
 
-    # Given the leaver leaves the class on Thursday 19 Nov (first day out).
-    app.end_enrolment(s.admin, s.school_class, student_id=leaver, on_date=WEEK[3])
+    # Given the leaver's last day in the class is Wednesday 18 Nov.
+    app.end_enrolment(s.admin, s.school_class, student_id=leaver, last_day=WEEK[2])
 
     lessons = {}
     for day in WEEK:
@@ -120,7 +120,7 @@ def test_the_leaver_cannot_be_marked_after_leaving(database: Database, clock: Cl
 
     app = database.app(clock)
     s = build_school(app, students=2)
-    app.end_enrolment(s.admin, s.school_class, student_id=s.students[1], on_date=WEEK[3])
+    app.end_enrolment(s.admin, s.school_class, student_id=s.students[1], last_day=WEEK[2])
     clock.set(at(WEEK[4]))
     lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=WEEK[3], slot=1, topic="Т")
     assert lesson.id is not None

@@ -14,7 +14,8 @@ import hashlib
 import json
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -137,10 +138,16 @@ class EJournal(Application[UUID]):
         if self.settings.aggregate_cache_size > 0:
             merged["AGGREGATE_CACHE_MAXSIZE"] = str(self.settings.aggregate_cache_size)
             merged["AGGREGATE_CACHE_FASTFORWARD"] = "y"
-        if merged["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
-            _ensure_pg_schema(merged)
+        on_postgres = merged["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+        if on_postgres:
+            # Several processes may start at once; PostgreSQL refuses concurrent DDL on the
+            # same objects ("tuple concurrently updated"), so tables are made under a lock.
+            merged["CREATE_TABLE"] = "n"
         merged.update(env or {})
         super().__init__(env=merged)
+        if on_postgres:
+            with _pg_schema_lock(merged):
+                self.recorder.create_table()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -399,22 +406,25 @@ class EJournal(Application[UUID]):
             self._member(school_class.school_id, student_id, Role.STUDENT, "student_id")
             year = self._load(AcademicYear, school_class.year_id, "academic year")
             school_class.enrol(student_id=student_id, from_date=from_date,
-                               year_ends_on=year.ends_on, by=actor_id, at=self._now(at))
+                               year_starts_on=year.starts_on, year_ends_on=year.ends_on,
+                               by=actor_id, at=self._now(at))
             return [school_class], Written()
 
         args = {"class": class_id, "student": student_id, "from": from_date}
         return self._command(actor_id, "enrol_student", args, idempotency_key, body)
 
     def end_enrolment(self, actor_id: UUID, class_id: UUID, *, student_id: UUID,
-                      on_date: date, at: datetime | None = None,
+                      last_day: date, at: datetime | None = None,
                       idempotency_key: str | None = None) -> Written:
+        """The student leaves the class after ``last_day`` (their last day in it)."""
+
         def body() -> tuple[Sequence[Aggregate], Written]:
             school_class = self._class_for_admin(actor_id, class_id)
-            school_class.end_enrolment(student_id=student_id, on_date=on_date, by=actor_id,
+            school_class.end_enrolment(student_id=student_id, last_day=last_day, by=actor_id,
                                        at=self._now(at))
             return [school_class], Written()
 
-        args = {"class": class_id, "student": student_id, "on": on_date}
+        args = {"class": class_id, "student": student_id, "last_day": last_day}
         return self._command(actor_id, "end_enrolment", args, idempotency_key, body)
 
     def appoint_class_teacher(self, actor_id: UUID, class_id: UUID, *, teacher_id: UUID,
@@ -722,16 +732,20 @@ def _journal_exists() -> Exception:
                          field="subject_id")
 
 
-def _ensure_pg_schema(env: dict[str, str]) -> None:
-    """eventsourcing does not create a schema; make it (for a non-default one) first."""
-    schema = env.get("POSTGRES_SCHEMA", "public")
-    if schema == "public":
-        return
+@contextmanager
+def _pg_schema_lock(env: dict[str, str]) -> Iterator[None]:
+    """Holds a session advisory lock while the schema and tables are created (idempotent)."""
     import psycopg
     from psycopg import sql
 
+    schema = env.get("POSTGRES_SCHEMA", "public")
     with psycopg.connect(
         dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
         user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None, autocommit=True,
     ) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        conn.execute("SELECT pg_advisory_lock(hashtext('ejournal-ddl'))")
+        try:
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext('ejournal-ddl'))")

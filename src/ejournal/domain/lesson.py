@@ -18,6 +18,7 @@ from ejournal.domain.base import JournalAggregate
 from ejournal.domain.calendar import SchoolCalendar
 from ejournal.domain.errors import (
     AlreadyAbsent,
+    AlreadyExists,
     InvalidEntry,
     LessonInTheFuture,
     MarkCancelledAlready,
@@ -260,6 +261,8 @@ class Lesson(JournalAggregate):
         checked_work = work_kind(work)
         clean_comment = text(comment, "comment")
         ctx.journal.ensure_may_write(ctx.actor, self.lesson_date)
+        if mark_id in self.marks:
+            raise AlreadyExists(f"mark {mark_id} is recorded already", field="mark_id")
         ctx.ensure_enrolled(student_id, self.lesson_date)
         if student_id in self.absent:
             raise StudentWasAbsent(

@@ -61,7 +61,8 @@ class PeriodMark(JournalAggregate):
         journal.ensure_may_write(actor, local_date(at, timezone))
         if not school_class.is_enrolled_during(student_id, period.starts_on, period.ends_on):
             raise StudentNotEnrolled(
-                f"student {student_id} is not enrolled in the class during {period.name}"
+                f"student {student_id} is not enrolled in the class during {period.name}",
+                rule=R_PERIOD,
             )
         verdict = lateness(R_PERIOD, period.ends_on, at, timezone, working)
         return cls._start(cls.Given, id=period_mark_id, at=at, journal_id=journal.id,

@@ -128,7 +128,9 @@ class AcademicYear(JournalAggregate):
             raise InvalidStructure("the year must end after it starts", field="ends_on")
         if (ends_on - starts_on).days > 366:
             raise InvalidStructure("an academic year spans at most one year", field="ends_on")
-        if days_per_week not in (5, 6):
+        if isinstance(days_per_week, bool) or days_per_week not in (5, 6) or not isinstance(
+            days_per_week, int
+        ):
             raise InvalidStructure("days_per_week is 5 or 6", field="days_per_week")
         if not periods:
             raise InvalidStructure("a year has at least one period", field="periods")

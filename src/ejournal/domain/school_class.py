@@ -16,16 +16,16 @@ MAX_SLOT = 10
 
 @dataclass(frozen=True)
 class Enrolment:
-    """The student is in the class from ``from_date`` up to, not including, ``until``."""
+    """The student is in the class from ``from_date`` to ``last_day``, both included."""
 
     from_date: date
-    until: date | None = None
+    last_day: date | None = None
 
     def covers(self, day: date) -> bool:
-        return self.from_date <= day and (self.until is None or day < self.until)
+        return self.from_date <= day and (self.last_day is None or day <= self.last_day)
 
     def overlaps(self, first: date, last: date) -> bool:
-        return self.from_date <= last and (self.until is None or first < self.until)
+        return self.from_date <= last and (self.last_day is None or first <= self.last_day)
 
 
 @dataclass(frozen=True)
@@ -61,15 +61,15 @@ class SchoolClass(JournalAggregate):
             )
 
     class EnrolmentEnded(JournalAggregate.Event):
-        """The student left the class; ``on_date`` is their first day out of it."""
+        """The student left the class; ``last_day`` is their last day in it (included)."""
 
         student_id: UUID
-        on_date: date
+        last_day: date
         by: UUID
 
         def apply(self, aggregate: SchoolClass) -> None:
             spans = aggregate.enrolments[self.student_id]
-            spans[-1] = Enrolment(spans[-1].from_date, self.on_date)
+            spans[-1] = Enrolment(spans[-1].from_date, self.last_day)
 
     class TimetableSet(JournalAggregate.Event):
         """The weekly timetable from ``valid_from`` on (it replaces the one before)."""
@@ -126,30 +126,36 @@ class SchoolClass(JournalAggregate):
             raise InvalidStructure("a class teacher is a teacher", field="class_teacher_id")
         self._record(self.ClassTeacherAppointed, at=at, teacher_id=teacher_id, by=by)
 
-    def enrol(self, *, student_id: UUID, from_date: date, year_ends_on: date, by: UUID,
-              at: datetime) -> None:
-        if from_date > year_ends_on:
-            raise InvalidStructure("the enrolment starts after the year ends", field="from_date")
+    def enrol(self, *, student_id: UUID, from_date: date, year_starts_on: date,
+              year_ends_on: date, by: UUID, at: datetime) -> None:
+        if not year_starts_on <= from_date <= year_ends_on:
+            raise InvalidStructure(
+                f"an enrolment starts within the class's year ({year_starts_on} - "
+                f"{year_ends_on})", field="from_date")
         spans = self.enrolments.get(student_id, [])
-        if spans and spans[-1].until is None:
+        last_day = spans[-1].last_day if spans else None
+        if spans and last_day is None:
             raise ConflictWithJournal("the student is enrolled in this class already",
                                       field="student_id")
-        if spans and spans[-1].until is not None and from_date < spans[-1].until:
+        if last_day is not None and from_date <= last_day:
             raise ConflictWithJournal(
-                f"the student was in this class until {spans[-1].until}; a new enrolment "
-                "starts on or after it", field="from_date")
+                f"the student was in this class until {last_day}; a new enrolment "
+                "starts after it", field="from_date")
         self._record(self.StudentEnrolled, at=at, student_id=student_id, from_date=from_date,
                      by=by)
 
-    def end_enrolment(self, *, student_id: UUID, on_date: date, by: UUID, at: datetime) -> None:
+    def end_enrolment(self, *, student_id: UUID, last_day: date, by: UUID,
+                      at: datetime) -> None:
         spans = self.enrolments.get(student_id, [])
-        if not spans or spans[-1].until is not None:
+        if not spans or spans[-1].last_day is not None:
             raise ConflictWithJournal("the student is not enrolled in this class",
                                       field="student_id")
-        if on_date <= spans[-1].from_date:
+        if last_day < spans[-1].from_date:
             raise InvalidStructure(
-                f"an enrolment from {spans[-1].from_date} ends after that day", field="on_date")
-        self._record(self.EnrolmentEnded, at=at, student_id=student_id, on_date=on_date, by=by)
+                f"an enrolment from {spans[-1].from_date} cannot end before it starts",
+                field="last_day")
+        self._record(self.EnrolmentEnded, at=at, student_id=student_id, last_day=last_day,
+                     by=by)
 
     def set_timetable(self, *, valid_from: date, lessons: list[tuple[int, int, UUID]],
                       class_journals: set[UUID], days_per_week: int, by: UUID,
