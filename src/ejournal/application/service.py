@@ -146,6 +146,9 @@ class EJournal(Application[UUID]):
         merged.update(env or {})
         super().__init__(env=merged)
         if on_postgres:
+            from eventsourcing.postgres import PostgresApplicationRecorder
+
+            assert isinstance(self.recorder, PostgresApplicationRecorder)  # noqa: S101
             with _pg_schema_lock(merged):
                 self.recorder.create_table()
 
