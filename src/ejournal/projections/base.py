@@ -1,0 +1,141 @@
+"""What every read model is made of: its own tables, and handlers for the events it reads.
+
+A read model owns its tables outright (it keeps its own copy of whatever it needs to look up,
+e.g. subject names or enrolments), so that it can be dropped and rebuilt from the event log
+alone, in any order, without reading another read model's tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar, TypeVar
+
+from eventsourcing.domain import DomainEventProtocol
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+)
+
+from ejournal.settings import Settings
+
+metadata = MetaData()
+
+positions = Table(
+    "projection_positions",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=True),
+)
+
+E = TypeVar("E")
+Handler = Callable[[Any, Connection, Any, int], None]
+
+
+def handles(*event_classes: type) -> Callable[[Handler], Handler]:
+    """Marks a method of a :class:`ReadModel` as the handler of these event classes."""
+
+    def mark(method: Handler) -> Handler:
+        method._handles = event_classes  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+class ReadModel:
+    """A read model: a name, its tables, and ``@handles(...)`` methods ``(conn, event, pos)``.
+
+    Handlers must be deterministic functions of the event and the model's own tables: no
+    clock, no I/O besides their connection. They run inside the batch's transaction.
+    """
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[Table, ...]]
+    _dispatch: ClassVar[dict[type, str]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        dispatch: dict[type, str] = {}
+        for attr, value in vars(cls).items():
+            for event_class in getattr(value, "_handles", ()):
+                dispatch[event_class] = attr
+        cls._dispatch = dispatch
+
+    def topics(self) -> set[type]:
+        return set(self._dispatch)
+
+    def apply(self, conn: Connection, domain_event: DomainEventProtocol[Any], position: int
+              ) -> None:
+        attr = self._dispatch.get(type(domain_event))
+        if attr is not None:
+            getattr(self, attr)(conn, domain_event, position)
+
+
+def _sqlite_path(url: str) -> str:
+    return url.split(":///", 1)[1]
+
+
+def create_read_engine(settings: Settings, *, writer: bool = False) -> Engine:
+    """An SQLAlchemy engine on the same database as the event store.
+
+    On SQLite, a ``writer`` engine begins every transaction with ``BEGIN IMMEDIATE`` (it takes
+    the write lock first, so two projectors never interleave a batch), in WAL mode with a busy
+    timeout; readers begin deferred transactions and never block the writer. On PostgreSQL the
+    read models live in ``EJOURNAL_DATABASE_SCHEMA``.
+    """
+    url = settings.database_url
+    scheme = url.split(":", 1)[0].split("+", 1)[0]
+    if scheme == "sqlite":
+        engine = create_engine(f"sqlite:///{_sqlite_path(url)}",
+                               connect_args={"timeout": settings.lock_timeout,
+                                             "check_same_thread": False})
+        begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _: Any) -> None:
+            dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={settings.lock_timeout * 1000}")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql(begin)
+
+        return engine
+    if scheme in ("postgresql", "postgres"):
+        pg_url = url if "+psycopg" in url else url.replace("postgresql://", "postgresql+psycopg://",
+                                                            1)
+        return create_engine(
+            pg_url,
+            connect_args={"options": f"-csearch_path={settings.database_schema}"},
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=10,
+        )
+    raise ValueError(f"unsupported database URL scheme {scheme!r}")
+
+
+@contextmanager
+def ddl_lock(engine: Engine) -> Iterator[Connection]:
+    """A connection holding a lock that serialises schema changes between processes."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SELECT pg_advisory_lock(hashtext('ejournal-ddl'))")
+            try:
+                yield conn
+            finally:
+                conn.exec_driver_sql("SELECT pg_advisory_unlock(hashtext('ejournal-ddl'))")
+                conn.commit()
+        else:
+            yield conn

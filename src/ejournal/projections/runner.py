@@ -1,0 +1,166 @@
+"""The projector: pages through the event log and keeps the read models, exactly once.
+
+Each batch is one transaction on the read-model database: the rows of every read model and
+each model's tracking position are written together, so a crash at any point either keeps
+the whole batch or none of it; the next run starts after the last committed position. Two
+projectors on one database take turns: on PostgreSQL the position rows are locked
+(``SELECT ... FOR UPDATE``), on SQLite the batch begins with ``BEGIN IMMEDIATE``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from eventsourcing.utils import get_topic
+from sqlalchemy import Engine, insert, select, update
+
+from ejournal.application import EJournal
+from ejournal.projections.base import ReadModel, ddl_lock, metadata, positions
+
+DEFAULT_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.head - self.position)
+
+
+class Projector:
+    def __init__(self, app: EJournal, engine: Engine, models: Sequence[ReadModel]) -> None:
+        self.app = app
+        self.engine = engine
+        self.models = list(models)
+        self.names = [m.name for m in self.models]
+        self._topics = {get_topic(cls) for m in self.models for cls in m.topics()}
+        self._advanced = threading.Condition()
+        self._known_position = 0
+
+    # --- schema ----------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Creates missing tables and position rows (idempotent, safe from many processes)."""
+        with ddl_lock(self.engine) as conn:
+            tables = [positions, *(t for m in self.models for t in m.tables)]
+            metadata.create_all(conn, tables=tables)
+            conn.commit()
+        with self.engine.begin() as conn:
+            have = set(conn.scalars(select(positions.c.name)))
+            for name in self.names:
+                if name not in have:
+                    conn.execute(insert(positions).values(name=name, position=0))
+
+    def reset(self, names: Sequence[str]) -> None:
+        """Drops and recreates these read models' tables and sets them back to the start."""
+        chosen = [m for m in self.models if m.name in names]
+        with ddl_lock(self.engine) as conn:
+            for model in chosen:
+                metadata.drop_all(conn, tables=list(model.tables))
+                metadata.create_all(conn, tables=list(model.tables))
+            conn.commit()
+        with self.engine.begin() as conn:
+            conn.execute(update(positions).where(positions.c.name.in_(names))
+                         .values(position=0, updated_at=datetime.now(tz=UTC)))
+
+    # --- running ---------------------------------------------------------------------------
+
+    def run_batch(self, limit: int = DEFAULT_BATCH) -> int:
+        """Applies the next batch of events; returns how many notifications it read."""
+        with self.engine.begin() as conn:
+            query = select(positions.c.name, positions.c.position).where(
+                positions.c.name.in_(self.names))
+            if self.engine.dialect.name == "postgresql":
+                query = query.with_for_update()
+            at = dict(conn.execute(query).tuples().all())
+            start = min(at.values()) + 1
+            notifications = self.app.recorder.select_notifications(start=start, limit=limit)
+            if not notifications:
+                self._note(start - 1)
+                return 0
+            for notification in notifications:
+                if notification.topic not in self._topics:
+                    continue
+                domain_event = self.app.mapper.to_domain_event(notification)
+                for model in self.models:
+                    if at[model.name] < notification.id:
+                        model.apply(conn, domain_event, notification.id)
+            last = notifications[-1].id
+            conn.execute(
+                update(positions)
+                .where(positions.c.name.in_(self.names), positions.c.position < last)
+                .values(position=last, updated_at=datetime.now(tz=UTC))
+            )
+        self._note(last)
+        return len(notifications)
+
+    def catch_up(self, limit: int = DEFAULT_BATCH,
+                 progress: Callable[[int, int], None] | None = None) -> int:
+        """Runs batches until the read models reach the head of the log as it was at start."""
+        head = self.head()
+        done = 0
+        while True:
+            count = self.run_batch(limit)
+            done += count
+            if progress is not None:
+                progress(min(self.position(), head), head)
+            if count == 0 or self.position() >= head:
+                return done
+
+    def run_forever(self, stop: threading.Event, idle_wait: float = 0.2,
+                    limit: int = DEFAULT_BATCH) -> None:
+        """The projector's loop (in ``serve`` or as ``ejournal project``) until ``stop``."""
+        while not stop.is_set():
+            if self.run_batch(limit) == 0:
+                stop.wait(idle_wait)
+
+    # --- positions -------------------------------------------------------------------------
+
+    def head(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    def statuses(self) -> list[Status]:
+        head = self.head()
+        with self.engine.connect() as conn:
+            rows = dict(conn.execute(select(positions.c.name, positions.c.position)
+                                     .where(positions.c.name.in_(self.names))).tuples().all())
+        return [Status(name, rows.get(name, 0), head) for name in self.names]
+
+    def position(self) -> int:
+        """The position every one of these read models has reached."""
+        return min(s.position for s in self.statuses())
+
+    def _note(self, position: int) -> None:
+        with self._advanced:
+            if position > self._known_position:
+                self._known_position = position
+            self._advanced.notify_all()
+
+    def wait_for(self, position: int, timeout: float = 5.0, poll: float = 0.05) -> bool:
+        """Blocks until every read model has applied ``position`` (read-your-writes).
+
+        Wakes when this process's projector advances, and re-reads the positions table every
+        ``poll`` seconds so that a projector in another process is seen too."""
+        deadline = threading.Event()
+        timer = threading.Timer(timeout, deadline.set)
+        timer.start()
+        try:
+            while not deadline.is_set():
+                if self._known_position >= position:
+                    return True
+                current = self.position()
+                if current >= position:
+                    self._note(current)
+                    return True
+                with self._advanced:
+                    self._advanced.wait(poll)
+            return self.position() >= position
+        finally:
+            timer.cancel()
