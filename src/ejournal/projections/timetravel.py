@@ -1,0 +1,102 @@
+"""Read models "as of" a past moment, computed from the event log (what a parent saw that day).
+
+The same read model's handlers are run over the events that were recorded up to the moment,
+into a private in-memory SQLite database, and the same query answers from it. Only the
+aggregates the question touches are read (a journal, its class, school and lessons; or a
+student's classes and their journals and lessons), so the cost depends on that journal or
+student, not on the size of the school.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import StoredEvent
+from sqlalchemy import Connection, Engine, bindparam, create_engine, select, text
+from sqlalchemy.pool import StaticPool
+
+from ejournal.application import EJournal
+from ejournal.projections.base import ReadModel, metadata
+from ejournal.projections.diary import Diary, DiaryDay, read_diary
+from ejournal.projections.diary import enrolments as diary_enrolments
+from ejournal.projections.diary import journals as diary_journals
+from ejournal.projections.diary import lessons as diary_lessons
+
+
+def events_as_of(app: EJournal, engine: Engine, originator_ids: Iterable[UUID],
+                 as_of: datetime) -> list[tuple[int, DomainEventProtocol[UUID]]]:
+    """The events of these aggregates recorded at or before ``as_of``, in log order."""
+    wanted = set(originator_ids)
+    if not wanted:
+        return []
+    table = app.recorder.events_table_name  # type: ignore[attr-defined]
+    params: dict[str, object]
+    if engine.dialect.name == "postgresql":
+        statement = text(
+            f"SELECT notification_id AS position, originator_id, originator_version, topic, "  # noqa: S608
+            f"state FROM {table} WHERE originator_id = ANY(:ids) ORDER BY notification_id"
+        )
+        params = {"ids": sorted(wanted)}
+    else:
+        statement = text(
+            f"SELECT rowid AS position, originator_id, originator_version, topic, state "  # noqa: S608
+            f"FROM {table} WHERE originator_id IN :ids ORDER BY rowid"
+        ).bindparams(bindparam("ids", expanding=True))
+        params = {"ids": sorted(i.hex for i in wanted)}
+    found: list[tuple[int, DomainEventProtocol[UUID]]] = []
+    with engine.connect() as conn:
+        for row in conn.execute(statement, params):
+            stored = StoredEvent(
+                originator_id=UUID(str(row.originator_id)),
+                originator_version=row.originator_version,
+                topic=row.topic,
+                state=bytes(row.state),
+            )
+            domain_event = app.mapper.to_domain_event(stored)
+            if getattr(domain_event, "timestamp") <= as_of:  # noqa: B009
+                found.append((row.position, domain_event))
+    return found
+
+
+def replay_in_memory(model: ReadModel,
+                     events: list[tuple[int, DomainEventProtocol[UUID]]]) -> Engine:
+    memory = create_engine("sqlite://", poolclass=StaticPool,
+                           connect_args={"check_same_thread": False})
+    metadata.create_all(memory, tables=list(model.tables))
+    with memory.begin() as conn:
+        for position, domain_event in events:
+            model.apply(conn, domain_event, position)
+    return memory
+
+
+def _school_of(app: EJournal, user_id: UUID) -> UUID | None:
+    user: object = app.repository.get(user_id)
+    school: UUID | None = getattr(user, "school_id", None)
+    return school
+
+
+def diary_as_of(app: EJournal, engine: Engine, student_id: UUID, first: date, last: date,
+                as_of: datetime) -> list[DiaryDay]:
+    """The student's diary as it stood at ``as_of``."""
+    with engine.connect() as conn:
+        classes = set(conn.scalars(select(diary_enrolments.c.class_id).where(
+            diary_enrolments.c.student_id == student_id)))
+        journal_ids = set(conn.scalars(select(diary_journals.c.journal_id).where(
+            diary_journals.c.class_id.in_(classes)))) if classes else set()
+        lesson_ids = _lessons(conn, journal_ids, first, last)
+    school = _school_of(app, student_id)
+    ids = classes | journal_ids | lesson_ids | ({school} if school else set())
+    memory = replay_in_memory(Diary(), events_as_of(app, engine, ids, as_of))
+    with memory.connect() as conn:
+        return read_diary(conn, student_id, first, last)
+
+
+def _lessons(conn: Connection, journal_ids: set[UUID], first: date, last: date) -> set[UUID]:
+    if not journal_ids:
+        return set()
+    return set(conn.scalars(select(diary_lessons.c.lesson_id).where(
+        diary_lessons.c.journal_id.in_(journal_ids), diary_lessons.c.lesson_date >= first,
+        diary_lessons.c.lesson_date <= last)))
