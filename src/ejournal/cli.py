@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from ejournal import __version__
@@ -53,6 +53,72 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress_bar(label: str) -> Callable[[int, int], None]:
+    """A text progress bar on stderr: `label [#####.....] 1234/5000 events`."""
+    width = 40
+
+    def show(done: int, total: int) -> None:
+        filled = width if total == 0 else int(width * done / total)
+        end = "\n" if done >= total else ""
+        print(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} events",
+              end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_projections_status(settings: Settings, _: argparse.Namespace) -> int:
+    from ejournal.projections.catalog import projector_for
+
+    app = _app(settings)
+    try:
+        projector = projector_for(app)
+        projector.setup()
+        print(f"{'read model':16} {'position':>10} {'head':>10} {'lag':>8}")
+        for status in projector.statuses():
+            print(f"{status.name:16} {status.position:>10} {status.head:>10} {status.lag:>8}")
+    finally:
+        app.close()
+    return 0
+
+
+def cmd_projections_rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    from ejournal.projections.catalog import projector_for
+
+    app = _app(settings)
+    try:
+        projector = projector_for(app, args.names or None)
+        projector.setup()
+        projector.reset(projector.names)
+        projector.catch_up(limit=args.batch,
+                           progress=_progress_bar("rebuild " + ",".join(projector.names)))
+        for status in projector.statuses():
+            print(f"{status.name}: position {status.position} of {status.head}")
+    finally:
+        app.close()
+    return 0
+
+
+def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
+    """Keeps the read models up to date until SIGINT/SIGTERM (production: its own process)."""
+    import signal
+    import threading
+
+    from ejournal.projections.catalog import projector_for
+
+    app = _app(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        projector = projector_for(app)
+        projector.setup()
+        print(f"projecting {describe(settings)} ({', '.join(projector.names)})", flush=True)
+        projector.run_forever(stop, idle_wait=args.idle, limit=args.batch)
+    finally:
+        app.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ejournal",
@@ -71,6 +137,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7,
                       help="vary it to load another demo school beside the first")
     demo.set_defaults(run=cmd_demo)
+
+    projections = sub.add_parser("projections", help="read models: status and rebuild")
+    p_sub = projections.add_subparsers(dest="projections_command", required=True)
+    p_sub.add_parser("status", help="each read model's position and lag behind the log"
+                     ).set_defaults(run=cmd_projections_status)
+    rebuild = p_sub.add_parser("rebuild", help="drop read models and rebuild them from the log")
+    rebuild.add_argument("names", nargs="*", help="read models to rebuild (default: all)")
+    rebuild.add_argument("--batch", type=int, default=1000, help="events per transaction")
+    rebuild.set_defaults(run=cmd_projections_rebuild)
+
+    project = sub.add_parser("project", help="keep the read models up to date (a process of "
+                                             "its own in production)")
+    project.add_argument("--batch", type=int, default=1000, help="events per transaction")
+    project.add_argument("--idle", type=float, default=0.2,
+                         help="seconds to wait for new events when caught up")
+    project.set_defaults(run=cmd_project)
     return parser
 
 
@@ -85,6 +167,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DomainError as exc:
         print(f"ejournal: refused: {exc}", file=sys.stderr)
         return 1
+    except ValueError as exc:
+        print(f"ejournal: {exc}", file=sys.stderr)
+        return 2
     return code
 
 

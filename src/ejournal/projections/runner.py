@@ -35,9 +35,12 @@ class Status:
 
 
 class Projector:
-    def __init__(self, app: EJournal, engine: Engine, models: Sequence[ReadModel]) -> None:
+    def __init__(self, app: EJournal, engine: Engine, models: Sequence[ReadModel],
+                 reader: Engine | None = None) -> None:
         self.app = app
         self.engine = engine
+        #: Positions are read without taking the write lock (SQLite readers never wait).
+        self.reader = reader or engine
         self.models = list(models)
         self.names = [m.name for m in self.models]
         self._topics = {get_topic(cls) for m in self.models for cls in m.topics()}
@@ -128,7 +131,7 @@ class Projector:
 
     def statuses(self) -> list[Status]:
         head = self.head()
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = dict(conn.execute(select(positions.c.name, positions.c.position)
                                      .where(positions.c.name.in_(self.names))).tuples().all())
         return [Status(name, rows.get(name, 0), head) for name in self.names]
