@@ -9,11 +9,13 @@ from sqlalchemy import Engine
 from ejournal.application import EJournal
 from ejournal.projections.base import ReadModel, create_read_engine
 from ejournal.projections.diary import Diary
+from ejournal.projections.grid import Grid
 from ejournal.projections.runner import Projector
+from ejournal.projections.summary import Summary
 
 
 def all_models() -> list[ReadModel]:
-    return [Diary()]
+    return [Diary(), Grid(), Summary()]
 
 
 def model_names() -> list[str]:

@@ -24,6 +24,7 @@ from ejournal.projections.diary import Diary, DiaryDay, read_diary
 from ejournal.projections.diary import enrolments as diary_enrolments
 from ejournal.projections.diary import journals as diary_journals
 from ejournal.projections.diary import lessons as diary_lessons
+from ejournal.projections.grid import Grid, GridView, journal_lesson_ids, read_grid
 
 
 def events_as_of(app: EJournal, engine: Engine, originator_ids: Iterable[UUID],
@@ -100,3 +101,19 @@ def _lessons(conn: Connection, journal_ids: set[UUID], first: date, last: date) 
     return set(conn.scalars(select(diary_lessons.c.lesson_id).where(
         diary_lessons.c.journal_id.in_(journal_ids), diary_lessons.c.lesson_date >= first,
         diary_lessons.c.lesson_date <= last)))
+
+
+def grid_as_of(app: EJournal, engine: Engine, journal_id: UUID, first: date, last: date,
+               as_of: datetime) -> GridView:
+    """A journal's grid as it stood at ``as_of``: its lessons, the class's enrolments and the
+    students' names, replayed from the log up to that moment."""
+    with engine.connect() as conn:
+        lesson_ids = set(journal_lesson_ids(conn, journal_id))
+    journal: object = app.repository.get(journal_id)
+    class_id: UUID = getattr(journal, "class_id")  # noqa: B009
+    school_class: object = app.repository.get(class_id)
+    students = set(getattr(school_class, "enrolments", {}))
+    ids = {journal_id, class_id, *lesson_ids, *students}
+    memory = replay_in_memory(Grid(), events_as_of(app, engine, ids, as_of))
+    with memory.connect() as conn:
+        return read_grid(conn, journal_id, first, last)
