@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.domain import DomainEventProtocol
@@ -60,6 +61,9 @@ class ReadModel:
 
     name: ClassVar[str]
     tables: ClassVar[tuple[Table, ...]]
+    #: Tables the model creates but a rebuild keeps: state its readers write (a read cursor),
+    #: which the log cannot give back.
+    kept_tables: ClassVar[tuple[Table, ...]] = ()
     _dispatch: ClassVar[dict[type, str]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -78,6 +82,13 @@ class ReadModel:
         attr = self._dispatch.get(type(domain_event))
         if attr is not None:
             getattr(self, attr)(conn, domain_event, position)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored moment as an aware UTC datetime (SQLite gives it back naive, in UTC)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def _sqlite_path(url: str) -> str:

@@ -9,13 +9,16 @@ from sqlalchemy import Engine
 from ejournal.application import EJournal
 from ejournal.projections.base import ReadModel, create_read_engine
 from ejournal.projections.diary import Diary
+from ejournal.projections.feed import Feed
 from ejournal.projections.grid import Grid
+from ejournal.projections.history import MarkHistory
+from ejournal.projections.late_entries import LateEntries
 from ejournal.projections.runner import Projector
 from ejournal.projections.summary import Summary
 
 
 def all_models() -> list[ReadModel]:
-    return [Diary(), Grid(), Summary()]
+    return [Diary(), Grid(), Summary(), LateEntries(), MarkHistory(), Feed()]
 
 
 def model_names() -> list[str]:

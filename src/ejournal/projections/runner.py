@@ -52,7 +52,8 @@ class Projector:
     def setup(self) -> None:
         """Creates missing tables and position rows (idempotent, safe from many processes)."""
         with ddl_lock(self.engine) as conn:
-            tables = [positions, *(t for m in self.models for t in m.tables)]
+            tables = [positions,
+                      *(t for m in self.models for t in (*m.tables, *m.kept_tables))]
             metadata.create_all(conn, tables=tables)
             conn.commit()
         with self.engine.begin() as conn:
