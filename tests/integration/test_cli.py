@@ -37,3 +37,22 @@ def test_an_unsupported_database_url_is_a_clear_error(tmp_path: Path) -> None:
                             capture_output=True, timeout=60, check=False)
     assert result.returncode == 2
     assert "unsupported scheme 'mysql'" in result.stderr
+
+
+def test_projections_rebuild_shows_progress_and_status_shows_no_lag(tmp_path: Path) -> None:
+    assert run(tmp_path, "demo").returncode == 0
+    head = int(run(tmp_path, "info").stdout.split("events in the log: ")[1].split()[0])
+    before = run(tmp_path, "projections", "status")
+    assert before.returncode == 0
+    assert f"diary                     0 {head:>10} {head:>8}" in before.stdout
+    rebuild = run(tmp_path, "projections", "rebuild", "--batch", "500")
+    assert rebuild.returncode == 0, rebuild.stderr
+    assert "[########################################]" in rebuild.stderr
+    assert f"{head}/{head} events" in rebuild.stderr
+    for name in ("diary", "grid", "summary", "late_entries", "mark_history", "feed"):
+        assert f"{name}: position {head} of {head}" in rebuild.stdout
+    after = run(tmp_path, "projections", "status")
+    assert [line.split()[-1] for line in after.stdout.splitlines()[1:]] == ["0"] * 6
+    unknown = run(tmp_path, "projections", "rebuild", "nope")
+    assert unknown.returncode == 2
+    assert "unknown read model(s) nope" in unknown.stderr
