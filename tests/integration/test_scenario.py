@@ -98,7 +98,7 @@ def test_a_school_week_is_recorded_and_read_back_on_both_databases(
     assert [(m.value, m.work, m.cancelled) for m in monday.current_marks(pupil)] == [
         ("5", "oral", False), ("4", "oral", False)]
     assert [(m.value, m.history) for m in monday.current_marks(absent_pupil)] == [
-        ("3", ["2", "3"])]
+        ("3", ("2", "3"))]
     assert monday.current_marks(other) == []  # the written mark was cancelled
     assert monday.marks[written.id or corrected.id].cancelled is True
     wednesday = fresh.repository.get(lessons[WEEK[2]])

@@ -35,7 +35,7 @@ from ejournal.domain.errors import (
     UnknownMark,
 )
 from ejournal.domain.journal import ClassJournal
-from ejournal.domain.lesson import Lesson, MarkLocation
+from ejournal.domain.lesson import Lesson
 from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.school_class import SchoolClass
 from ejournal.domain.values import Actor, Late, Role
@@ -198,12 +198,26 @@ def test_several_marks_may_stand_in_one_cell(world: World) -> None:
         first: "3", second: "5"}
 
 
-def test_a_mark_location_names_the_marks_journal_and_lesson(world: World) -> None:
-    lesson_id, mark_id = uuid4(), uuid4()
-    location = MarkLocation.record(mark_id=mark_id, journal_id=world.journal.id,
-                                   lesson_id=lesson_id, at=SETUP_AT)
-    assert location.id == mark_id
-    assert (location.journal_id, location.lesson_id) == (world.journal.id, lesson_id)
+@pytest.mark.parametrize("bits", [0, 1, (1 << 98) - 1, 0x2F00D_CAFE_BEEF_1234_5678])
+@pytest.mark.parametrize(("day", "slot"), [(date(2026, 11, 25), 1), (date(2000, 1, 1), 10),
+                                           (date(2099, 12, 31), 255)])
+def test_a_mark_id_names_its_lessons_date_and_slot(day: date, slot: int, bits: int) -> None:
+    journal = uuid4()
+    mark = ids.mark_id(day, slot, bits)
+    assert mark.version == 8
+    assert mark.variant == "specified in RFC 4122"
+    assert ids.mark_lesson(journal, mark) == ids.lesson_id(journal, day, slot)
+    assert ids.mark_lesson(uuid4(), mark) != ids.lesson_id(journal, day, slot)
+
+
+def test_different_random_bits_give_different_mark_ids() -> None:
+    made = {ids.mark_id(date(2026, 11, 25), 1, bits) for bits in range(0, 1 << 12, 7)}
+    assert len(made) == len(range(0, 1 << 12, 7))
+    assert len({ids.mark_id(date(2026, 11, 25), 1, 1 << b) for b in range(98)}) == 98
+
+
+def test_an_id_that_is_not_a_mark_id_names_no_lesson() -> None:
+    assert ids.mark_lesson(uuid4(), uuid4()) is None  # a version 4 UUID
 
 
 def test_the_unknown_work_kind_of_a_mark_is_refused(world: World) -> None:
@@ -679,7 +693,7 @@ def test_a_correction_records_the_new_value_and_the_reason_keeping_the_original(
         "mark_id": mark_id, "value": "4", "reason": "пересчитаны баллы", "by": world.teacher,
     })]
     assert lesson.marks[mark_id].value == "4"
-    assert lesson.marks[mark_id].history == ["3", "4"]
+    assert lesson.marks[mark_id].history == ("3", "4")
 
 
 def test_a_correction_must_name_an_existing_mark(world: World) -> None:
@@ -722,7 +736,7 @@ def test_a_correction_compares_with_the_current_value_not_the_original(world: Wo
     lesson.correct_mark(world.ctx(), mark_id=mark_id, value="4", reason="вернули",
                         at=world.noon(WED))
     assert [type(e) for e in lesson.collect_events()] == [Lesson.MarkCorrected]
-    assert lesson.marks[mark_id].history == ["4", "5", "4"]
+    assert lesson.marks[mark_id].history == ("4", "5", "4")
 
 
 @pytest.mark.parametrize("reason", [None, "", "   "])
@@ -747,7 +761,7 @@ def test_a_cancellation_records_the_reason_and_the_mark_stays_in_the_history(
         "mark_id": mark_id, "reason": "не тот ученик", "by": world.teacher,
     })]
     assert lesson.marks[mark_id].cancelled is True
-    assert lesson.marks[mark_id].history == ["2"]
+    assert lesson.marks[mark_id].history == ("2",)
     assert lesson.current_marks(world.students[0]) == []
 
 
@@ -1246,7 +1260,7 @@ def test_replaying_a_lessons_events_rebuilds_equal_state(world: World) -> None:
     assert state(rebuilt) == state(lesson)
     assert rebuilt.version == lesson.version == 9
     assert rebuilt.modified_on == at
-    assert rebuilt.marks[m1].history == ["3", "4"]
+    assert rebuilt.marks[m1].history == ("3", "4")
     assert rebuilt.marks[m3].cancelled is True
     assert rebuilt.absent == {s2: None}
 

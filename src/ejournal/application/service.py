@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Transcoding
 
+from ejournal.application.loading import AggregateLoader
 from ejournal.application.storage import persistence_env
 from ejournal.domain import ids
 from ejournal.domain.base import JournalAggregate
@@ -42,7 +44,7 @@ from ejournal.domain.errors import (
     UnknownMark,
 )
 from ejournal.domain.journal import ClassJournal
-from ejournal.domain.lesson import Lesson, LessonContext, MarkLocation
+from ejournal.domain.lesson import Lesson, LessonContext
 from ejournal.domain.people import User, UsernameClaim, username_taken
 from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.school import AcademicYear, School
@@ -135,9 +137,6 @@ class EJournal(Application[UUID]):
         self.settings = settings or Settings()
         self.clock = clock or (lambda: datetime.now(tz=UTC))
         merged = persistence_env(self.settings)
-        if self.settings.aggregate_cache_size > 0:
-            merged["AGGREGATE_CACHE_MAXSIZE"] = str(self.settings.aggregate_cache_size)
-            merged["AGGREGATE_CACHE_FASTFORWARD"] = "y"
         on_postgres = merged["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
         if on_postgres:
             # Several processes may start at once; PostgreSQL refuses concurrent DDL on the
@@ -151,6 +150,10 @@ class EJournal(Application[UUID]):
             assert isinstance(self.recorder, PostgresApplicationRecorder)  # noqa: S101
             with _pg_schema_lock(merged):
                 self.recorder.create_table()
+        self.loader = AggregateLoader(self.recorder, self.mapper,
+                                      self.settings.aggregate_cache_size)
+        #: A journal's class, year and school never change: kept once read.
+        self._journal_refs: dict[UUID, tuple[UUID, UUID, UUID]] = {}
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -165,13 +168,7 @@ class EJournal(Application[UUID]):
         return moment.astimezone(UTC)
 
     def _load(self, cls: type[A], aggregate_id: UUID, what: str, field: str | None = None) -> A:
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            raise NotFound(f"no {what} {aggregate_id}", field=field) from None
-        if not isinstance(aggregate, cls):
-            raise NotFound(f"no {what} {aggregate_id}", field=field)
-        return aggregate
+        return _expect(self.loader.load([aggregate_id]), cls, aggregate_id, what, field)
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, desc=True, limit=1))
@@ -222,6 +219,8 @@ class EJournal(Application[UUID]):
                     ) from None
                 time.sleep(random.uniform(0, RETRY_JITTER * attempt))  # noqa: S311 - jitter
                 continue
+            for aggregate in aggregates:
+                self.loader.remember(aggregate)
             positions = [r.notification.id for r in recordings if r.notification.id]
             position = max(positions) if positions else None
             return Written(written.id, written.late, position, False, written.extra)
@@ -567,24 +566,35 @@ class EJournal(Application[UUID]):
 
     # --- the class journal ---------------------------------------------------------------
 
-    def _context(self, actor_id: UUID, journal_id: UUID) -> LessonContext:
-        actor = self.actor(actor_id)
-        journal = self._load(ClassJournal, journal_id, "journal", "journal_id")
+    def _context(self, actor_id: UUID, journal_id: UUID,
+                 also: Sequence[UUID] = ()) -> tuple[LessonContext, dict[UUID, Aggregate]]:
+        """The actor, the journal, its class, year and school, and ``also`` (e.g. the lesson),
+        loaded together in one round trip once the journal's references are known."""
+        refs = self._journal_refs.get(journal_id, ())
+        # Only ``also`` is changed by a journal command: the rest is read, never copied.
+        shared = {actor_id, journal_id, *refs}
+        loaded = self.loader.load([actor_id, journal_id, *refs, *also], read_only=shared)
+        user = _expect(loaded, User, actor_id, "user")
+        actor = Actor(user_id=user.id, role=user.role, school_id=user.school_id)
+        journal = _expect(loaded, ClassJournal, journal_id, "journal", "journal_id")
         if actor.school_id != journal.school_id:
             # Another school's journal does not exist for this user (ids cannot be probed).
             raise NotFound(f"no journal {journal_id}", field="journal_id")
-        school_class = self._load(SchoolClass, journal.class_id, "class")
-        year = self._load(AcademicYear, journal.year_id, "academic year")
-        school = self._school_of(journal.school_id)
-        return LessonContext(actor=actor, journal=journal, school_class=school_class,
-                             calendar=year.calendar(school), timezone=school.timezone)
+        if not refs:
+            refs = (journal.class_id, journal.year_id, journal.school_id)
+            self._journal_refs[journal_id] = refs
+            loaded.update(self.loader.load(refs, read_only=set(refs)))
+        school_class = _expect(loaded, SchoolClass, journal.class_id, "class")
+        year = _expect(loaded, AcademicYear, journal.year_id, "academic year")
+        school = _expect(loaded, School, journal.school_id, "school", "school_id")
+        ctx = LessonContext(actor=actor, journal=journal, school_class=school_class,
+                            calendar=year.calendar(school), timezone=school.timezone)
+        return ctx, loaded
 
-    def _lesson(self, ctx: LessonContext, lesson_id: UUID) -> Lesson:
-        try:
-            lesson = self._load(Lesson, lesson_id, "lesson", "lesson_id")
-        except NotFound:
-            raise UnknownLesson(f"no lesson {lesson_id} held in this journal") from None
-        if lesson.journal_id != ctx.journal.id:
+    def _lesson(self, ctx: LessonContext, lesson_id: UUID,
+                loaded: dict[UUID, Aggregate]) -> Lesson:
+        lesson = loaded.get(lesson_id)
+        if not isinstance(lesson, Lesson) or lesson.journal_id != ctx.journal.id:
             raise UnknownLesson(f"no lesson {lesson_id} held in this journal")
         return lesson
 
@@ -593,12 +603,12 @@ class EJournal(Application[UUID]):
                     programme_topic: str | None = None, at: datetime | None = None,
                     idempotency_key: str | None = None) -> Written:
         def body() -> tuple[Sequence[Aggregate], Written]:
-            ctx = self._context(actor_id, journal_id)
             lesson_id = ids.lesson_id(journal_id, lesson_date, slot)
+            ctx, loaded = self._context(actor_id, journal_id, also=[lesson_id])
             lesson = Lesson.hold(ctx, lesson_id=lesson_id, lesson_date=lesson_date, slot=slot,
                                  topic=topic, homework=homework,
                                  programme_topic=programme_topic, at=self._now(at))
-            if self._exists(lesson_id):
+            if lesson_id in loaded:
                 raise LessonAlreadyRecorded(
                     f"the journal has a lesson on {lesson_date}, slot {slot} already"
                 )
@@ -614,8 +624,8 @@ class EJournal(Application[UUID]):
         absent_list = list(absent)
 
         def body() -> tuple[Sequence[Aggregate], Written]:
-            ctx = self._context(actor_id, journal_id)
-            lesson = self._lesson(ctx, lesson_id)
+            ctx, loaded = self._context(actor_id, journal_id, also=[lesson_id])
+            lesson = self._lesson(ctx, lesson_id, loaded)
             late = lesson.take_attendance(ctx, absent=absent_list, at=self._now(at))
             return [lesson], Written(None, late)
 
@@ -626,8 +636,8 @@ class EJournal(Application[UUID]):
                        student_id: UUID, reason: str, at: datetime | None = None,
                        idempotency_key: str | None = None) -> Written:
         def body() -> tuple[Sequence[Aggregate], Written]:
-            ctx = self._context(actor_id, journal_id)
-            lesson = self._lesson(ctx, lesson_id)
+            ctx, loaded = self._context(actor_id, journal_id, also=[lesson_id])
+            lesson = self._lesson(ctx, lesson_id, loaded)
             late = lesson.cancel_absence(ctx, student_id=student_id, reason=reason,
                                          at=self._now(at))
             return [lesson], Written(None, late)
@@ -640,35 +650,33 @@ class EJournal(Application[UUID]):
                   student_id: UUID, value: str, work: str, comment: str | None = None,
                   at: datetime | None = None, idempotency_key: str | None = None) -> Written:
         def body() -> tuple[Sequence[Aggregate], Written]:
-            ctx = self._context(actor_id, journal_id)
-            lesson = self._lesson(ctx, lesson_id)
-            mark_id = uuid4()
-            moment = self._now(at)
+            ctx, loaded = self._context(actor_id, journal_id, also=[lesson_id])
+            lesson = self._lesson(ctx, lesson_id, loaded)
+            mark_id = ids.mark_id(lesson.lesson_date, lesson.slot, secrets.randbits(98))
             late = lesson.give_mark(ctx, mark_id=mark_id, student_id=student_id, value=value,
-                                    work=work, comment=comment, at=moment)
-            location = MarkLocation.record(mark_id=mark_id, journal_id=journal_id,
-                                           lesson_id=lesson.id, at=moment)
-            return [lesson, location], Written(mark_id, late)
+                                    work=work, comment=comment, at=self._now(at))
+            return [lesson], Written(mark_id, late)
 
         args = {"journal": journal_id, "lesson": lesson_id, "student": student_id,
                 "value": value, "work": work, "comment": comment}
         return self._command(actor_id, "give_mark", args, idempotency_key, body)
 
-    def _marked_lesson(self, ctx: LessonContext, mark_id: UUID) -> Lesson:
-        try:
-            location = self._load(MarkLocation, mark_id, "mark", "mark_id")
-        except NotFound:
-            raise UnknownMark(f"no mark {mark_id} in this journal") from None
-        if location.journal_id != ctx.journal.id:
+    def _mark_context(self, actor_id: UUID, journal_id: UUID,
+                      mark_id: UUID) -> tuple[LessonContext, Lesson]:
+        """The mark's id names its lesson's date and slot (ids.mark_id)."""
+        lesson_id = ids.mark_lesson(journal_id, mark_id)
+        ctx, loaded = self._context(actor_id, journal_id, also=[lesson_id] if lesson_id else [])
+        lesson = loaded.get(lesson_id) if lesson_id else None
+        if not isinstance(lesson, Lesson) or lesson.journal_id != journal_id:
             raise UnknownMark(f"no mark {mark_id} in this journal")
-        return self._lesson(ctx, location.lesson_id)
+        lesson.mark(mark_id)  # raises UnknownMark when the lesson has no such mark
+        return ctx, lesson
 
     def correct_mark(self, actor_id: UUID, journal_id: UUID, mark_id: UUID, *, value: str,
                      reason: str, at: datetime | None = None,
                      idempotency_key: str | None = None) -> Written:
         def body() -> tuple[Sequence[Aggregate], Written]:
-            ctx = self._context(actor_id, journal_id)
-            lesson = self._marked_lesson(ctx, mark_id)
+            ctx, lesson = self._mark_context(actor_id, journal_id, mark_id)
             lesson.correct_mark(ctx, mark_id=mark_id, value=value, reason=reason,
                                 at=self._now(at))
             return [lesson], Written(mark_id)
@@ -679,8 +687,7 @@ class EJournal(Application[UUID]):
     def cancel_mark(self, actor_id: UUID, journal_id: UUID, mark_id: UUID, *, reason: str,
                     at: datetime | None = None, idempotency_key: str | None = None) -> Written:
         def body() -> tuple[Sequence[Aggregate], Written]:
-            ctx = self._context(actor_id, journal_id)
-            lesson = self._marked_lesson(ctx, mark_id)
+            ctx, lesson = self._mark_context(actor_id, journal_id, mark_id)
             lesson.cancel_mark(ctx, mark_id=mark_id, reason=reason, at=self._now(at))
             return [lesson], Written(mark_id)
 
@@ -691,17 +698,17 @@ class EJournal(Application[UUID]):
                          period_id: UUID, value: str, at: datetime | None = None,
                          idempotency_key: str | None = None) -> Written:
         def body() -> tuple[Sequence[Aggregate], Written]:
-            ctx = self._context(actor_id, journal_id)
-            year = self._load(AcademicYear, ctx.journal.year_id, "academic year")
-            period = year.period(period_id)
             pm_id = ids.period_mark_id(journal_id, student_id, period_id)
+            ctx, loaded = self._context(actor_id, journal_id, also=[pm_id])
+            year = _expect(loaded, AcademicYear, ctx.journal.year_id, "academic year")
+            period = year.period(period_id)
             mark = PeriodMark.give(
                 period_mark_id=pm_id, actor=ctx.actor, journal=ctx.journal,
                 school_class=ctx.school_class, period_id=period_id, period=period,
                 student_id=student_id, value=value, timezone=ctx.timezone,
                 working=ctx.calendar.working, at=self._now(at),
             )
-            if self._exists(pm_id):
+            if pm_id in loaded:
                 raise PeriodMarkAlreadyGiven(
                     f"student {student_id} has a period mark for {period.name} in this "
                     "journal; change it with a correction"
@@ -716,8 +723,8 @@ class EJournal(Application[UUID]):
                             value: str, reason: str, at: datetime | None = None,
                             idempotency_key: str | None = None) -> Written:
         def body() -> tuple[Sequence[Aggregate], Written]:
-            ctx = self._context(actor_id, journal_id)
-            mark = self._load(PeriodMark, period_mark_id, "period mark", "period_mark_id")
+            ctx, loaded = self._context(actor_id, journal_id, also=[period_mark_id])
+            mark = _expect(loaded, PeriodMark, period_mark_id, "period mark", "period_mark_id")
             if mark.journal_id != journal_id:
                 raise NotFound(f"no period mark {period_mark_id} in this journal",
                                field="period_mark_id")
@@ -728,6 +735,14 @@ class EJournal(Application[UUID]):
         args = {"journal": journal_id, "period_mark": period_mark_id, "value": value,
                 "reason": reason}
         return self._command(actor_id, "correct_period_mark", args, idempotency_key, body)
+
+
+def _expect(loaded: dict[UUID, Aggregate], cls: type[A], aggregate_id: UUID, what: str,
+            field: str | None = None) -> A:
+    aggregate = loaded.get(aggregate_id)
+    if not isinstance(aggregate, cls):
+        raise NotFound(f"no {what} {aggregate_id}", field=field)
+    return aggregate
 
 
 def _journal_exists() -> Exception:

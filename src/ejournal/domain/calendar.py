@@ -35,9 +35,34 @@ def _production_calendar(year: int) -> Any:
     return holidays.country_holidays("RU", years=year)
 
 
+@lru_cache(maxsize=64)
+def _working_days_before(year: int) -> tuple[int, ...]:
+    """counts[k]: working days of the production calendar among the first k days of the year."""
+    calendar = _production_calendar(year)
+    first = date(year, 1, 1)
+    counts = [0]
+    for offset in range((date(year + 1, 1, 1) - first).days):
+        counts.append(counts[-1] + bool(calendar.is_working_day(first + timedelta(offset))))
+    return tuple(counts)
+
+
 def is_production_working_day(day: date) -> bool:
     """The Russian production calendar alone, with holiday transfers and working Saturdays."""
-    return bool(_production_calendar(day.year).is_working_day(day))
+    counts = _working_days_before(day.year)
+    k = day.timetuple().tm_yday
+    return counts[k] > counts[k - 1]
+
+
+def _production_count(after: date, until: date) -> int:
+    """Production-calendar working days in (after, until], for after <= until."""
+    if after.year == until.year:
+        counts = _working_days_before(after.year)
+        return counts[until.timetuple().tm_yday] - counts[after.timetuple().tm_yday]
+    first = _working_days_before(after.year)
+    total = first[-1] - first[after.timetuple().tm_yday]
+    for year in range(after.year + 1, until.year):
+        total += _working_days_before(year)[-1]
+    return total + _working_days_before(until.year)[until.timetuple().tm_yday]
 
 
 def is_public_day_off(day: date) -> bool:
@@ -83,12 +108,12 @@ class WorkingCalendar:
 
     def working_days_between(self, after: date, until: date) -> int:
         """How many working days lie in (after, until]; 0 when ``until`` is not later."""
-        count = 0
-        current = after
-        while current < until:
-            current += timedelta(days=1)
-            if self.is_working_day(current):
-                count += 1
+        if until <= after:
+            return 0
+        count = _production_count(after, until)
+        for day, kind in self.overlay.items():
+            if after < day <= until:
+                count += (kind is DayKind.SCHOOL_DAY) - is_production_working_day(day)
         return count
 
 

@@ -9,7 +9,7 @@ working_days) as it stood when they were recorded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -65,8 +65,10 @@ class LessonContext:
             )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Mark:
+    """A mark as it stands; a correction or cancellation replaces it with a new value."""
+
     id: UUID
     student_id: UUID
     value: str
@@ -74,7 +76,7 @@ class Mark:
     comment: str | None
     by: UUID
     cancelled: bool = False
-    history: list[str] = field(default_factory=list)
+    history: tuple[str, ...] = ()
 
 
 class Lesson(JournalAggregate):
@@ -134,7 +136,7 @@ class Lesson(JournalAggregate):
         def apply(self, aggregate: Lesson) -> None:
             aggregate.marks[self.mark_id] = Mark(
                 self.mark_id, self.student_id, self.value, self.work, self.comment, self.by,
-                history=[self.value],
+                history=(self.value,),
             )
 
     class MarkCorrected(JournalAggregate.Event):
@@ -149,8 +151,8 @@ class Lesson(JournalAggregate):
 
         def apply(self, aggregate: Lesson) -> None:
             mark = aggregate.marks[self.mark_id]
-            mark.value = self.value
-            mark.history.append(self.value)
+            aggregate.marks[self.mark_id] = replace(mark, value=self.value,
+                                                    history=(*mark.history, self.value))
 
     class MarkCancelled(JournalAggregate.Event):
         """A mark withdrawn, with the reason; it stays in the history."""
@@ -162,7 +164,8 @@ class Lesson(JournalAggregate):
         by: UUID
 
         def apply(self, aggregate: Lesson) -> None:
-            aggregate.marks[self.mark_id].cancelled = True
+            aggregate.marks[self.mark_id] = replace(aggregate.marks[self.mark_id],
+                                                    cancelled=True)
 
     def __init__(self, journal_id: UUID, lesson_date: date, slot: int, topic: str,
                  homework: str | None, programme_topic: str | None, by: UUID,
@@ -302,22 +305,3 @@ class Lesson(JournalAggregate):
         self._record(self.MarkCancelled, at=at, journal_id=self.journal_id,
                      lesson_date=self.lesson_date, mark_id=mark_id, reason=why,
                      by=ctx.actor.user_id)
-
-
-class MarkLocation(JournalAggregate):
-    """Where a mark stands: its id names this record, which names the lesson. Saved in the
-    same transaction as the mark, so a correction finds the mark's lesson in one read."""
-
-    class Recorded(JournalAggregate.Created):
-        journal_id: UUID
-        lesson_id: UUID
-
-    def __init__(self, journal_id: UUID, lesson_id: UUID) -> None:
-        self.journal_id = journal_id
-        self.lesson_id = lesson_id
-
-    @classmethod
-    def record(cls, *, mark_id: UUID, journal_id: UUID, lesson_id: UUID,
-               at: datetime) -> MarkLocation:
-        return cls._start(cls.Recorded, id=mark_id, at=at, journal_id=journal_id,
-                          lesson_id=lesson_id)
