@@ -38,7 +38,7 @@ def test_a_projector_killed_again_and_again_ends_equal_to_a_clean_rebuild(
     projector = projector_for(app)
     projector.setup()
     head = projector.head()
-    assert head > 1000
+    assert head > 800
     rng = random.Random(20261128)
     kills = 0
     while projector.position() < head:
