@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from uuid import uuid4
 
 from ejournal import __version__
 from ejournal.application import EJournal
@@ -119,6 +120,55 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _bootstrap(settings: Settings, username: str, password: str) -> str:
+    """Creates the first operator, if no account exists yet with that username."""
+    from ejournal.accounts import Accounts
+    from ejournal.projections.base import create_read_engine
+
+    app = _app(settings)
+    accounts = Accounts(create_read_engine(settings))
+    try:
+        accounts.setup()
+        existing = app.user_by_username(username)
+        if existing is not None:
+            return f"operator {username} exists already"
+        if len(password) < 8:
+            raise ValueError("the operator's password is at least 8 characters")
+        user_id = uuid4()
+        # The credential first, then the account: never an account without a password.
+        accounts.set_password(user_id, password, now=datetime.now(tz=UTC))
+        try:
+            app.register_operator(username=username, full_name=username, user_id=user_id)
+        except BaseException:
+            accounts.forget_password(user_id)
+            raise
+        return f"operator {username} created"
+    finally:
+        app.close()
+        accounts.engine.dispose()
+
+
+def cmd_bootstrap(settings: Settings, args: argparse.Namespace) -> int:
+    print(_bootstrap(settings, args.username, args.password))
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import os
+
+    import uvicorn
+
+    from ejournal.api.app import create_app
+
+    username = os.environ.get("EJOURNAL_BOOTSTRAP_USERNAME")
+    password = os.environ.get("EJOURNAL_BOOTSTRAP_PASSWORD")
+    if username and password:
+        print(_bootstrap(settings, username, password), flush=True)
+    app = create_app(settings, run_projector=not args.no_projector)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ejournal",
@@ -153,6 +203,20 @@ def build_parser() -> argparse.ArgumentParser:
     project.add_argument("--idle", type=float, default=0.2,
                          help="seconds to wait for new events when caught up")
     project.set_defaults(run=cmd_project)
+
+    bootstrap = sub.add_parser("bootstrap", help="create the first operator account")
+    bootstrap.add_argument("--username", required=True)
+    bootstrap.add_argument("--password", required=True)
+    bootstrap.set_defaults(run=cmd_bootstrap)
+
+    serve = sub.add_parser("serve", help="run the HTTP API (with the projector)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-projector", action="store_true",
+                       help="do not run the projector in this process")
+    serve.add_argument("--no-scheduler", action="store_true",
+                       help="do not run the scheduler in this process (issue #5)")
+    serve.set_defaults(run=cmd_serve)
     return parser
 
 

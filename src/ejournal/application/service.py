@@ -267,9 +267,10 @@ class EJournal(Application[UUID]):
     # --- accounts and school structure ---------------------------------------------------
 
     def register_operator(self, *, username: str, full_name: str,
-                          at: datetime | None = None) -> Written:
+                          at: datetime | None = None, user_id: UUID | None = None) -> Written:
         """The first account of the platform (``ejournal bootstrap``)."""
-        return self._register(None, None, username, full_name, Role.OPERATOR.value, at, None)
+        return self._register(None, None, username, full_name, Role.OPERATOR.value, at, None,
+                              user_id)
 
     def register_school(self, actor_id: UUID, *, name: str, timezone: str,
                         at: datetime | None = None,
@@ -287,13 +288,15 @@ class EJournal(Application[UUID]):
 
     def register_user(self, actor_id: UUID, school_id: UUID, *, username: str,
                       full_name: str, role: str, at: datetime | None = None,
-                      idempotency_key: str | None = None) -> Written:
+                      idempotency_key: str | None = None,
+                      user_id: UUID | None = None) -> Written:
+        """``user_id`` lets the caller store the account's credential under it first."""
         return self._register(actor_id, school_id, username, full_name, role, at,
-                              idempotency_key)
+                              idempotency_key, user_id)
 
     def _register(self, actor_id: UUID | None, school_id: UUID | None, username: str,
                   full_name: str, role: str, at: datetime | None,
-                  idempotency_key: str | None) -> Written:
+                  idempotency_key: str | None, new_id: UUID | None = None) -> Written:
         def body() -> tuple[Sequence[Aggregate], Written]:
             if actor_id is not None:
                 if school_id is None:
@@ -303,7 +306,8 @@ class EJournal(Application[UUID]):
                     self._administrator(actor_id, school_id)
                     self._school_of(school_id)
             moment = self._now(at)
-            user = User.register(user_id=uuid4(), school_id=school_id, username=username,
+            user = User.register(user_id=new_id or uuid4(), school_id=school_id,
+                                 username=username,
                                  full_name=full_name, role=role, by=actor_id, at=moment)
             claim_id = ids.username_claim_id(user.username)
             if self._exists(claim_id):

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from ejournal.application import EJournal
 from ejournal.projections.base import ReadModel, create_read_engine
 from ejournal.projections.diary import Diary
+from ejournal.projections.directory import Directory
 from ejournal.projections.feed import Feed
 from ejournal.projections.grid import Grid
 from ejournal.projections.history import MarkHistory
@@ -18,7 +19,7 @@ from ejournal.projections.summary import Summary
 
 
 def all_models() -> list[ReadModel]:
-    return [Diary(), Grid(), Summary(), LateEntries(), MarkHistory(), Feed()]
+    return [Diary(), Grid(), Summary(), LateEntries(), MarkHistory(), Feed(), Directory()]
 
 
 def model_names() -> list[str]:

@@ -1,0 +1,208 @@
+"""Personal credentials and sessions (R-2.1, R-4.8): argon2 password hashes, bearer tokens that
+expire and can be revoked, the login rate limit, and the audit of logins and refusals.
+
+They live in SQL tables beside the read models, not in the event log: a password hash or a
+token is a secret that must be replaceable and erasable, which an immutable log is not. Only
+hashes are stored: a token is shown once, at login, and kept as its SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+
+from ejournal.projections.base import as_utc, ddl_lock
+
+metadata = MetaData()
+
+credentials = Table(
+    "account_credentials", metadata,
+    Column("user_id", Uuid, primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+tokens = Table(
+    "account_tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Uuid, nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+failures = Table(
+    "account_login_failures", metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("username", Text, nullable=False),
+    Column("address", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_login_failures_username_at", "username", "at"),
+    Index("ix_login_failures_address_at", "address", "at"),
+)
+audit = Table(
+    "account_audit", metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(32), nullable=False),  # login, login_failed, login_limited, ...
+    Column("user_id", Uuid, nullable=True),
+    Column("username", Text, nullable=True),
+    Column("address", Text, nullable=True),
+    Column("detail", Text, nullable=True),
+)
+
+TOKEN_LIFETIME = timedelta(hours=8)
+LOGIN_WINDOW = timedelta(minutes=15)
+FAILURES_PER_ACCOUNT = 10
+FAILURES_PER_ADDRESS = 100
+_hasher = PasswordHasher()  # argon2id, memory-hard
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Session:
+    user_id: UUID
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Limited:
+    """Too many failed logins: retry after this many seconds."""
+
+    retry_after: int
+
+
+class Accounts:
+    def __init__(self, engine: Engine, lifetime: timedelta = TOKEN_LIFETIME) -> None:
+        self.engine = engine
+        self.lifetime = lifetime
+
+    def setup(self) -> None:
+        with ddl_lock(self.engine) as conn:
+            metadata.create_all(conn)
+            conn.commit()
+
+    # --- credentials -----------------------------------------------------------------------
+
+    def set_password(self, user_id: UUID, password: str, *, now: datetime) -> None:
+        digest = hash_password(password)
+        with self.engine.begin() as conn:
+            conn.execute(delete(credentials).where(credentials.c.user_id == user_id))
+            conn.execute(insert(credentials).values(user_id=user_id, password_hash=digest,
+                                                    updated_at=now))
+
+    def forget_password(self, user_id: UUID) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(credentials).where(credentials.c.user_id == user_id))
+
+    def check_password(self, user_id: UUID, password: str) -> bool:
+        with self.engine.connect() as conn:
+            digest = conn.scalar(select(credentials.c.password_hash)
+                                 .where(credentials.c.user_id == user_id))
+        if digest is None:
+            _hasher.hash(password)  # same cost whether or not the account exists
+            return False
+        try:
+            return bool(_hasher.verify(digest, password))
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    # --- the login rate limit ----------------------------------------------------------------
+
+    def limited(self, username: str, address: str, *, now: datetime) -> Limited | None:
+        """10 failures per account or 100 per client address within 15 minutes."""
+        since = now - LOGIN_WINDOW
+        with self.engine.connect() as conn:
+            for column, ceiling, key in ((failures.c.username, FAILURES_PER_ACCOUNT,
+                                          username.casefold()),
+                                         (failures.c.address, FAILURES_PER_ADDRESS, address)):
+                count, oldest = conn.execute(
+                    select(func.count(), func.min(failures.c.at))
+                    .where(column == key, failures.c.at > since)).one()
+                if count >= ceiling and oldest is not None:
+                    wait = as_utc(oldest) + LOGIN_WINDOW - now
+                    return Limited(max(1, int(wait.total_seconds()) + 1))
+        return None
+
+    def record_failure(self, username: str, address: str, *, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(failures).values(username=username.casefold(),
+                                                 address=address, at=now))
+            conn.execute(delete(failures).where(failures.c.at < now - 2 * LOGIN_WINDOW))
+
+    # --- tokens ------------------------------------------------------------------------------
+
+    def issue_token(self, user_id: UUID, *, now: datetime) -> tuple[str, Session]:
+        token = secrets.token_urlsafe(32)
+        expires = now + self.lifetime
+        with self.engine.begin() as conn:
+            conn.execute(insert(tokens).values(token_hash=_token_hash(token), user_id=user_id,
+                                               created_at=now, expires_at=expires))
+        return token, Session(user_id, expires)
+
+    def session(self, token: str, *, now: datetime) -> Session | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tokens.c.user_id, tokens.c.expires_at, tokens.c.revoked_at)
+                               .where(tokens.c.token_hash == _token_hash(token))).one_or_none()
+        if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now:
+            return None
+        return Session(row.user_id, as_utc(row.expires_at))
+
+    def revoke(self, token: str, *, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(tokens).where(tokens.c.token_hash == _token_hash(token),
+                                              tokens.c.revoked_at.is_(None))
+                         .values(revoked_at=now))
+
+    def revoke_all(self, user_id: UUID, *, now: datetime) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(update(tokens).where(tokens.c.user_id == user_id,
+                                                       tokens.c.revoked_at.is_(None))
+                                  .values(revoked_at=now))
+        return int(result.rowcount or 0)
+
+    # --- the audit ---------------------------------------------------------------------------
+
+    def note(self, kind: str, *, now: datetime, user_id: UUID | None = None,
+             username: str | None = None, address: str | None = None,
+             detail: str | None = None) -> None:
+        """Records a login, a failed login or a refused access - never a password or token."""
+        with self.engine.begin() as conn:
+            conn.execute(insert(audit).values(at=now, kind=kind, user_id=user_id,
+                                              username=username, address=address,
+                                              detail=detail))
+
+
+def utcnow() -> datetime:
+    return datetime.now(tz=UTC)

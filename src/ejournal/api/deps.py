@@ -1,0 +1,56 @@
+"""Request dependencies: the services, the authenticated user (deny by default)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from ejournal.api.services import Services
+from ejournal.domain.people import User
+from ejournal.domain.values import Role
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated user of a request, as the account says now."""
+
+    user_id: UUID
+    username: str
+    full_name: str
+    role: Role
+    school_id: UUID | None
+    token: str
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def current_user(svc: ServicesDep, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+    if not token:
+        raise _unauthorized("a bearer token is required")
+    session = svc.accounts.session(token, now=svc.now())
+    if session is None:
+        raise _unauthorized("the token is unknown, expired or revoked")
+    user = svc.app.loader.load([session.user_id], read_only={session.user_id}).get(
+        session.user_id)
+    if not isinstance(user, User):
+        raise _unauthorized("the account no longer exists")
+    return Principal(user.id, user.username, user.full_name, user.role, user.school_id, token)
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]

@@ -1,0 +1,81 @@
+"""Errors as ``application/problem+json`` (RFC 9457), from one table.
+
+Domain refusals carry their rule id; validation errors carry ``errors: [{field, message}]``.
+A mark value outside 2-5 is 422 with ``rule: "R-6.1a"`` wherever it is caught.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ejournal.domain.errors import (
+    ConflictWithJournal,
+    DomainError,
+    InvalidEntry,
+    NotFound,
+    NotPermitted,
+)
+
+PROBLEM = "application/problem+json"
+
+#: The one table from domain error kinds to HTTP statuses.
+STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
+    (InvalidEntry, 422, "The entry breaks a rule"),
+    (ConflictWithJournal, 409, "Conflict with the journal"),
+    (NotFound, 404, "Not found"),
+    (NotPermitted, 403, "Not permitted"),
+)
+
+TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Not permitted", 404: "Not found",
+          405: "Method not allowed", 409: "Conflict", 413: "Request body too large",
+          415: "Unsupported media type", 422: "Invalid input", 429: "Too many requests",
+          503: "Service unavailable"}
+
+
+def problem(status: int, detail: str, *, title: str | None = None,
+            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title or TITLES.get(status, "Error"),
+            "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def domain_problem(exc: DomainError) -> JSONResponse:
+    for kind, status, title in STATUS:
+        if isinstance(exc, kind):
+            extra: dict[str, Any] = {}
+            if exc.rule:
+                extra["rule"] = exc.rule
+            if exc.field and status == 422:
+                extra["errors"] = [{"field": exc.field, "message": exc.detail}]
+            return problem(status, exc.detail, title=title, **extra)
+    return problem(400, exc.detail, rule=exc.rule)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return domain_problem(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field_name(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
+                  for e in exc.errors()]
+        extra: dict[str, Any] = {"errors": errors}
+        if any(e["field"].split(".")[-1] == "value" for e in errors):
+            extra["rule"] = "R-6.1a"
+        return problem(422, "the request does not validate", **extra)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers) if exc.headers else None
+        return problem(exc.status_code, str(exc.detail), headers=headers)

@@ -1,0 +1,94 @@
+"""Accounts: log in (OAuth2 password flow), log out, who am I, end a user's sessions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel
+
+from ejournal.api.deps import CurrentUser, ServicesDep
+from ejournal.domain.values import Role
+from ejournal.projections.directory import children_of, classes_taught_by
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_in: int
+
+
+class MeOut(BaseModel):
+    id: UUID
+    username: str
+    full_name: str
+    school_id: UUID | None
+    role: str
+    class_teacher_of: list[UUID]
+    children: list[UUID]
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/auth/token", response_model=TokenOut)
+def login(svc: ServicesDep, request: Request,
+          form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
+    now = svc.now()
+    address = _address(request)
+    limited = svc.accounts.limited(form.username, address, now=now)
+    if limited is not None:
+        svc.accounts.note("login_limited", now=now, username=form.username, address=address)
+        raise HTTPException(429, "too many failed logins; try again later",
+                            headers={"Retry-After": str(limited.retry_after)})
+    user = svc.app.user_by_username(form.username)
+    if user is None or not svc.accounts.check_password(user.id, form.password):
+        svc.accounts.record_failure(form.username, address, now=now)
+        svc.accounts.note("login_failed", now=now, username=form.username, address=address)
+        raise HTTPException(401, "wrong username or password",
+                            headers={"WWW-Authenticate": "Bearer"})
+    token, session = svc.accounts.issue_token(user.id, now=now)
+    svc.accounts.note("login", now=now, user_id=user.id, username=user.username,
+                      address=address)
+    return TokenOut(access_token=token, expires_in=int((session.expires_at - now).total_seconds()))
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(svc: ServicesDep, user: CurrentUser) -> Response:
+    svc.accounts.revoke(user.token, now=svc.now())
+    svc.accounts.note("logout", now=svc.now(), user_id=user.user_id)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=MeOut)
+def me(svc: ServicesDep, user: CurrentUser) -> MeOut:
+    # Relations take effect as soon as acknowledged: read them once the projector has
+    # reached the head of the log as it is now.
+    svc.projector.wait_for(svc.projector.head(), timeout=5.0)
+    with svc.reader.connect() as conn:
+        classes = classes_taught_by(conn, user.user_id)
+        children = children_of(conn, user.user_id)
+    return MeOut(id=user.user_id, username=user.username, full_name=user.full_name,
+                 school_id=user.school_id, role=user.role.value, class_teacher_of=classes,
+                 children=children)
+
+
+@router.post("/users/{user_id}/revoke-sessions", status_code=204)
+def revoke_sessions(svc: ServicesDep, user: CurrentUser, user_id: UUID) -> Response:
+    target = svc.app.loader.load([user_id], read_only={user_id}).get(user_id)
+    school = getattr(target, "school_id", None)
+    allowed = user.role is Role.OPERATOR or (
+        user.role is Role.ADMIN and target is not None and school == user.school_id)
+    if not allowed:
+        if user.role is Role.ADMIN or target is None:
+            raise HTTPException(404, f"no user {user_id}")
+        raise HTTPException(403, "only the school's administration ends sessions")
+    svc.accounts.revoke_all(user_id, now=svc.now())
+    svc.accounts.note("sessions_revoked", now=svc.now(), user_id=user_id,
+                      detail=f"by {user.user_id}")
+    return Response(status_code=204)

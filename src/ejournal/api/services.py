@@ -1,0 +1,54 @@
+"""What the HTTP layer stands on: the application, the read models and the accounts."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from ejournal.accounts import Accounts
+from ejournal.application import EJournal
+from ejournal.projections.base import create_read_engine
+from ejournal.projections.catalog import projector_for
+from ejournal.projections.runner import Projector
+from ejournal.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    app: EJournal
+    projector: Projector
+    reader: Engine
+    accounts: Accounts
+    stop: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, settings: Settings) -> Services:
+        app = EJournal(settings)
+        projector = projector_for(app)
+        projector.setup()
+        accounts = Accounts(create_read_engine(settings))
+        accounts.setup()
+        return cls(settings, app, projector, projector.reader, accounts)
+
+    def now(self) -> datetime:
+        return datetime.now(tz=UTC)
+
+    def start_projector(self) -> None:
+        thread = threading.Thread(target=self.projector.run_forever, args=(self.stop,),
+                                  name="ejournal-projector", daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def close(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=10)
+        self.app.close()
+        self.projector.engine.dispose()
+        self.reader.dispose()
+        self.accounts.engine.dispose()

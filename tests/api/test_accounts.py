@@ -1,0 +1,93 @@
+"""Personal accounts over HTTP: login, tokens, logout, revocation, the login rate limit."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ejournal.accounts import audit, credentials
+from ejournal.application import EJournal
+from ejournal.projections.base import create_read_engine
+from tests.api.conftest import OPERATOR, Server
+
+
+def test_the_operator_logs_in_and_reads_who_they_are(server: Server) -> None:
+    token = server.login(*OPERATOR)
+    with server.client(token) as c:
+        me = c.get("/api/v1/me")
+    assert me.status_code == 200
+    body = me.json()
+    assert (body["username"], body["role"], body["school_id"]) == ("root", "operator", None)
+    assert (body["children"], body["class_teacher_of"]) == ([], [])
+    assert me.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_wrong_password_is_401_problem_json_and_audited_without_the_password(
+    server: Server,
+) -> None:
+    with server.client() as c:
+        answer = c.post("/api/v1/auth/token",
+                        data={"username": "root", "password": "not the password"})
+    assert answer.status_code == 401
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["status"] == 401
+    engine = create_read_engine(server.database.settings)
+    with engine.connect() as conn:
+        rows = conn.execute(select(audit.c.kind, audit.c.username, audit.c.detail)).all()
+        hashes = list(conn.scalars(select(credentials.c.password_hash)))
+    engine.dispose()
+    assert ("login_failed", "root", None) in [tuple(r) for r in rows]
+    assert all("not the password" not in repr(r) for r in rows)
+    assert all(h.startswith("$argon2id$") for h in hashes)
+
+
+def test_no_token_or_a_bad_token_is_401(server: Server) -> None:
+    with server.client() as c:
+        assert c.get("/api/v1/me").status_code == 401
+    with server.client("made-up") as c:
+        answer = c.get("/api/v1/me")
+    assert answer.status_code == 401
+    assert answer.json()["title"] == "Not authenticated"
+
+
+def test_logout_kills_the_token_and_only_that_token(server: Server) -> None:
+    first = server.login(*OPERATOR)
+    second = server.login(*OPERATOR)
+    with server.client(first) as c:
+        assert c.post("/api/v1/auth/logout").status_code == 204
+        assert c.get("/api/v1/me").status_code == 401
+    with server.client(second) as c:
+        assert c.get("/api/v1/me").status_code == 200
+
+
+def test_ten_failed_logins_lock_the_account_with_429_and_retry_after(server: Server) -> None:
+    with server.client() as c:
+        for _ in range(10):
+            assert c.post("/api/v1/auth/token",
+                          data={"username": "root", "password": "wrong"}).status_code == 401
+        limited = c.post("/api/v1/auth/token",
+                         data={"username": "root", "password": OPERATOR[1]})
+    assert limited.status_code == 429
+    assert 0 < int(limited.headers["retry-after"]) <= 15 * 60
+    assert limited.json()["status"] == 429
+
+
+def test_an_operator_ends_every_session_of_a_user(server: Server) -> None:
+    app = EJournal(server.database.settings)
+    operator = app.user_by_username("root")
+    app.close()
+    assert operator is not None
+    token = server.login(*OPERATOR)
+    other = server.login(*OPERATOR)
+    with server.client(token) as c:
+        assert c.post(f"/api/v1/users/{operator.id}/revoke-sessions").status_code == 204
+        assert c.get("/api/v1/me").status_code == 401
+    with server.client(other) as c:
+        assert c.get("/api/v1/me").status_code == 401
+
+
+def test_an_oversized_body_is_413(server: Server) -> None:
+    with server.client() as c:
+        answer = c.post("/api/v1/auth/token", content=b"x" * (64 * 1024 + 1),
+                        headers={"content-type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 413
+    assert answer.headers["content-type"] == "application/problem+json"
