@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request, Response
 
 from ejournal import __version__
 from ejournal.api import problems
-from ejournal.api.routes import auth
+from ejournal.api.routes import auth, journal_writes, reads, schools
 from ejournal.api.services import Services
 from ejournal.settings import Settings
 
@@ -40,6 +40,9 @@ def create_app(settings: Settings | None = None, *, run_projector: bool = True) 
                   description="Electronic class journal and student diary: HTTP API v1.")
     problems.install(app)
     app.include_router(auth.router)
+    app.include_router(schools.router)
+    app.include_router(journal_writes.router)
+    app.include_router(reads.router)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Request
+from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
 
 from ejournal.api.services import Services
+from ejournal.application import Written
 from ejournal.domain.people import User
 from ejournal.domain.values import Role
 
@@ -54,3 +56,22 @@ def current_user(svc: ServicesDep, token: Annotated[str | None, Depends(oauth2)]
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=255,
+           description="Scoped per user: the same key with the same body returns the first "
+                       "answer and writes nothing; with another body it is 409."),
+]
+
+
+def written_response(written: Written, status: int = 201,
+                     body: dict[str, Any] | None = None) -> JSONResponse:
+    """A write's answer: ``{id?, late}`` (or ``body``), ``Idempotent-Replayed`` on a replay."""
+    content = body if body is not None else {
+        **({"id": str(written.id)} if written.id else {}),
+        "late": written.late.as_dict() if written.late else None,
+    }
+    headers = {"Idempotent-Replayed": "true"} if written.replayed else None
+    return JSONResponse(content, status_code=status, headers=headers)
