@@ -53,9 +53,11 @@ from ejournal.domain.values import Actor, Late, Role
 from ejournal.settings import Settings
 
 MAX_ATTEMPTS = 10
-#: A retry after a conflict waits a random moment up to this many seconds per attempt, so
-#: that writers racing for the same lesson do not collide again in lockstep.
-RETRY_JITTER = 0.004
+#: A retry after a conflict waits a random moment, up to RETRY_JITTER * 2**attempt seconds
+#: (at most RETRY_CAP), so that writers racing for the same lesson do not collide again in
+#: lockstep, even on a loaded machine where a command's read-decide-write takes long.
+RETRY_JITTER = 0.002
+RETRY_CAP = 0.25
 A = TypeVar("A", bound=Aggregate)
 
 
@@ -217,7 +219,8 @@ class EJournal(Application[UUID]):
                         f"{name}: others kept writing the same records; "
                         f"gave up after {MAX_ATTEMPTS} attempts"
                     ) from None
-                time.sleep(random.uniform(0, RETRY_JITTER * attempt))  # noqa: S311 - jitter
+                pause = min(RETRY_CAP, RETRY_JITTER * 2**attempt)
+                time.sleep(random.uniform(0, pause))  # noqa: S311 - jitter, not a secret
                 continue
             for aggregate in aggregates:
                 self.loader.remember(aggregate)
