@@ -33,6 +33,12 @@ class Services:
         projector.setup()
         accounts = Accounts(create_read_engine(settings))
         accounts.setup()
+        from ejournal.api.access import metadata as access_metadata
+        from ejournal.projections.base import ddl_lock
+
+        with ddl_lock(accounts.engine) as conn:
+            access_metadata.create_all(conn)
+            conn.commit()
         return cls(settings, app, projector, projector.reader, accounts)
 
     def now(self) -> datetime:

@@ -1,7 +1,258 @@
-"""Routes: see the module's owner issue (#4)."""
+"""Reads: diaries, journal grids, period summaries, mark histories, the late-entry audit, the
+guardian feed and the access log - from the read models, never by replaying aggregates (but
+"as of" a moment, which replays the log by design)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from uuid import UUID
 
-router = APIRouter(prefix="/api/v1")
+from fastapi import APIRouter, Header, HTTPException, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from ejournal.api.access import (
+    access_log,
+    log_access,
+    may_audit_school,
+    may_read_journal,
+    may_read_student,
+    not_found,
+)
+from ejournal.api.deps import CurrentUser, ServicesDep
+from ejournal.api.services import Services
+from ejournal.domain.values import Role
+from ejournal.projections.diary import DiaryDay, read_diary
+from ejournal.projections.feed import read_feed
+from ejournal.projections.grid import GridView, read_grid
+from ejournal.projections.history import read_mark_history
+from ejournal.projections.late_entries import read_late_entries
+from ejournal.projections.summary import read_summary
+from ejournal.projections.timetravel import diary_as_of, grid_as_of
+
+router = APIRouter(prefix="/api/v1", tags=["reads"])
+PAGE = 1000
+
+From = Annotated[date | None, Query(alias="from", description="first date (inclusive)")]
+To = Annotated[date | None, Query(alias="to", description="last date (inclusive)")]
+AsOf = Annotated[datetime | None, Query(description="answer as the journal stood then")]
+LogPosition = Annotated[int | None, Header(alias="X-Log-Position", ge=0,
+                                           description="wait until the read models hold "
+                                                       "this write (read your own write)")]
+
+
+def _school_year(today: date) -> tuple[date, date]:
+    start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    return start, date(start.year + 1, 8, 31)
+
+
+def _range(first: date | None, last: date | None, now: datetime) -> tuple[date, date]:
+    default_first, default_last = _school_year(now.date())
+    chosen = (first or default_first, last or default_last)
+    if chosen[1] < chosen[0]:
+        raise HTTPException(422, "`to` is before `from`")
+    return chosen
+
+
+def _moment(as_of: datetime | None) -> datetime | None:
+    if as_of is None:
+        return None
+    return as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
+
+
+def _fresh(svc: Services, position: int | None) -> None:
+    if position is not None:
+        svc.projector.wait_for(position, timeout=5.0)
+
+
+def _cursor(raw: str | None) -> int:
+    if raw is None:
+        return 0
+    if not raw.isdigit():
+        raise HTTPException(422, "cursor is not one this API gave")
+    return int(raw)
+
+
+class MarkOut(BaseModel):
+    id: str
+    value: str
+    work: str
+
+
+class DiaryLessonOut(BaseModel):
+    journal_id: UUID
+    slot: int
+    subject: str
+    topic: str
+    homework: str | None
+    marks: list[MarkOut]
+    absent: bool
+
+
+class DiaryDayOut(BaseModel):
+    date: date
+    lessons: list[DiaryLessonOut]
+
+
+class DiaryOut(BaseModel):
+    student_id: UUID
+    days: list[DiaryDayOut]
+
+
+def _diary_out(student_id: UUID, days: list[DiaryDay]) -> DiaryOut:
+    return DiaryOut(student_id=student_id, days=[
+        DiaryDayOut(date=d.date, lessons=[
+            DiaryLessonOut(journal_id=lesson.journal_id, slot=lesson.slot,
+                           subject=lesson.subject, topic=lesson.topic,
+                           homework=lesson.homework, absent=lesson.absent,
+                           marks=[MarkOut(**m) for m in lesson.marks])
+            for lesson in d.lessons])
+        for d in days])
+
+
+@router.get("/students/{student_id}/diary", response_model=DiaryOut)
+def diary(svc: ServicesDep, user: CurrentUser, student_id: UUID, first: From = None,
+          last: To = None, as_of: AsOf = None, position: LogPosition = None) -> DiaryOut:
+    now = svc.now()
+    may_read_student(svc, user, student_id)
+    span = _range(first, last, now)
+    log_access(svc, user, student_id, "diary", now)
+    moment = _moment(as_of)
+    if moment is not None:
+        return _diary_out(student_id, diary_as_of(svc.app, svc.reader, student_id, *span,
+                                                  as_of=moment))
+    _fresh(svc, position)
+    with svc.reader.connect() as conn:
+        return _diary_out(student_id, read_diary(conn, student_id, *span))
+
+
+class GridLessonOut(BaseModel):
+    id: UUID
+    date: date
+    slot: int
+    topic: str
+
+
+class GridStudentOut(BaseModel):
+    id: UUID
+    full_name: str
+    cells: dict[str, list[str]]
+
+
+class GridOut(BaseModel):
+    lessons: list[GridLessonOut]
+    students: list[GridStudentOut]
+
+
+def _grid_out(view: GridView) -> GridOut:
+    return GridOut(
+        lessons=[GridLessonOut(id=x.id, date=x.date, slot=x.slot, topic=x.topic)
+                 for x in view.lessons],
+        students=[GridStudentOut(id=s.id, full_name=s.full_name,
+                                 cells={str(k): list(v) for k, v in s.cells.items()})
+                  for s in view.students])
+
+
+@router.get("/journals/{journal_id}/grid", response_model=GridOut)
+def grid(svc: ServicesDep, user: CurrentUser, journal_id: UUID, first: From = None,
+         last: To = None, as_of: AsOf = None, position: LogPosition = None) -> GridOut:
+    now = svc.now()
+    may_read_journal(svc, user, journal_id)
+    span = _range(first, last, now)
+    moment = _moment(as_of)
+    if moment is not None:
+        return _grid_out(grid_as_of(svc.app, svc.reader, journal_id, *span, as_of=moment))
+    _fresh(svc, position)
+    with svc.reader.connect() as conn:
+        view = read_grid(conn, journal_id, *span)
+    return _grid_out(view)
+
+
+@router.get("/journals/{journal_id}/summary")
+def summary(svc: ServicesDep, user: CurrentUser, journal_id: UUID,
+            period_id: Annotated[UUID, Query()], position: LogPosition = None
+            ) -> dict[str, Any]:
+    may_read_journal(svc, user, journal_id)
+    _fresh(svc, position)
+    with svc.reader.connect() as conn:
+        view = read_summary(conn, journal_id, period_id)
+    return {
+        "students": [{"student_id": str(s.student_id), "full_name": s.full_name,
+                      "marks": list(s.marks),
+                      "average": float(s.average) if s.average is not None else None,
+                      "absences": s.absences, "period_mark": s.period_mark}
+                     for s in view.students],
+        "quality_percent": (float(view.quality_percent)
+                            if view.quality_percent is not None else None),
+        "success_percent": (float(view.success_percent)
+                            if view.success_percent is not None else None),
+    }
+
+
+@router.get("/journals/{journal_id}/marks/{mark_id}/history")
+def mark_history(svc: ServicesDep, user: CurrentUser, journal_id: UUID, mark_id: UUID,
+                 position: LogPosition = None) -> dict[str, Any]:
+    may_read_journal(svc, user, journal_id)
+    _fresh(svc, position)
+    with svc.reader.connect() as conn:
+        items = read_mark_history(conn, journal_id, mark_id)
+    if items is None:
+        raise not_found("mark", mark_id)
+    return {"items": [{"kind": i.kind, "value": i.value, "reason": i.reason, "by": str(i.by),
+                       "recorded_at": i.recorded_at.isoformat()} for i in items],
+            "next": None}
+
+
+@router.get("/schools/{school_id}/late-entries")
+def late_entries(svc: ServicesDep, user: CurrentUser, school_id: UUID, first: From = None,
+                 last: To = None, teacher_id: UUID | None = None,
+                 journal_id: UUID | None = None, rule: str | None = None,
+                 cursor: str | None = None) -> dict[str, Any]:
+    may_audit_school(user, school_id)
+    with svc.reader.connect() as conn:
+        rows = read_late_entries(conn, school_id, first=first, last=last,
+                                 teacher_id=teacher_id, journal_id=journal_id, rule=rule,
+                                 after_position=_cursor(cursor) or None, limit=PAGE + 1)
+    page = rows[:PAGE]
+    return {
+        "items": [{"rule": r.rule, "journal_id": str(r.journal_id), "entry": r.entry,
+                   "date": r.business_date.isoformat(), "due": r.due.isoformat(),
+                   "recorded_at": r.recorded_at.isoformat(),
+                   "recorded_on": r.recorded_on.isoformat(), "by": str(r.by), "days": r.days,
+                   "working_days": r.working_days} for r in page],
+        "next": str(page[-1].position) if len(rows) > PAGE else None,
+    }
+
+
+@router.get("/students/{student_id}/access-log")
+def student_access_log(svc: ServicesDep, user: CurrentUser, student_id: UUID,
+                       cursor: str | None = None) -> dict[str, Any]:
+    if user.role not in (Role.GUARDIAN, Role.ADMIN, Role.AUDITOR):
+        raise not_found("student", student_id)
+    may_read_student(svc, user, student_id)
+    after = _cursor(cursor)
+    with svc.accounts.engine.connect() as conn:
+        rows = conn.execute(select(access_log).where(access_log.c.student_id == student_id,
+                                                     access_log.c.id > after)
+                            .order_by(access_log.c.id).limit(PAGE + 1)).all()
+    page = rows[:PAGE]
+    return {"items": [{"viewer_id": str(r.viewer_id), "viewer_role": r.viewer_role,
+                       "what": r.what, "at": r.at.replace(tzinfo=UTC).isoformat()
+                       if r.at.tzinfo is None else r.at.isoformat()} for r in page],
+            "next": str(page[-1].id) if len(rows) > PAGE else None}
+
+
+@router.get("/me/feed")
+def feed(svc: ServicesDep, user: CurrentUser, cursor: str | None = None) -> dict[str, Any]:
+    if user.role not in (Role.GUARDIAN, Role.STUDENT):
+        raise HTTPException(403, "the feed is for guardians and students")
+    before = _cursor(cursor) or None
+    with svc.reader.connect() as conn:
+        items = read_feed(conn, user.user_id, before=before, limit=50)
+    return {"items": [{"position": i.position, "student_id": str(i.student_id),
+                       "kind": i.kind, "journal_id": str(i.journal_id),
+                       "lesson_date": i.lesson_date.isoformat(), "subject": i.subject,
+                       "value": i.value, "work": i.work,
+                       "recorded_at": i.recorded_at.isoformat()} for i in items],
+            "next": str(items[-1].position) if len(items) >= 50 else None}

@@ -1,0 +1,119 @@
+"""Reads over HTTP: who may read whose diary, grid, history and audit; staff reads logged."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from ejournal.accounts import Accounts
+from ejournal.application import EJournal
+from ejournal.projections.base import create_read_engine
+from tests.api.conftest import Server
+from tests.builders import SmallSchool, build_school
+
+PASSWORD = "пароль-для-теста"
+MON = date(2026, 11, 23)
+
+
+def _school(server: Server, tag: str) -> tuple[SmallSchool, dict[str, str]]:
+    """A school, its accounts with passwords, and a Monday lesson with marks and an absence."""
+    settings = server.database.settings
+    app = EJournal(settings, clock=lambda: datetime(2026, 11, 23, 9, tzinfo=UTC))
+    s = build_school(app, students=2, tag=tag)
+    accounts = Accounts(create_read_engine(settings))
+    names = {"teacher": f"teacher-{tag}", "other": f"other-{tag}", "admin": f"admin-{tag}",
+             "auditor": f"auditor-{tag}", "guardian": f"guardian-{tag}",
+             "student0": f"student0-{tag}", "student1": f"student1-{tag}"}
+    ids = {"teacher": s.teacher, "other": s.other_teacher, "admin": s.admin,
+           "auditor": s.auditor, "guardian": s.guardian, "student0": s.students[0],
+           "student1": s.students[1]}
+    for user_id in ids.values():
+        accounts.set_password(user_id, PASSWORD, now=datetime.now(tz=UTC))
+    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=3, topic="Дроби",
+                             homework="№ 7")
+    assert lesson.id is not None
+    mark = app.give_mark(s.teacher, s.journal, lesson.id, student_id=s.students[0], value="4",
+                         work="oral")
+    app.take_attendance(s.teacher, s.journal, lesson.id, absent=[(s.students[1], "illness")])
+    app.close()
+    accounts.engine.dispose()
+    names["mark"] = str(mark.id)
+    return s, names
+
+
+def test_a_guardian_reads_their_childs_diary_and_nobody_elses(server: Server) -> None:
+    s, names = _school(server, "r1")
+    guardian = server.login(names["guardian"], PASSWORD)
+    with server.client(guardian) as c:
+        mine = c.get(f"/api/v1/students/{s.students[0]}/diary",
+                     params={"from": "2026-11-23", "to": "2026-11-29"})
+        other = c.get(f"/api/v1/students/{s.students[1]}/diary")
+    assert mine.status_code == 200
+    (day,) = mine.json()["days"]
+    assert day["date"] == "2026-11-23"
+    (lesson,) = day["lessons"]
+    assert (lesson["subject"], lesson["slot"], lesson["topic"], lesson["homework"],
+            lesson["absent"]) == ("Математика", 3, "Дроби", "№ 7", False)
+    assert [(m["id"], m["value"], m["work"]) for m in lesson["marks"]] == [
+        (names["mark"], "4", "oral")]
+    # Another child of the same class: not visible, so it does not exist (404, not 403).
+    assert other.status_code == 404
+    assert other.headers["content-type"] == "application/problem+json"
+
+
+def test_a_student_reads_only_themself_and_sees_their_absence(server: Server) -> None:
+    s, names = _school(server, "r2")
+    token = server.login(names["student1"], PASSWORD)
+    with server.client(token) as c:
+        own = c.get(f"/api/v1/students/{s.students[1]}/diary")
+        classmate = c.get(f"/api/v1/students/{s.students[0]}/diary")
+        grid = c.get(f"/api/v1/journals/{s.journal}/grid")
+    assert own.status_code == 200
+    assert own.json()["days"][0]["lessons"][0]["absent"] is True
+    assert classmate.status_code == 404
+    assert grid.status_code == 404
+
+
+def test_staff_reads_are_logged_and_the_guardian_sees_who_read(server: Server) -> None:
+    s, names = _school(server, "r3")
+    teacher = server.login(names["teacher"], PASSWORD)
+    other = server.login(names["other"], PASSWORD)
+    with server.client(teacher) as c:
+        assert c.get(f"/api/v1/students/{s.students[0]}/diary").status_code == 200
+        grid = c.get(f"/api/v1/journals/{s.journal}/grid")
+    assert grid.status_code == 200
+    cells = {row["full_name"]: row["cells"] for row in grid.json()["students"]}
+    lesson_id = grid.json()["lessons"][0]["id"]
+    assert cells == {"Ученик 0": {lesson_id: ["4"]}, "Ученик 1": {lesson_id: ["Н"]}}
+    with server.client(other) as c:  # teaches nothing in this class
+        assert c.get(f"/api/v1/students/{s.students[0]}/diary").status_code == 404
+        assert c.get(f"/api/v1/journals/{s.journal}/grid").status_code == 404
+    guardian = server.login(names["guardian"], PASSWORD)
+    with server.client(guardian) as c:
+        log = c.get(f"/api/v1/students/{s.students[0]}/access-log")
+    assert log.status_code == 200
+    assert [(i["viewer_id"], i["viewer_role"], i["what"]) for i in log.json()["items"]] == [
+        (str(s.teacher), "teacher", "diary")]
+
+
+def test_an_auditor_reads_late_entries_and_a_marks_history(server: Server) -> None:
+    s, names = _school(server, "r4")
+    auditor = server.login(names["auditor"], PASSWORD)
+    with server.client(auditor) as c:
+        late = c.get(f"/api/v1/schools/{s.school}/late-entries")
+        history = c.get(f"/api/v1/journals/{s.journal}/marks/{names['mark']}/history")
+        elsewhere = c.get(f"/api/v1/schools/{s.operator}/late-entries")
+    assert late.status_code == 200
+    assert late.json() == {"items": [], "next": None}  # all recorded on the day
+    assert history.status_code == 200
+    assert [(i["kind"], i["value"], i["by"]) for i in history.json()["items"]] == [
+        ("given", "4", str(s.teacher))]
+    assert elsewhere.status_code == 404
+
+
+def test_reads_need_a_token(server: Server) -> None:
+    s, _ = _school(server, "r5")
+    with server.client() as c:
+        for path in (f"/api/v1/students/{s.students[0]}/diary",
+                     f"/api/v1/journals/{s.journal}/grid",
+                     f"/api/v1/schools/{s.school}/late-entries", "/api/v1/me/feed"):
+            assert c.get(path).status_code == 401, path
