@@ -13,12 +13,14 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 from eventsourcing.utils import get_topic
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from ejournal.application import EJournal
 from ejournal.projections.base import ReadModel, ddl_lock, metadata, positions
+from ejournal.projections.batching import BatchWriter
 
 DEFAULT_BATCH = 1000
 
@@ -89,13 +91,16 @@ class Projector:
             if not notifications:
                 self._note(start - 1)
                 return 0
+            writer = BatchWriter(conn)
+            batched = cast(Connection, writer)
             for notification in notifications:
                 if notification.topic not in self._topics:
                     continue
                 domain_event = self.app.mapper.to_domain_event(notification)
                 for model in self.models:
                     if at[model.name] < notification.id:
-                        model.apply(conn, domain_event, notification.id)
+                        model.apply(batched, domain_event, notification.id)
+            writer.flush()
             last = notifications[-1].id
             conn.execute(
                 update(positions)
