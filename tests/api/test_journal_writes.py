@@ -30,7 +30,7 @@ from ejournal.projections.base import create_read_engine
 from tests.api.conftest import Server
 from tests.builders import SmallSchool, build_school
 
-PASSWORD = "correct horse battery staple"  # noqa: S105 - the test accounts' password
+PASSWORD = "correct horse battery staple"
 TZ = "Europe/Moscow"
 YEAR_STARTS, YEAR_ENDS = date(2026, 9, 1), date(2027, 5, 31)
 SCHOOL_HOLIDAYS = [(date(2026, 10, 26), date(2026, 11, 4)), (date(2026, 12, 29), date(2027, 1, 11)),

@@ -50,7 +50,7 @@ def domain_problem(exc: DomainError) -> JSONResponse:
             extra: dict[str, Any] = {}
             if exc.rule:
                 extra["rule"] = exc.rule
-            if exc.field and status == 422:
+            if exc.field and status in (409, 422):
                 extra["errors"] = [{"field": exc.field, "message": exc.detail}]
             return problem(status, exc.detail, title=title, **extra)
     return problem(400, exc.detail, rule=exc.rule)
