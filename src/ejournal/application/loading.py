@@ -156,13 +156,16 @@ class AggregateLoader:
             return found
         where_sql = " OR ".join("(originator_id=? AND originator_version>?)" for _ in versions)
         sql_params: list[Any] = [x for i, v in versions.items() for x in (i.hex, v)]
-        with datastore.transaction(commit=False) as c:
+        # One SELECT in autocommit mode is its own consistent snapshot: no BEGIN/ROLLBACK.
+        with datastore.get_connection(commit=False) as conn:
+            c = conn.cursor()
             c.execute(
                 f"SELECT originator_id, originator_version, topic, state FROM {table} "  # noqa: S608
                 f"WHERE {where_sql} ORDER BY originator_id, originator_version", sql_params)
-            for row in c.fetchall():
-                originator = UUID(row["originator_id"])
-                found.setdefault(originator, []).append(StoredEvent(
-                    originator_id=originator, originator_version=row["originator_version"],
-                    topic=row["topic"], state=row["state"]))
+            rows = c.fetchall()
+        for row in rows:
+            originator = UUID(row["originator_id"])
+            found.setdefault(originator, []).append(StoredEvent(
+                originator_id=originator, originator_version=row["originator_version"],
+                topic=row["topic"], state=row["state"]))
         return found

@@ -145,7 +145,13 @@ class EJournal(Application[UUID]):
             # same objects ("tuple concurrently updated"), so tables are made under a lock.
             merged["CREATE_TABLE"] = "n"
         merged.update(env or {})
-        super().__init__(env=merged)
+        if on_postgres:
+            super().__init__(env=merged)
+        else:
+            # Switching a fresh file to WAL and creating the tables take an exclusive lock that
+            # SQLite may refuse at once to a second process starting at the same moment.
+            with _file_lock(merged["SQLITE_DBNAME"] + ".ddl-lock"):
+                super().__init__(env=merged)
         if on_postgres:
             from eventsourcing.postgres import PostgresApplicationRecorder
 
@@ -755,6 +761,19 @@ def _expect(loaded: dict[UUID, Aggregate], cls: type[A], aggregate_id: UUID, wha
 def _journal_exists() -> Exception:
     return AlreadyExists("this class has a journal for that subject already",
                          field="subject_id")
+
+
+@contextmanager
+def _file_lock(path: str) -> Iterator[None]:
+    """An exclusive advisory lock on a file, held by this process while the block runs."""
+    import fcntl
+
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextmanager
