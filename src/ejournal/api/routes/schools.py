@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from ejournal.api.deps import CurrentUser, IdempotencyKey, ServicesDep, written_response
+from ejournal.domain.errors import DomainError
 from ejournal.domain.people import USERNAME
 from ejournal.domain.values import MAX_TEXT, Role
 
@@ -291,8 +292,13 @@ def enrol_student(svc: ServicesDep, user: CurrentUser, class_id: UUID, body: Enr
 def end_enrolment(svc: ServicesDep, user: CurrentUser, class_id: UUID, student_id: UUID,
                   body: EnrolmentEndIn, key: IdempotencyKey = None) -> JSONResponse:
     """``on_date`` is the student's last day in the class."""
-    written = svc.app.end_enrolment(user.user_id, class_id, student_id=student_id,
-                                    last_day=body.on_date, idempotency_key=key)
+    try:
+        written = svc.app.end_enrolment(user.user_id, class_id, student_id=student_id,
+                                        last_day=body.on_date, idempotency_key=key)
+    except DomainError as exc:
+        if exc.field == "last_day":  # the domain's name for the contract's ``on_date``
+            exc.field = "on_date"
+        raise
     return written_response(written)
 
 
