@@ -266,9 +266,7 @@ class EJournal(Application[UUID]):
         return self._load(School, school_id, "school", "school_id")
 
     def _member(self, school_id: UUID, user_id: UUID, role: Role, field: str) -> User:
-        user = self._load(User, user_id, "user", field)
-        if user.school_id != school_id:
-            raise NotFound(f"no user {user_id} in this school", field=field)
+        user = self._in_school(school_id, user_id, field)
         if user.role is not role:
             raise InvalidStructure(f"user {user_id} is not a {role.value}", field=field)
         return user
@@ -405,13 +403,25 @@ class EJournal(Application[UUID]):
         args = {"school": school_id, "name": name, "year": year_id, "ct": class_teacher_id}
         return self._command(actor_id, "open_class", args, idempotency_key, body)
 
-    def _class_for_admin(self, actor_id: UUID, class_id: UUID) -> SchoolClass:
-        school_class = self._load(SchoolClass, class_id, "class", "class_id")
+    def _in_school(self, school_id: UUID, user_id: UUID, field: str) -> User:
+        """A user of this school (any role: the domain checks the role it needs)."""
+        user = self._load(User, user_id, "user", field)
+        if user.school_id != school_id:
+            raise NotFound(f"no user {user_id} in this school", field=field)
+        return user
+
+    def _administered(self, actor_id: UUID, cls: type[A], aggregate_id: UUID, what: str,
+                      field: str) -> A:
+        """A class or journal of a school the actor administers; else it does not exist."""
+        aggregate = self._load(cls, aggregate_id, what, field)
         try:
-            self._administrator(actor_id, school_class.school_id)
+            self._administrator(actor_id, getattr(aggregate, "school_id"))  # noqa: B009
         except NotFound:
-            raise NotFound(f"no class {class_id}", field="class_id") from None
-        return school_class
+            raise NotFound(f"no {what} {aggregate_id}", field=field) from None
+        return aggregate
+
+    def _class_for_admin(self, actor_id: UUID, class_id: UUID) -> SchoolClass:
+        return self._administered(actor_id, SchoolClass, class_id, "class", "class_id")
 
     def enrol_student(self, actor_id: UUID, class_id: UUID, *, student_id: UUID,
                       from_date: date, at: datetime | None = None,
@@ -447,9 +457,7 @@ class EJournal(Application[UUID]):
                               idempotency_key: str | None = None) -> Written:
         def body() -> tuple[Sequence[Aggregate], Written]:
             school_class = self._class_for_admin(actor_id, class_id)
-            teacher = self._load(User, teacher_id, "user", "teacher_id")
-            if teacher.school_id != school_class.school_id:
-                raise NotFound(f"no user {teacher_id} in this school", field="teacher_id")
+            teacher = self._in_school(school_class.school_id, teacher_id, "teacher_id")
             school_class.appoint_class_teacher(teacher.role, teacher_id=teacher_id,
                                                by=actor_id, at=self._now(at))
             return [school_class], Written()
@@ -484,9 +492,7 @@ class EJournal(Application[UUID]):
             school_class = self._class_for_admin(actor_id, class_id)
             school = self._school_of(school_class.school_id)
             school.ensure_subject(subject_id)
-            teacher = self._load(User, teacher_id, "user", "teacher_id")
-            if teacher.school_id != school.id:
-                raise NotFound(f"no user {teacher_id} in this school", field="teacher_id")
+            teacher = self._in_school(school.id, teacher_id, "teacher_id")
             journal_id = ids.journal_id(class_id, subject_id)
             if self._exists(journal_id):
                 raise _journal_exists()
@@ -501,21 +507,14 @@ class EJournal(Application[UUID]):
         return self._command(actor_id, "open_journal", args, idempotency_key, body)
 
     def _journal_for_admin(self, actor_id: UUID, journal_id: UUID) -> ClassJournal:
-        journal = self._load(ClassJournal, journal_id, "journal", "journal_id")
-        try:
-            self._administrator(actor_id, journal.school_id)
-        except NotFound:
-            raise NotFound(f"no journal {journal_id}", field="journal_id") from None
-        return journal
+        return self._administered(actor_id, ClassJournal, journal_id, "journal", "journal_id")
 
     def assign_teacher(self, actor_id: UUID, journal_id: UUID, *, teacher_id: UUID,
                        at: datetime | None = None,
                        idempotency_key: str | None = None) -> Written:
         def body() -> tuple[Sequence[Aggregate], Written]:
             journal = self._journal_for_admin(actor_id, journal_id)
-            teacher = self._load(User, teacher_id, "user", "teacher_id")
-            if teacher.school_id != journal.school_id:
-                raise NotFound(f"no user {teacher_id} in this school", field="teacher_id")
+            teacher = self._in_school(journal.school_id, teacher_id, "teacher_id")
             journal.assign_teacher(teacher_id=teacher_id, teacher_role=teacher.role,
                                    by=actor_id, at=self._now(at))
             return [journal], Written()
@@ -528,9 +527,7 @@ class EJournal(Application[UUID]):
                            idempotency_key: str | None = None) -> Written:
         def body() -> tuple[Sequence[Aggregate], Written]:
             journal = self._journal_for_admin(actor_id, journal_id)
-            teacher = self._load(User, teacher_id, "user", "teacher_id")
-            if teacher.school_id != journal.school_id:
-                raise NotFound(f"no user {teacher_id} in this school", field="teacher_id")
+            teacher = self._in_school(journal.school_id, teacher_id, "teacher_id")
             journal.appoint_substitute(teacher_id=teacher_id, teacher_role=teacher.role,
                                        from_date=from_date, to_date=to_date, by=actor_id,
                                        at=self._now(at))
