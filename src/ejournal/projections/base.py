@@ -69,9 +69,10 @@ class ReadModel:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         dispatch: dict[type, str] = {}
-        for attr, value in vars(cls).items():
-            for event_class in getattr(value, "_handles", ()):
-                dispatch[event_class] = attr
+        for klass in reversed(cls.__mro__):  # handlers of mixins too; a subclass overrides
+            for attr, value in vars(klass).items():
+                for event_class in getattr(value, "_handles", ()):
+                    dispatch[event_class] = attr
         cls._dispatch = dispatch
 
     def topics(self) -> set[type]:

@@ -18,17 +18,14 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     Connection,
     Date,
     Index,
     Integer,
-    String,
     Table,
     Text,
     Uuid,
-    delete,
     insert,
     or_,
     select,
@@ -41,6 +38,7 @@ from ejournal.domain.people import User
 from ejournal.domain.school_class import SchoolClass
 from ejournal.domain.values import ABSENT_SYMBOL, Role
 from ejournal.projections.base import ReadModel, handles, metadata
+from ejournal.projections.cells import KeepsCells, cell_tables
 
 students = Table(
     "grid_students", metadata,
@@ -68,28 +66,12 @@ lessons = Table(
     Column("topic", Text, nullable=False),
     Index("ix_grid_lessons_journal_date", "journal_id", "lesson_date", "slot"),
 )
-marks = Table(
-    "grid_marks", metadata,
-    Column("mark_id", Uuid, primary_key=True),
-    Column("journal_id", Uuid, nullable=False),
-    Column("lesson_id", Uuid, nullable=False),
-    Column("lesson_date", Date, nullable=False),
-    Column("student_id", Uuid, nullable=False),
-    Column("value", String(1), nullable=False),
-    Column("position", BigInteger, nullable=False),  # order of giving, within a cell
-    Index("ix_grid_marks_journal_date", "journal_id", "lesson_date"),
-)
-absences = Table(
-    "grid_absences", metadata,
-    Column("lesson_id", Uuid, primary_key=True),
-    Column("student_id", Uuid, primary_key=True),
-    Column("journal_id", Uuid, nullable=False),
-    Column("lesson_date", Date, nullable=False),
-    Index("ix_grid_absences_journal_date", "journal_id", "lesson_date"),
-)
+marks, absences = cell_tables("grid")
 
 
-class Grid(ReadModel):
+class Grid(KeepsCells, ReadModel):
+    marks_table = marks
+    absences_table = absences
     name = "grid"
     tables = (students, journals, enrolments, lessons, marks, absences)
 
@@ -119,33 +101,6 @@ class Grid(ReadModel):
         conn.execute(insert(lessons).values(lesson_id=e.originator_id, journal_id=e.journal_id,
                                             lesson_date=e.lesson_date, slot=e.slot,
                                             topic=e.topic))
-
-    @handles(Lesson.AttendanceTaken)
-    def attendance_taken(self, conn: Connection, e: Any, _: int) -> None:
-        rows = [{"lesson_id": e.originator_id, "student_id": row["student_id"],
-                 "journal_id": e.journal_id, "lesson_date": e.lesson_date} for row in e.absent]
-        if rows:
-            conn.execute(insert(absences), rows)
-
-    @handles(Lesson.AbsenceCancelled)
-    def absence_cancelled(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(delete(absences).where(absences.c.lesson_id == e.originator_id,
-                                            absences.c.student_id == e.student_id))
-
-    @handles(Lesson.MarkGiven)
-    def mark_given(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(insert(marks).values(mark_id=e.mark_id, journal_id=e.journal_id,
-                                          lesson_id=e.originator_id, lesson_date=e.lesson_date,
-                                          student_id=e.student_id, value=e.value,
-                                          position=position))
-
-    @handles(Lesson.MarkCorrected)
-    def mark_corrected(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(update(marks).where(marks.c.mark_id == e.mark_id).values(value=e.value))
-
-    @handles(Lesson.MarkCancelled)
-    def mark_cancelled(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(delete(marks).where(marks.c.mark_id == e.mark_id))
 
 
 @dataclass

@@ -19,7 +19,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     Connection,
     Date,
@@ -29,7 +28,6 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    delete,
     func,
     insert,
     or_,
@@ -46,6 +44,7 @@ from ejournal.domain.school import AcademicYear
 from ejournal.domain.school_class import SchoolClass
 from ejournal.domain.values import Role
 from ejournal.projections.base import ReadModel, handles, metadata
+from ejournal.projections.cells import KeepsCells, cell_tables
 
 #: Period marks that count towards ``quality_percent`` (качество знаний): 4 and 5.
 GOOD_MARKS = frozenset({"4", "5"})
@@ -82,25 +81,7 @@ lessons = Table(
     Column("lesson_id", Uuid, primary_key=True),
     Column("slot", Integer, nullable=False),  # orders the marks of one day
 )
-marks = Table(
-    "summary_marks", metadata,
-    Column("mark_id", Uuid, primary_key=True),
-    Column("journal_id", Uuid, nullable=False),
-    Column("lesson_id", Uuid, nullable=False),
-    Column("lesson_date", Date, nullable=False),
-    Column("student_id", Uuid, nullable=False),
-    Column("value", String(1), nullable=False),
-    Column("position", BigInteger, nullable=False),  # order of giving, within a cell
-    Index("ix_summary_marks_journal_date", "journal_id", "lesson_date"),
-)
-absences = Table(
-    "summary_absences", metadata,
-    Column("lesson_id", Uuid, primary_key=True),
-    Column("student_id", Uuid, primary_key=True),
-    Column("journal_id", Uuid, nullable=False),
-    Column("lesson_date", Date, nullable=False),
-    Index("ix_summary_absences_journal_date", "journal_id", "lesson_date"),
-)
+marks, absences = cell_tables("summary")
 period_marks = Table(
     "summary_period_marks", metadata,
     Column("period_mark_id", Uuid, primary_key=True),
@@ -112,7 +93,9 @@ period_marks = Table(
 )
 
 
-class Summary(ReadModel):
+class Summary(KeepsCells, ReadModel):
+    marks_table = marks
+    absences_table = absences
     name = "summary"
     tables = (students, periods, journals, enrolments, lessons, marks, absences, period_marks)
 
@@ -149,33 +132,6 @@ class Summary(ReadModel):
     @handles(Lesson.Held)
     def lesson_held(self, conn: Connection, e: Any, _: int) -> None:
         conn.execute(insert(lessons).values(lesson_id=e.originator_id, slot=e.slot))
-
-    @handles(Lesson.AttendanceTaken)
-    def attendance_taken(self, conn: Connection, e: Any, _: int) -> None:
-        rows = [{"lesson_id": e.originator_id, "student_id": row["student_id"],
-                 "journal_id": e.journal_id, "lesson_date": e.lesson_date} for row in e.absent]
-        if rows:
-            conn.execute(insert(absences), rows)
-
-    @handles(Lesson.AbsenceCancelled)
-    def absence_cancelled(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(delete(absences).where(absences.c.lesson_id == e.originator_id,
-                                            absences.c.student_id == e.student_id))
-
-    @handles(Lesson.MarkGiven)
-    def mark_given(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(insert(marks).values(mark_id=e.mark_id, journal_id=e.journal_id,
-                                          lesson_id=e.originator_id, lesson_date=e.lesson_date,
-                                          student_id=e.student_id, value=e.value,
-                                          position=position))
-
-    @handles(Lesson.MarkCorrected)
-    def mark_corrected(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(update(marks).where(marks.c.mark_id == e.mark_id).values(value=e.value))
-
-    @handles(Lesson.MarkCancelled)
-    def mark_cancelled(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(delete(marks).where(marks.c.mark_id == e.mark_id))
 
     @handles(PeriodMark.Given)
     def period_mark_given(self, conn: Connection, e: Any, _: int) -> None:
