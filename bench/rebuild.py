@@ -49,7 +49,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import hashlib
-import inspect
 import io
 import json
 import math
@@ -722,12 +721,19 @@ def summarise_profile(profiler: cProfile.Profile, projector: Projector, events: 
     parts = {label: round(sum(raw[k][3] for k in raw
                               if k[2] in names and any(f in k[0] for f in files)), 3)
              for label, files, names in PROFILE_PARTS}
-    per_model = {}
+    # Each model's handlers by their code objects (a handler may live in a shared mixin).
+    owners: dict[tuple[str, int, str], list[str]] = {}
     for model in projector.models:
-        source = inspect.getsourcefile(type(model)) or ""
-        names = set(type(model)._dispatch.values())
-        per_model[model.name] = round(sum(raw[k][3] for k in raw
-                                          if k[0] == source and k[2] in names), 3)
+        for attr in set(type(model)._dispatch.values()):
+            code = getattr(getattr(type(model), attr), "__code__", None)
+            if code is not None:
+                key = (code.co_filename, code.co_firstlineno, code.co_name)
+                owners.setdefault(key, []).append(model.name)
+    per_model: dict[str, float] = {}
+    for key, names in owners.items():
+        label = names[0] if len(names) == 1 else " + ".join(names) + " (shared handlers)"
+        per_model[label] = per_model.get(label, 0.0) + (raw[key][3] if key in raw else 0.0)
+    per_model = {k: round(v, 3) for k, v in sorted(per_model.items())}
     statements = sum(raw[k][1] for k in raw
                      if k[2] == "_execute_clauseelement"
                      and "sqlalchemy/engine/base.py" in k[0])
