@@ -635,12 +635,15 @@ def rebuild(projector: Projector, batch: int) -> dict[str, Any]:
                   flush=True)
 
     started = time.perf_counter()
+    cpu_started = time.process_time()
     projector.reset(projector.names)
     reset_s = time.perf_counter() - started
     count = projector.catch_up(limit=batch, progress=progress)
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     return {"batch": batch, "events": count, "seconds": round(elapsed, 2),
-            "reset_s": round(reset_s, 3), "events_per_s": count / elapsed}
+            "reset_s": round(reset_s, 3), "events_per_s": count / elapsed,
+            "cpu_s": round(cpu, 2), "events_per_cpu_s": count / cpu if cpu else None}
 
 
 def decode_only(app: EJournal, batch: int, head: int, topics: set[str]) -> dict[str, Any]:
@@ -651,6 +654,7 @@ def decode_only(app: EJournal, batch: int, head: int, topics: set[str]) -> dict[
     count = handled = 0
     start = 1
     started = time.perf_counter()
+    cpu_started = time.process_time()
     while start <= head:
         notifications = select_notifications(start=start, limit=batch, stop=head)
         if not notifications:
@@ -661,8 +665,10 @@ def decode_only(app: EJournal, batch: int, head: int, topics: set[str]) -> dict[
         count += len(notifications)
         start = notifications[-1].id + 1
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     return {"batch": batch, "events": count, "handled": handled, "seconds": round(elapsed, 2),
-            "events_per_s": count / elapsed}
+            "events_per_s": count / elapsed,
+            "cpu_s": round(cpu, 2), "events_per_cpu_s": count / cpu if cpu else None}
 
 
 def catch_up_profiled(projector: Projector, batch: int, profiled: int
@@ -850,8 +856,10 @@ def measure(app: EJournal, args: argparse.Namespace, sqlite_path: Path | None
             decodes.append(decode_only(app, batch, head, topics))
             rebuilds.append(rebuild(projector, batch))
             print(f"  batch {batch}: rebuild {rebuilds[-1]['events_per_s']:.0f}/s "
-                  f"({rebuilds[-1]['seconds']:.0f} s), decode-only "
-                  f"{decodes[-1]['events_per_s']:.0f}/s", flush=True)
+                  f"({rebuilds[-1]['seconds']:.0f} s; "
+                  f"{rebuilds[-1]['events_per_cpu_s'] or 0:.0f} per CPU-second of this "
+                  f"process), decode-only {decodes[-1]['events_per_s']:.0f}/s "
+                  f"({decodes[-1]['events_per_cpu_s'] or 0:.0f} per CPU-second)", flush=True)
             built = (diaries(reader, students[:CHECK_STUDENTS], YEAR_START, YEAR_END),
                      read_model_rows(reader, projector))
             if first_rebuild is None:

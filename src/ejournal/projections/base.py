@@ -7,6 +7,7 @@ alone, in any order, without reading another read model's tables.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from sqlalchemy import (
     event,
 )
 
+from ejournal.projections.batching import Batch
 from ejournal.settings import Settings
 
 metadata = MetaData()
@@ -37,9 +39,19 @@ positions = Table(
     Column("position", BigInteger, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=True),
 )
+#: Each read model's :meth:`ReadModel.fingerprint` as its tables were made.
+schemas = Table(
+    "projection_schemas",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+)
 
 E = TypeVar("E")
-Handler = Callable[[Any, Connection, Any, int], None]
+Handler = Callable[[Any, Batch, Any, int], None]
+
+#: Above this many remembered entries, a model forgets them all (they are read again as needed).
+MEMO_LIMIT = 200_000
 
 
 def handles(*event_classes: type) -> Callable[[Handler], Handler]:
@@ -53,10 +65,17 @@ def handles(*event_classes: type) -> Callable[[Handler], Handler]:
 
 
 class ReadModel:
-    """A read model: a name, its tables, and ``@handles(...)`` methods ``(conn, event, pos)``.
+    """A read model: a name, its tables, and ``@handles(...)`` methods ``(batch, event, pos)``.
 
     Handlers must be deterministic functions of the event and the model's own tables: no
-    clock, no I/O besides their connection. They run inside the batch's transaction.
+    clock, no I/O besides their batch (:class:`~ejournal.projections.batching.Batch`). They run
+    inside the projector batch's transaction.
+
+    A model may remember what it looks up often (a journal's subject, a class's enrolments) in
+    :meth:`remembered` dictionaries, written through whenever it writes the rows they mirror.
+    The projector makes it :meth:`forget` whenever what it remembers may no longer match its
+    tables: a batch that failed, a batch that does not start where this process's last one
+    ended (another process went on), a reset.
     """
 
     name: ClassVar[str]
@@ -75,18 +94,51 @@ class ReadModel:
                     dispatch[event_class] = attr
         cls._dispatch = dispatch
 
+    def __init__(self) -> None:
+        self._memo: dict[str, dict[Any, Any]] = {}
+
     def topics(self) -> set[type]:
         return set(self._dispatch)
 
-    def apply(self, conn: Connection, domain_event: DomainEventProtocol[Any], position: int
+    def apply(self, batch: Batch, domain_event: DomainEventProtocol[Any], position: int
               ) -> None:
         attr = self._dispatch.get(type(domain_event))
         if attr is not None:
-            getattr(self, attr)(conn, domain_event, position)
+            getattr(self, attr)(batch, domain_event, position)
+
+    def remembered(self, name: str) -> dict[Any, Any]:
+        """The model's memo called ``name`` (a dict, empty after :meth:`forget`)."""
+        memo = self._memo.get(name)
+        if memo is None:
+            memo = self._memo[name] = {}
+        return memo
+
+    def forget(self) -> None:
+        self._memo.clear()
+
+    def forget_if_large(self) -> None:
+        if sum(len(m) for m in self._memo.values()) > MEMO_LIMIT:
+            self.forget()
+
+    @classmethod
+    def fingerprint(cls) -> str:
+        """A digest of the model's table definitions: when it changes, the tables kept on
+        disk no longer fit the code, and the model is rebuilt."""
+        digest = hashlib.sha256()
+        for table in sorted(cls.tables, key=lambda t: t.name):
+            digest.update(table.name.encode())
+            for column in table.columns:
+                digest.update(f"|{column.name}:{column.type!r}:{column.nullable}:"
+                              f"{column.primary_key}".encode())
+            for index in sorted(table.indexes, key=lambda i: str(i.name)):
+                digest.update(f"|ix {index.name}:{[c.name for c in index.columns]}".encode())
+        return digest.hexdigest()[:16]
 
 
 def as_utc(moment: datetime) -> datetime:
     """A stored moment as an aware UTC datetime (SQLite gives it back naive, in UTC)."""
+    if moment.tzinfo is UTC:
+        return moment
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)

@@ -1,82 +1,172 @@
-"""Batched writes for the projector: single-row INSERTs are held back and sent per table with
-``executemany`` (one round trip for many rows), and released before any other statement that
-touches the same table, so that every handler still reads what the handlers before it wrote.
+"""What read-model handlers write through: a batch that holds writes back and sends them in
+bulk, so that a projector batch of a thousand events costs tens of statements, not thousands.
 
-Handlers keep writing plain SQLAlchemy statements; only the projector wraps their connection.
+- ``insert(table, row)`` holds a row; rows of one table with the same columns go out together
+  with ``executemany``.
+- ``run(prepared, params)`` holds the parameters of a statement built once (an UPDATE or DELETE
+  of one table with bind parameters, see :func:`prepare`); consecutive uses go out together.
+- ``execute``/``scalar``/``scalars`` (reads, or any other statement) first send what is held for
+  the tables the statement touches, then run it at once: every handler reads what the handlers
+  before it wrote.
+
+Held writes of one table keep their order; writes of different tables are independent (read
+models have no triggers or foreign keys), so each table's writes are sent in their own runs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Dialect, Result, Table, insert
 from sqlalchemy.sql import Executable
-from sqlalchemy.sql.dml import Insert
-from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.util import find_tables
 
 
-class BatchWriter:
+def _tables_of(statement: Executable) -> frozenset[Table] | None:
+    """Every table the statement reads or writes; None when it cannot be told."""
+    try:
+        found = find_tables(statement, include_joins=True, include_crud=True)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - unknown statement shape: treat as touching everything
+        return None
+    return frozenset(t for t in found if isinstance(t, Table))
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """A write statement built once, with bind parameters, run many times by handlers."""
+
+    statement: Executable
+    tables: frozenset[Table] | None
+
+
+def prepare(statement: Executable) -> Prepared:
+    return Prepared(statement, _tables_of(statement))
+
+
+@dataclass(frozen=True)
+class _RowInsert:
+    """An INSERT of some columns of a table as the driver takes it: the SQL SQLAlchemy compiles
+    for this database, and for each column SQLAlchemy's own conversion of a value (a UUID, a
+    date, a moment), so that rows are stored exactly as an SQLAlchemy INSERT stores them."""
+
+    sql: str
+    columns: tuple[str, ...]  # in the order of the statement's parameters
+    convert: tuple[Callable[[Any], Any] | None, ...]
+    positional: bool
+
+    def rows(self, rows: list[Mapping[str, Any]]) -> list[Any]:
+        """The rows as the driver takes them (converted a column at a time: cheaper)."""
+        columns = []
+        for column, convert in zip(self.columns, self.convert, strict=True):
+            values = [row[column] for row in rows]
+            if convert is not None:
+                values = [None if v is None else convert(v) for v in values]
+            columns.append(values)
+        if self.positional:
+            return list(zip(*columns, strict=True))
+        return [dict(zip(self.columns, v, strict=True)) for v in zip(*columns, strict=True)]
+
+
+_ROW_INSERTS: dict[tuple[str, Table, tuple[str, ...]], _RowInsert] = {}
+
+
+def _row_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _RowInsert:
+    key = (dialect.name, table, columns)
+    found = _ROW_INSERTS.get(key)
+    if found is None:
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+        order = tuple(compiled.positiontup or ()) if compiled.positional else columns
+        if sorted(order) != sorted(columns):
+            raise ValueError(f"unexpected parameters {order} for {table.name} {columns}")
+        convert = tuple(table.c[c].type.dialect_impl(dialect).bind_processor(dialect)
+                        for c in order)
+        found = _ROW_INSERTS[key] = _RowInsert(compiled.string, order, convert,
+                                               compiled.positional)
+    return found
+
+
+class Batch:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        #: per table, runs of rows with the same columns, in the order they were written
-        self.pending: dict[Table, list[tuple[frozenset[str], list[dict[str, Any]]]]] = {}
+        #: per table, runs of held writes in order: (the columns of an INSERT or a prepared
+        #: statement, parameter rows)
+        self._held: dict[Table, list[tuple[tuple[str, ...] | Prepared,
+                                           list[Mapping[str, Any]]]]] = {}
 
-    # --- what handlers call ----------------------------------------------------------------
+    # --- writes, held back -----------------------------------------------------------------
 
-    def execute(self, statement: Executable, parameters: Any = None) -> Any:
-        if isinstance(statement, Insert) and self._hold(statement, parameters):
-            return None
-        self.flush(self._tables(statement))
+    def insert(self, table: Table, row: Mapping[str, Any]) -> None:
+        what = tuple(row)
+        runs = self._held.get(table)
+        if runs is not None and runs[-1][0] == what:
+            runs[-1][1].append(row)
+        else:
+            self._hold(table, what, row)
+
+    def insert_many(self, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
+        for row in rows:
+            self.insert(table, row)
+
+    def run(self, prepared: Prepared, params: Mapping[str, Any]) -> None:
+        if prepared.tables is not None and len(prepared.tables) == 1:
+            (table,) = prepared.tables  # it touches one table: it waits in that table's queue
+            self._hold(table, prepared, params)
+        else:
+            self.flush(prepared.tables)
+            self.conn.execute(prepared.statement, params)
+
+    def _hold(self, table: Table, what: tuple[str, ...] | Prepared,
+              params: Mapping[str, Any]) -> None:
+        runs = self._held.get(table)
+        if runs is None:
+            self._held[table] = [(what, [params])]
+        elif runs[-1][0] == what:
+            runs[-1][1].append(params)
+        else:
+            runs.append((what, [params]))
+
+    # --- everything else, at once ----------------------------------------------------------
+
+    def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+        self.flush(_tables_of(statement))
         return self.conn.execute(statement, parameters)
 
     def scalar(self, statement: Executable, parameters: Any = None) -> Any:
-        self.flush(self._tables(statement))
+        self.flush(_tables_of(statement))
         return self.conn.scalar(statement, parameters)
 
     def scalars(self, statement: Executable, parameters: Any = None) -> Any:
-        self.flush(self._tables(statement))
+        self.flush(_tables_of(statement))
         return self.conn.scalars(statement, parameters)
 
-    # --- buffering ---------------------------------------------------------------------------
+    def flush(self, tables: Iterable[Table] | None = None) -> None:
+        """Sends the held writes of these tables (of every table when ``None``)."""
+        chosen = list(self._held) if tables is None else [t for t in tables if t in self._held]
+        for table in chosen:
+            for what, rows in self._held.pop(table):
+                if isinstance(what, Prepared):
+                    self.conn.execute(what.statement, rows)
+                elif self._raw_dialect is not None:
+                    self._insert_rows(table, what, rows)
+                else:
+                    self.conn.execute(insert(table), rows)
 
-    def _hold(self, statement: Insert, parameters: Any) -> bool:
-        table = statement.table
-        if not isinstance(table, Table) or statement._returning:
-            return False
-        values = statement._values
-        if values and parameters is None:
-            row: dict[str, Any] = {}
-            for key, value in values.items():
-                if not isinstance(value, BindParameter):
-                    return False
-                row[str(key)] = value.value
-            rows = [row]
-        elif not values and isinstance(parameters, list) and parameters:
-            rows = [dict(p) for p in parameters]
-        else:
-            return False
-        runs = self.pending.setdefault(table, [])
-        for row in rows:
-            keys = frozenset(row)
-            if runs and runs[-1][0] == keys:
-                runs[-1][1].append(row)
-            else:
-                runs.append((keys, [row]))
-        return True
+    @property
+    def _raw_dialect(self) -> Dialect | None:
+        """The dialect when held rows may go to the driver directly (SQLite, PostgreSQL)."""
+        dialect = self.conn.dialect
+        return dialect if dialect.name in ("sqlite", "postgresql") else None
 
-    @staticmethod
-    def _tables(statement: Executable) -> set[Table] | None:
+    def _insert_rows(self, table: Table, columns: tuple[str, ...],
+                     rows: list[Mapping[str, Any]]) -> None:
+        """Held INSERT rows straight to the driver's ``executemany``, in the batch's
+        transaction: SQLAlchemy's per-row bookkeeping is most of a rebuild's cost, and these
+        rows need none of it (no defaults, no RETURNING)."""
+        statement = _row_insert(self.conn.dialect, table, columns)
+        cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            found = find_tables(statement, include_joins=True, include_crud=True)  # type: ignore[arg-type]
-        except Exception:  # noqa: BLE001 - unknown statement shape: release everything
-            return None
-        return {t for t in found if isinstance(t, Table)}
-
-    def flush(self, tables: set[Table] | None = None) -> None:
-        """Sends the held rows of these tables (all tables when ``None``)."""
-        for table in list(self.pending):
-            if tables is not None and table not in tables:
-                continue
-            for _, rows in self.pending.pop(table):
-                self.conn.execute(insert(table), rows)
+            cursor.executemany(statement.sql, statement.rows(rows))
+        finally:
+            cursor.close()

@@ -15,7 +15,6 @@ from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     Column,
     Connection,
     Date,
@@ -26,9 +25,8 @@ from sqlalchemy import (
     Text,
     Uuid,
     and_,
+    bindparam,
     delete,
-    insert,
-    or_,
     select,
     update,
 )
@@ -38,6 +36,7 @@ from ejournal.domain.lesson import Lesson
 from ejournal.domain.school import School
 from ejournal.domain.school_class import SchoolClass
 from ejournal.projections.base import ReadModel, handles, metadata
+from ejournal.projections.batching import Batch, prepare
 
 subjects = Table(
     "diary_subjects", metadata,
@@ -70,12 +69,18 @@ lessons = Table(
     Index("ix_diary_lessons_class_date", "class_id", "lesson_date"),
 )
 entries = Table(
-    "diary_entries", metadata,
+    "diary_entries", metadata,  # the lessons in a student's diary
     Column("student_id", Uuid, primary_key=True),
     Column("lesson_id", Uuid, primary_key=True),
     Column("lesson_date", Date, nullable=False),
-    Column("absent", Boolean, nullable=False, default=False),
     Index("ix_diary_entries_student_date", "student_id", "lesson_date"),
+)
+absences = Table(
+    "diary_absences", metadata,  # "Н": absent, and not cancelled
+    Column("student_id", Uuid, primary_key=True),
+    Column("lesson_id", Uuid, primary_key=True),
+    Column("lesson_date", Date, nullable=False),
+    Index("ix_diary_absences_student_date", "student_id", "lesson_date"),
 )
 marks = Table(
     "diary_marks", metadata,
@@ -89,86 +94,133 @@ marks = Table(
     Index("ix_diary_marks_student_date", "student_id", "lesson_date"),
 )
 
+_cancel_absence = prepare(delete(absences).where(absences.c.lesson_id == bindparam("l"),
+                                                 absences.c.student_id == bindparam("s")))
+_correct_mark = prepare(update(marks).where(marks.c.mark_id == bindparam("m"))
+                        .values(value=bindparam("v")))
+_cancel_mark = prepare(delete(marks).where(marks.c.mark_id == bindparam("m")))
+
+
+@dataclass(frozen=True)
+class _Enrolment:
+    student_id: UUID
+    from_date: date
+    last_day: date | None
+
+    def covers(self, day: date) -> bool:
+        return self.from_date <= day and (self.last_day is None or day <= self.last_day)
+
 
 class Diary(ReadModel):
+    """Remembers subject names, each journal's class and subject, and each class's enrolments
+    (what every lesson held needs), and writes everything else through the batch."""
+
     name = "diary"
-    tables = (subjects, journals, enrolments, lessons, entries, marks)
+    tables = (subjects, journals, enrolments, lessons, entries, absences, marks)
+
+    def _subject_name(self, batch: Batch, subject_id: UUID) -> str:
+        names = self.remembered("subjects")
+        if subject_id not in names:
+            names[subject_id] = batch.scalar(
+                select(subjects.c.name).where(subjects.c.subject_id == subject_id)) or ""
+        name: str = names[subject_id]
+        return name
+
+    def _journal(self, batch: Batch, journal_id: UUID) -> tuple[UUID, str]:
+        known = self.remembered("journals")
+        if journal_id not in known:
+            row = batch.execute(select(journals.c.class_id, journals.c.subject)
+                                .where(journals.c.journal_id == journal_id)).one()
+            known[journal_id] = (row.class_id, row.subject)
+        found: tuple[UUID, str] = known[journal_id]
+        return found
+
+    def _enrolments(self, batch: Batch, class_id: UUID) -> list[_Enrolment]:
+        known = self.remembered("enrolments")
+        if class_id not in known:
+            known[class_id] = [
+                _Enrolment(sid, first, last) for sid, first, last in batch.execute(
+                    select(enrolments.c.student_id, enrolments.c.from_date,
+                           enrolments.c.last_day)
+                    .where(enrolments.c.class_id == class_id)
+                    .order_by(enrolments.c.from_date, enrolments.c.student_id)).tuples()]
+        found: list[_Enrolment] = known[class_id]
+        return found
 
     @handles(School.SubjectAdded)
-    def subject_added(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(insert(subjects).values(subject_id=e.subject_id, name=e.name))
+    def subject_added(self, batch: Batch, e: Any, _: int) -> None:
+        batch.insert(subjects, {"subject_id": e.subject_id, "name": e.name})
+        self.remembered("subjects")[e.subject_id] = e.name
 
     @handles(ClassJournal.Opened)
-    def journal_opened(self, conn: Connection, e: Any, _: int) -> None:
-        name = conn.scalar(select(subjects.c.name).where(subjects.c.subject_id == e.subject_id))
-        conn.execute(insert(journals).values(journal_id=e.originator_id, class_id=e.class_id,
-                                             subject=name or ""))
+    def journal_opened(self, batch: Batch, e: Any, _: int) -> None:
+        name = self._subject_name(batch, e.subject_id)
+        batch.insert(journals, {"journal_id": e.originator_id, "class_id": e.class_id,
+                                "subject": name})
+        self.remembered("journals")[e.originator_id] = (e.class_id, name)
 
     @handles(SchoolClass.StudentEnrolled)
-    def student_enrolled(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(insert(enrolments).values(class_id=e.originator_id, student_id=e.student_id,
-                                               from_date=e.from_date, last_day=None))
+    def student_enrolled(self, batch: Batch, e: Any, _: int) -> None:
+        known = self._enrolments(batch, e.originator_id)
+        batch.insert(enrolments, {"class_id": e.originator_id, "student_id": e.student_id,
+                                  "from_date": e.from_date, "last_day": None})
+        known.append(_Enrolment(e.student_id, e.from_date, None))
         # Lessons already held on or after the first day now belong in the diary too.
-        held = conn.execute(select(lessons.c.lesson_id, lessons.c.lesson_date).where(
+        held = batch.execute(select(lessons.c.lesson_id, lessons.c.lesson_date).where(
             lessons.c.class_id == e.originator_id, lessons.c.lesson_date >= e.from_date))
-        rows = [{"student_id": e.student_id, "lesson_id": lid, "lesson_date": day,
-                 "absent": False} for lid, day in held]
-        if rows:
-            conn.execute(insert(entries), rows)
+        batch.insert_many(entries, ({"student_id": e.student_id, "lesson_id": lid,
+                                     "lesson_date": day} for lid, day in held))
 
     @handles(SchoolClass.EnrolmentEnded)
-    def enrolment_ended(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(update(enrolments).where(
+    def enrolment_ended(self, batch: Batch, e: Any, _: int) -> None:
+        known = self._enrolments(batch, e.originator_id)
+        batch.execute(update(enrolments).where(
             enrolments.c.class_id == e.originator_id, enrolments.c.student_id == e.student_id,
             enrolments.c.last_day.is_(None)).values(last_day=e.last_day))
+        known[:] = [_Enrolment(x.student_id, x.from_date, e.last_day)
+                    if x.student_id == e.student_id and x.last_day is None else x
+                    for x in known]
         after = select(lessons.c.lesson_id).where(lessons.c.class_id == e.originator_id,
                                                   lessons.c.lesson_date > e.last_day)
-        conn.execute(delete(entries).where(entries.c.student_id == e.student_id,
-                                           entries.c.lesson_id.in_(after)))
+        for table in (entries, absences):
+            batch.execute(delete(table).where(table.c.student_id == e.student_id,
+                                              table.c.lesson_id.in_(after)))
 
     @handles(Lesson.Held)
-    def lesson_held(self, conn: Connection, e: Any, _: int) -> None:
-        row = conn.execute(select(journals.c.class_id, journals.c.subject).where(
-            journals.c.journal_id == e.journal_id)).one()
-        conn.execute(insert(lessons).values(
-            lesson_id=e.originator_id, journal_id=e.journal_id, class_id=row.class_id,
-            lesson_date=e.lesson_date, slot=e.slot, subject=row.subject, topic=e.topic,
-            homework=e.homework))
-        enrolled = conn.scalars(select(enrolments.c.student_id).where(
-            enrolments.c.class_id == row.class_id, enrolments.c.from_date <= e.lesson_date,
-            or_(enrolments.c.last_day.is_(None), enrolments.c.last_day >= e.lesson_date)))
-        rows = [{"student_id": sid, "lesson_id": e.originator_id,
-                 "lesson_date": e.lesson_date, "absent": False} for sid in enrolled]
-        if rows:
-            conn.execute(insert(entries), rows)
+    def lesson_held(self, batch: Batch, e: Any, _: int) -> None:
+        class_id, subject = self._journal(batch, e.journal_id)
+        batch.insert(lessons, {
+            "lesson_id": e.originator_id, "journal_id": e.journal_id, "class_id": class_id,
+            "lesson_date": e.lesson_date, "slot": e.slot, "subject": subject,
+            "topic": e.topic, "homework": e.homework})
+        day = e.lesson_date
+        enrolled = {x.student_id for x in self._enrolments(batch, class_id) if x.covers(day)}
+        batch.insert_many(entries, ({"student_id": sid, "lesson_id": e.originator_id,
+                                     "lesson_date": day} for sid in sorted(enrolled)))
 
     @handles(Lesson.AttendanceTaken)
-    def attendance_taken(self, conn: Connection, e: Any, _: int) -> None:
-        absent = [row["student_id"] for row in e.absent]
-        if absent:
-            conn.execute(update(entries).where(entries.c.lesson_id == e.originator_id,
-                                               entries.c.student_id.in_(absent))
-                         .values(absent=True))
+    def attendance_taken(self, batch: Batch, e: Any, _: int) -> None:
+        batch.insert_many(absences, ({"student_id": row["student_id"],
+                                      "lesson_id": e.originator_id,
+                                      "lesson_date": e.lesson_date} for row in e.absent))
 
     @handles(Lesson.AbsenceCancelled)
-    def absence_cancelled(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(update(entries).where(entries.c.lesson_id == e.originator_id,
-                                           entries.c.student_id == e.student_id)
-                     .values(absent=False))
+    def absence_cancelled(self, batch: Batch, e: Any, _: int) -> None:
+        batch.run(_cancel_absence, {"l": e.originator_id, "s": e.student_id})
 
     @handles(Lesson.MarkGiven)
-    def mark_given(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(insert(marks).values(mark_id=e.mark_id, student_id=e.student_id,
-                                          lesson_id=e.originator_id, lesson_date=e.lesson_date,
-                                          value=e.value, work=e.work, position=position))
+    def mark_given(self, batch: Batch, e: Any, position: int) -> None:
+        batch.insert(marks, {"mark_id": e.mark_id, "student_id": e.student_id,
+                             "lesson_id": e.originator_id, "lesson_date": e.lesson_date,
+                             "value": e.value, "work": e.work, "position": position})
 
     @handles(Lesson.MarkCorrected)
-    def mark_corrected(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(update(marks).where(marks.c.mark_id == e.mark_id).values(value=e.value))
+    def mark_corrected(self, batch: Batch, e: Any, _: int) -> None:
+        batch.run(_correct_mark, {"m": e.mark_id, "v": e.value})
 
     @handles(Lesson.MarkCancelled)
-    def mark_cancelled(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(delete(marks).where(marks.c.mark_id == e.mark_id))
+    def mark_cancelled(self, batch: Batch, e: Any, _: int) -> None:
+        batch.run(_cancel_mark, {"m": e.mark_id})
 
 
 @dataclass
@@ -192,7 +244,7 @@ class DiaryDay:
 def read_diary(conn: Connection, student_id: UUID, first: date, last: date) -> list[DiaryDay]:
     """The student's diary from ``first`` to ``last`` (inclusive), oldest first."""
     rows = conn.execute(
-        select(entries.c.lesson_id, entries.c.lesson_date, entries.c.absent,
+        select(entries.c.lesson_id, entries.c.lesson_date,
                lessons.c.journal_id, lessons.c.slot, lessons.c.subject, lessons.c.topic,
                lessons.c.homework)
         .join(lessons, lessons.c.lesson_id == entries.c.lesson_id)
@@ -200,6 +252,10 @@ def read_diary(conn: Connection, student_id: UUID, first: date, last: date) -> l
                and_(entries.c.lesson_date >= first, entries.c.lesson_date <= last))
         .order_by(entries.c.lesson_date, lessons.c.slot)
     ).all()
+    absent = set(conn.scalars(
+        select(absences.c.lesson_id).where(absences.c.student_id == student_id,
+                                           absences.c.lesson_date >= first,
+                                           absences.c.lesson_date <= last)))
     given: dict[UUID, list[dict[str, str]]] = defaultdict(list)
     for mark_id, lesson_id, value, work in conn.execute(
         select(marks.c.mark_id, marks.c.lesson_id, marks.c.value, marks.c.work)
@@ -215,6 +271,6 @@ def read_diary(conn: Connection, student_id: UUID, first: date, last: date) -> l
         days[-1].lessons.append(DiaryLesson(
             journal_id=row.journal_id, lesson_id=row.lesson_id, slot=row.slot,
             subject=row.subject, topic=row.topic, homework=row.homework,
-            absent=bool(row.absent), marks=given.get(row.lesson_id, []),
+            absent=row.lesson_id in absent, marks=given.get(row.lesson_id, []),
         ))
     return days

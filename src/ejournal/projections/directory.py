@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, Connection, Table, Uuid, delete, insert, select
+from sqlalchemy import Column, Connection, Table, Uuid, delete, select
 
 from ejournal.domain.people import User
 from ejournal.domain.school_class import SchoolClass
 from ejournal.projections.base import ReadModel, handles, metadata
+from ejournal.projections.batching import Batch
 
 guardians = Table(
     "directory_guardians", metadata,
@@ -33,21 +34,19 @@ class Directory(ReadModel):
     tables = (guardians, class_teachers)
 
     @handles(User.GuardianLinked)
-    def guardian_linked(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(insert(guardians).values(guardian_id=e.guardian_id,
-                                              student_id=e.originator_id))
+    def guardian_linked(self, batch: Batch, e: Any, _: int) -> None:
+        batch.insert(guardians, {"guardian_id": e.guardian_id, "student_id": e.originator_id})
 
     @handles(SchoolClass.Opened)
-    def class_opened(self, conn: Connection, e: Any, _: int) -> None:
+    def class_opened(self, batch: Batch, e: Any, _: int) -> None:
         if e.class_teacher_id is not None:
-            conn.execute(insert(class_teachers).values(class_id=e.originator_id,
-                                                       teacher_id=e.class_teacher_id))
+            batch.insert(class_teachers, {"class_id": e.originator_id,
+                                          "teacher_id": e.class_teacher_id})
 
     @handles(SchoolClass.ClassTeacherAppointed)
-    def class_teacher_appointed(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(delete(class_teachers).where(class_teachers.c.class_id == e.originator_id))
-        conn.execute(insert(class_teachers).values(class_id=e.originator_id,
-                                                   teacher_id=e.teacher_id))
+    def class_teacher_appointed(self, batch: Batch, e: Any, _: int) -> None:
+        batch.execute(delete(class_teachers).where(class_teachers.c.class_id == e.originator_id))
+        batch.insert(class_teachers, {"class_id": e.originator_id, "teacher_id": e.teacher_id})
 
 
 def children_of(conn: Connection, guardian_id: UUID) -> list[UUID]:

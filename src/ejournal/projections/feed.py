@@ -37,8 +37,8 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    bindparam,
     func,
-    insert,
     select,
     update,
 )
@@ -49,6 +49,7 @@ from ejournal.domain.lesson import Lesson
 from ejournal.domain.people import User
 from ejournal.domain.school import School
 from ejournal.projections.base import ReadModel, as_utc, handles, metadata
+from ejournal.projections.batching import Batch, prepare
 
 subjects = Table(
     "feed_subjects", metadata,
@@ -99,91 +100,108 @@ read_cursors = Table(
 
 
 
-def _subject(conn: Connection, journal_id: UUID) -> str:
-    return conn.scalar(select(journals.c.subject).where(journals.c.journal_id == journal_id)
-                       ) or ""
-
-
-def _publish(conn: Connection, position: int, e: Any, rows: list[dict[str, Any]]) -> None:
-    """Writes each row (one per student concerned) to the student and their guardians."""
-    if not rows:
-        return
-    students = [row["student_id"] for row in rows]
-    linked: dict[UUID, list[UUID]] = {sid: [sid] for sid in students}
-    for student_id, guardian_id in conn.execute(
-        select(guardians.c.student_id, guardians.c.guardian_id)
-        .where(guardians.c.student_id.in_(students))
-        .order_by(guardians.c.student_id, guardians.c.guardian_id)
-    ):
-        linked[student_id].append(guardian_id)
-    recorded_at = as_utc(e.timestamp)
-    values = [
-        {"recipient_id": recipient, "position": position, "journal_id": e.journal_id,
-         "lesson_date": e.lesson_date, "recorded_at": recorded_at, "mark_id": None,
-         "value": None, "work": None, "reason": None, **row}
-        for row in rows for recipient in linked[row["student_id"]]
-    ]
-    conn.execute(insert(items), values)
+_correct_mark = prepare(update(marks).where(marks.c.mark_id == bindparam("m"))
+                        .values(value=bindparam("v")))
 
 
 class Feed(ReadModel):
+    """Remembers subject names, each journal's subject and each student's guardians (what
+    almost every item needs); reads the mark a correction or cancellation refers to."""
+
     name = "feed"
     tables = (subjects, journals, guardians, marks, items)
     kept_tables = (read_cursors,)
 
+    def _subject(self, batch: Batch, journal_id: UUID) -> str:
+        known = self.remembered("journals")
+        if journal_id not in known:
+            known[journal_id] = batch.scalar(
+                select(journals.c.subject).where(journals.c.journal_id == journal_id)) or ""
+        name: str = known[journal_id]
+        return name
+
+    def _recipients(self, batch: Batch, student_id: UUID) -> list[UUID]:
+        """The student and their guardians linked so far."""
+        known = self.remembered("recipients")
+        if student_id not in known:
+            known[student_id] = [student_id, *batch.scalars(
+                select(guardians.c.guardian_id).where(guardians.c.student_id == student_id)
+                .order_by(guardians.c.guardian_id))]
+        found: list[UUID] = known[student_id]
+        return found
+
+    def _publish(self, batch: Batch, position: int, e: Any, rows: list[dict[str, Any]]
+                 ) -> None:
+        """Writes each row (one per student concerned) to the student and their guardians."""
+        recorded_at = as_utc(e.timestamp) if rows else None
+        for row in rows:
+            for recipient in self._recipients(batch, row["student_id"]):
+                batch.insert(items, {
+                    "recipient_id": recipient, "position": position,
+                    "journal_id": e.journal_id, "lesson_date": e.lesson_date,
+                    "recorded_at": recorded_at, "mark_id": None, "value": None, "work": None,
+                    "reason": None, **row})
+
+    def _mark(self, batch: Batch, mark_id: UUID) -> Any:
+        return batch.execute(select(marks).where(marks.c.mark_id == mark_id)).one()
+
     @handles(School.SubjectAdded)
-    def subject_added(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(insert(subjects).values(subject_id=e.subject_id, name=e.name))
+    def subject_added(self, batch: Batch, e: Any, _: int) -> None:
+        batch.insert(subjects, {"subject_id": e.subject_id, "name": e.name})
 
     @handles(ClassJournal.Opened)
-    def journal_opened(self, conn: Connection, e: Any, _: int) -> None:
-        name = conn.scalar(select(subjects.c.name).where(subjects.c.subject_id == e.subject_id))
-        conn.execute(insert(journals).values(journal_id=e.originator_id, subject=name or ""))
+    def journal_opened(self, batch: Batch, e: Any, _: int) -> None:
+        name = batch.scalar(select(subjects.c.name)
+                            .where(subjects.c.subject_id == e.subject_id)) or ""
+        batch.insert(journals, {"journal_id": e.originator_id, "subject": name})
+        self.remembered("journals")[e.originator_id] = name
 
     @handles(User.GuardianLinked)
-    def guardian_linked(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(insert(guardians).values(student_id=e.originator_id,
-                                              guardian_id=e.guardian_id))
+    def guardian_linked(self, batch: Batch, e: Any, _: int) -> None:
+        recipients = self._recipients(batch, e.originator_id)
+        batch.insert(guardians, {"student_id": e.originator_id, "guardian_id": e.guardian_id})
+        recipients[1:] = sorted([*recipients[1:], e.guardian_id])
 
     @handles(Lesson.MarkGiven)
-    def mark_given(self, conn: Connection, e: Any, position: int) -> None:
-        subject = _subject(conn, e.journal_id)
-        conn.execute(insert(marks).values(
-            mark_id=e.mark_id, student_id=e.student_id, journal_id=e.journal_id,
-            lesson_date=e.lesson_date, subject=subject, value=e.value, work=e.work))
-        _publish(conn, position, e, [{
+    def mark_given(self, batch: Batch, e: Any, position: int) -> None:
+        subject = self._subject(batch, e.journal_id)
+        batch.insert(marks, {
+            "mark_id": e.mark_id, "student_id": e.student_id, "journal_id": e.journal_id,
+            "lesson_date": e.lesson_date, "subject": subject, "value": e.value,
+            "work": e.work})
+        self._publish(batch, position, e, [{
             "student_id": e.student_id, "kind": "mark_given", "subject": subject,
             "mark_id": e.mark_id, "value": e.value, "work": e.work}])
 
     @handles(Lesson.MarkCorrected)
-    def mark_corrected(self, conn: Connection, e: Any, position: int) -> None:
-        mark = conn.execute(select(marks).where(marks.c.mark_id == e.mark_id)).one()
-        conn.execute(update(marks).where(marks.c.mark_id == e.mark_id).values(value=e.value))
-        _publish(conn, position, e, [{
+    def mark_corrected(self, batch: Batch, e: Any, position: int) -> None:
+        mark = self._mark(batch, e.mark_id)
+        batch.run(_correct_mark, {"m": e.mark_id, "v": e.value})
+        self._publish(batch, position, e, [{
             "student_id": mark.student_id, "kind": "mark_corrected", "subject": mark.subject,
             "mark_id": e.mark_id, "value": e.value, "work": mark.work, "reason": e.reason}])
 
     @handles(Lesson.MarkCancelled)
-    def mark_cancelled(self, conn: Connection, e: Any, position: int) -> None:
-        mark = conn.execute(select(marks).where(marks.c.mark_id == e.mark_id)).one()
-        _publish(conn, position, e, [{
+    def mark_cancelled(self, batch: Batch, e: Any, position: int) -> None:
+        mark = self._mark(batch, e.mark_id)
+        self._publish(batch, position, e, [{
             "student_id": mark.student_id, "kind": "mark_cancelled", "subject": mark.subject,
             "mark_id": e.mark_id, "value": mark.value, "work": mark.work,
             "reason": e.reason}])
 
     @handles(Lesson.AttendanceTaken)
-    def attendance_taken(self, conn: Connection, e: Any, position: int) -> None:
-        subject = _subject(conn, e.journal_id)
-        _publish(conn, position, e, [
+    def attendance_taken(self, batch: Batch, e: Any, position: int) -> None:
+        subject = self._subject(batch, e.journal_id)
+        self._publish(batch, position, e, [
             {"student_id": row["student_id"], "kind": "absent", "subject": subject,
              "reason": row["reason"]}
             for row in e.absent])
 
     @handles(Lesson.AbsenceCancelled)
-    def absence_cancelled(self, conn: Connection, e: Any, position: int) -> None:
-        _publish(conn, position, e, [{
+    def absence_cancelled(self, batch: Batch, e: Any, position: int) -> None:
+        self._publish(batch, position, e, [{
             "student_id": e.student_id, "kind": "absence_cancelled",
-            "subject": _subject(conn, e.journal_id), "reason": e.reason}])
+            "subject": self._subject(batch, e.journal_id), "reason": e.reason}])
 
 
 @dataclass

@@ -26,36 +26,27 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    insert,
-    or_,
     select,
-    update,
 )
 
 from ejournal.domain.journal import ClassJournal
 from ejournal.domain.lesson import Lesson
-from ejournal.domain.people import User
-from ejournal.domain.school_class import SchoolClass
-from ejournal.domain.values import ABSENT_SYMBOL, Role
+from ejournal.domain.values import ABSENT_SYMBOL
 from ejournal.projections.base import ReadModel, handles, metadata
-from ejournal.projections.cells import KeepsCells, cell_tables
-
-students = Table(
-    "grid_students", metadata,
-    Column("student_id", Uuid, primary_key=True),
-    Column("full_name", Text, nullable=False),
+from ejournal.projections.batching import Batch
+from ejournal.projections.cells import (
+    KeepsCells,
+    KeepsRoster,
+    cell_tables,
+    roster,
+    roster_tables,
 )
+
+students, enrolments = roster_tables("grid")
 journals = Table(
     "grid_journals", metadata,
     Column("journal_id", Uuid, primary_key=True),
     Column("class_id", Uuid, nullable=False),
-)
-enrolments = Table(
-    "grid_enrolments", metadata,
-    Column("class_id", Uuid, primary_key=True),
-    Column("student_id", Uuid, primary_key=True),
-    Column("from_date", Date, primary_key=True),
-    Column("last_day", Date, nullable=True),
 )
 lessons = Table(
     "grid_lessons", metadata,
@@ -69,38 +60,26 @@ lessons = Table(
 marks, absences = cell_tables("grid")
 
 
-class Grid(KeepsCells, ReadModel):
+class Grid(KeepsRoster, KeepsCells, ReadModel):
+    students_table = students
+    enrolments_table = enrolments
     marks_table = marks
     absences_table = absences
     name = "grid"
     tables = (students, journals, enrolments, lessons, marks, absences)
 
-    @handles(User.Registered)
-    def user_registered(self, conn: Connection, e: Any, _: int) -> None:
-        if e.role == Role.STUDENT.value:
-            conn.execute(insert(students).values(student_id=e.originator_id,
-                                                 full_name=e.full_name))
-
     @handles(ClassJournal.Opened)
-    def journal_opened(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(insert(journals).values(journal_id=e.originator_id, class_id=e.class_id))
-
-    @handles(SchoolClass.StudentEnrolled)
-    def student_enrolled(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(insert(enrolments).values(class_id=e.originator_id, student_id=e.student_id,
-                                               from_date=e.from_date, last_day=None))
-
-    @handles(SchoolClass.EnrolmentEnded)
-    def enrolment_ended(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(update(enrolments).where(
-            enrolments.c.class_id == e.originator_id, enrolments.c.student_id == e.student_id,
-            enrolments.c.last_day.is_(None)).values(last_day=e.last_day))
+    def journal_opened(self, batch: Batch, e: Any, _: int) -> None:
+        batch.insert(journals, {"journal_id": e.originator_id, "class_id": e.class_id})
 
     @handles(Lesson.Held)
-    def lesson_held(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(insert(lessons).values(lesson_id=e.originator_id, journal_id=e.journal_id,
-                                            lesson_date=e.lesson_date, slot=e.slot,
-                                            topic=e.topic))
+    def lesson_held(self, batch: Batch, e: Any, _: int) -> None:
+        batch.insert(lessons, {"lesson_id": e.originator_id, "journal_id": e.journal_id,
+                               "lesson_date": e.lesson_date, "slot": e.slot, "topic": e.topic})
+
+
+Grid.prepare_roster()
+Grid.prepare_cells()
 
 
 @dataclass
@@ -138,16 +117,8 @@ def read_grid(conn: Connection, journal_id: UUID, first: date, last: date) -> Gr
     class_id = conn.scalar(select(journals.c.class_id).where(journals.c.journal_id == journal_id))
     if class_id is None:
         return GridView(columns, [])
-    enrolled = (
-        select(enrolments.c.student_id)
-        .where(enrolments.c.class_id == class_id, enrolments.c.from_date <= last,
-               or_(enrolments.c.last_day.is_(None), enrolments.c.last_day >= first))
-        .distinct().subquery()
-    )
-    rows = sorted((GridStudent(sid, name or "") for sid, name in conn.execute(
-        select(enrolled.c.student_id, students.c.full_name)
-        .outerjoin(students, students.c.student_id == enrolled.c.student_id)).tuples()),
-        key=lambda s: (_name_order(s.full_name), s.id))
+    rows = [GridStudent(sid, name)
+            for sid, name in roster(conn, students, enrolments, class_id, first, last)]
     cells: dict[UUID, dict[UUID, list[str]]] = defaultdict(dict)
     for student_id, lesson_id, value in conn.execute(
         select(marks.c.student_id, marks.c.lesson_id, marks.c.value)
@@ -166,12 +137,6 @@ def read_grid(conn: Connection, journal_id: UUID, first: date, last: date) -> Gr
     for row in rows:
         row.cells = cells.get(row.id, {})
     return GridView(columns, rows)
-
-
-def _name_order(full_name: str) -> tuple[str, str]:
-    """Names in alphabetical order, the same on every database (SQL collations differ):
-    case-insensitive, "ё" filed with "е" as Russian lists do."""
-    return full_name.casefold().replace("ё", "е"), full_name
 
 
 def journal_lesson_ids(conn: Connection, journal_id: UUID) -> list[UUID]:

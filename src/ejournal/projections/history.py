@@ -23,7 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    insert,
+    bindparam,
     select,
     update,
 )
@@ -31,6 +31,7 @@ from sqlalchemy import (
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.period_mark import PeriodMark
 from ejournal.projections.base import ReadModel, as_utc, handles, metadata
+from ejournal.projections.batching import Batch, prepare
 
 marks = Table(
     "mark_history_marks", metadata,
@@ -53,11 +54,15 @@ items = Table(
 
 
 
-def _item(conn: Connection, mark_id: UUID, position: int, kind: str, value: str,
+_set_value = prepare(update(marks).where(marks.c.mark_id == bindparam("m"))
+                     .values(value=bindparam("v")))
+
+
+def _item(batch: Batch, mark_id: UUID, position: int, kind: str, value: str,
           reason: str | None, e: Any) -> None:
-    conn.execute(insert(items).values(mark_id=mark_id, position=position, kind=kind,
-                                      value=value, reason=reason, by=e.by,
-                                      recorded_at=as_utc(e.timestamp)))
+    batch.insert(items, {"mark_id": mark_id, "position": position, "kind": kind,
+                         "value": value, "reason": reason, "by": e.by,
+                         "recorded_at": as_utc(e.timestamp)})
 
 
 class MarkHistory(ReadModel):
@@ -65,32 +70,31 @@ class MarkHistory(ReadModel):
     tables = (marks, items)
 
     @handles(Lesson.MarkGiven)
-    def mark_given(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(insert(marks).values(mark_id=e.mark_id, journal_id=e.journal_id,
-                                          period_mark=False, value=e.value))
-        _item(conn, e.mark_id, position, "given", e.value, None, e)
+    def mark_given(self, batch: Batch, e: Any, position: int) -> None:
+        batch.insert(marks, {"mark_id": e.mark_id, "journal_id": e.journal_id,
+                             "period_mark": False, "value": e.value})
+        _item(batch, e.mark_id, position, "given", e.value, None, e)
 
     @handles(Lesson.MarkCorrected)
-    def mark_corrected(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(update(marks).where(marks.c.mark_id == e.mark_id).values(value=e.value))
-        _item(conn, e.mark_id, position, "corrected", e.value, e.reason, e)
+    def mark_corrected(self, batch: Batch, e: Any, position: int) -> None:
+        batch.run(_set_value, {"m": e.mark_id, "v": e.value})
+        _item(batch, e.mark_id, position, "corrected", e.value, e.reason, e)
 
     @handles(Lesson.MarkCancelled)
-    def mark_cancelled(self, conn: Connection, e: Any, position: int) -> None:
-        value = conn.scalar(select(marks.c.value).where(marks.c.mark_id == e.mark_id))
-        _item(conn, e.mark_id, position, "cancelled", value or "", e.reason, e)
+    def mark_cancelled(self, batch: Batch, e: Any, position: int) -> None:
+        value = batch.scalar(select(marks.c.value).where(marks.c.mark_id == e.mark_id))
+        _item(batch, e.mark_id, position, "cancelled", value or "", e.reason, e)
 
     @handles(PeriodMark.Given)
-    def period_mark_given(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(insert(marks).values(mark_id=e.originator_id, journal_id=e.journal_id,
-                                          period_mark=True, value=e.value))
-        _item(conn, e.originator_id, position, "given", e.value, None, e)
+    def period_mark_given(self, batch: Batch, e: Any, position: int) -> None:
+        batch.insert(marks, {"mark_id": e.originator_id, "journal_id": e.journal_id,
+                             "period_mark": True, "value": e.value})
+        _item(batch, e.originator_id, position, "given", e.value, None, e)
 
     @handles(PeriodMark.Corrected)
-    def period_mark_corrected(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(update(marks).where(marks.c.mark_id == e.originator_id)
-                     .values(value=e.value))
-        _item(conn, e.originator_id, position, "corrected", e.value, e.reason, e)
+    def period_mark_corrected(self, batch: Batch, e: Any, position: int) -> None:
+        batch.run(_set_value, {"m": e.originator_id, "v": e.value})
+        _item(batch, e.originator_id, position, "corrected", e.value, e.reason, e)
 
 
 @dataclass

@@ -28,7 +28,6 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    insert,
     select,
 )
 
@@ -38,6 +37,7 @@ from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.school import School
 from ejournal.domain.timeliness import local_date
 from ejournal.projections.base import ReadModel, as_utc, handles, metadata
+from ejournal.projections.batching import Batch
 
 schools = Table(
     "late_entries_schools", metadata,
@@ -77,53 +77,51 @@ class LateEntries(ReadModel):
     tables = (schools, journals, entries)
 
     @handles(School.Registered)
-    def school_registered(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(insert(schools).values(school_id=e.originator_id, timezone=e.timezone))
+    def school_registered(self, batch: Batch, e: Any, _: int) -> None:
+        batch.insert(schools, {"school_id": e.originator_id, "timezone": e.timezone})
 
     @handles(ClassJournal.Opened)
-    def journal_opened(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(insert(journals).values(journal_id=e.originator_id,
-                                             school_id=e.school_id))
+    def journal_opened(self, batch: Batch, e: Any, _: int) -> None:
+        batch.insert(journals, {"journal_id": e.originator_id, "school_id": e.school_id})
 
     @handles(Lesson.Held)
-    def lesson_held(self, conn: Connection, e: Any, position: int) -> None:
-        self._record(conn, e, position, "lesson", e.lesson_date)
+    def lesson_held(self, batch: Batch, e: Any, position: int) -> None:
+        self._record(batch, e, position, "lesson", e.lesson_date)
 
     @handles(Lesson.AttendanceTaken)
-    def attendance_taken(self, conn: Connection, e: Any, position: int) -> None:
-        self._record(conn, e, position, "attendance", e.lesson_date)
+    def attendance_taken(self, batch: Batch, e: Any, position: int) -> None:
+        self._record(batch, e, position, "attendance", e.lesson_date)
 
     @handles(Lesson.AbsenceCancelled)
-    def absence_cancelled(self, conn: Connection, e: Any, position: int) -> None:
-        self._record(conn, e, position, "absence_cancellation", e.lesson_date)
+    def absence_cancelled(self, batch: Batch, e: Any, position: int) -> None:
+        self._record(batch, e, position, "absence_cancellation", e.lesson_date)
 
     @handles(Lesson.MarkGiven)
-    def mark_given(self, conn: Connection, e: Any, position: int) -> None:
-        self._record(conn, e, position, "mark", e.lesson_date)
+    def mark_given(self, batch: Batch, e: Any, position: int) -> None:
+        self._record(batch, e, position, "mark", e.lesson_date)
 
     @handles(PeriodMark.Given)
-    def period_mark_given(self, conn: Connection, e: Any, position: int) -> None:
-        self._record(conn, e, position, "period_mark", e.period_ends_on)
+    def period_mark_given(self, batch: Batch, e: Any, position: int) -> None:
+        self._record(batch, e, position, "period_mark", e.period_ends_on)
 
     @staticmethod
-    def _record(conn: Connection, e: Any, position: int, entry: str, business_date: date
+    def _record(batch: Batch, e: Any, position: int, entry: str, business_date: date
                 ) -> None:
         late = e.late
         if not late:
             return  # on time: nothing to flag
-        row = conn.execute(
+        row = batch.execute(
             select(journals.c.school_id, schools.c.timezone)
             .join(schools, schools.c.school_id == journals.c.school_id)
             .where(journals.c.journal_id == e.journal_id)
         ).one()
         recorded_at = as_utc(e.timestamp)
-        conn.execute(insert(entries).values(
-            position=position, school_id=row.school_id, rule=late["rule"],
-            journal_id=e.journal_id, entry=entry, business_date=business_date,
-            due=date.fromisoformat(late["due"]), recorded_at=recorded_at,
-            recorded_on=local_date(recorded_at, row.timezone), by=e.by, days=late["days"],
-            working_days=late["working_days"],
-        ))
+        batch.insert(entries, {
+            "position": position, "school_id": row.school_id, "rule": late["rule"],
+            "journal_id": e.journal_id, "entry": entry, "business_date": business_date,
+            "due": date.fromisoformat(late["due"]), "recorded_at": recorded_at,
+            "recorded_on": local_date(recorded_at, row.timezone), "by": e.by,
+            "days": late["days"], "working_days": late["working_days"]})
 
 
 @dataclass

@@ -13,14 +13,13 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
 
 from eventsourcing.utils import get_topic
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from ejournal.application import EJournal
-from ejournal.projections.base import ReadModel, ddl_lock, metadata, positions
-from ejournal.projections.batching import BatchWriter
+from ejournal.projections.base import ReadModel, ddl_lock, metadata, positions, schemas
+from ejournal.projections.batching import Batch
 
 DEFAULT_BATCH = 1000
 
@@ -48,25 +47,53 @@ class Projector:
         self._topics = {get_topic(cls) for m in self.models for cls in m.topics()}
         self._advanced = threading.Condition()
         self._known_position = 0
+        #: where this process's last committed batch left each model (what it remembers fits
+        #: its tables only while the next batch starts there)
+        self._ended: dict[str, int] = {}
 
     # --- schema ----------------------------------------------------------------------------
 
     def setup(self) -> None:
-        """Creates missing tables and position rows (idempotent, safe from many processes)."""
+        """Creates missing tables and position rows (idempotent, safe from many processes).
+
+        A read model whose table definitions changed since its tables were made (its
+        :meth:`~ReadModel.fingerprint` differs from the one recorded, or none was recorded for
+        tables that exist) has its tables dropped and made anew and is rebuilt from the start
+        of the log."""
         with ddl_lock(self.engine) as conn:
-            tables = [positions,
-                      *(t for m in self.models for t in (*m.tables, *m.kept_tables))]
-            metadata.create_all(conn, tables=tables)
-            conn.commit()
-        with self.engine.begin() as conn:
+            metadata.create_all(conn, tables=[positions, schemas])
+            known = dict(conn.execute(select(schemas.c.name, schemas.c.fingerprint)).tuples().all())
             have = set(conn.scalars(select(positions.c.name)))
+            stale = [m for m in self.models
+                     if known.get(m.name) != m.fingerprint()
+                     and (m.name in known or m.name in have)]
+            for model in stale:
+                metadata.drop_all(conn, tables=list(model.tables))
+            tables = [t for m in self.models for t in (*m.tables, *m.kept_tables)]
+            metadata.create_all(conn, tables=tables)
+            for model in self.models:
+                if known.get(model.name) != model.fingerprint():
+                    conn.execute(delete(schemas).where(schemas.c.name == model.name))
+                    conn.execute(insert(schemas).values(name=model.name,
+                                                        fingerprint=model.fingerprint()))
+            if stale:
+                conn.execute(update(positions)
+                             .where(positions.c.name.in_([m.name for m in stale]))
+                             .values(position=0, updated_at=datetime.now(tz=UTC)))
             for name in self.names:
                 if name not in have:
                     conn.execute(insert(positions).values(name=name, position=0))
+            conn.commit()
+        for model in self.models:
+            model.forget()
+        self._ended.clear()
 
     def reset(self, names: Sequence[str]) -> None:
         """Drops and recreates these read models' tables and sets them back to the start."""
         chosen = [m for m in self.models if m.name in names]
+        for model in chosen:
+            model.forget()
+            self._ended.pop(model.name, None)
         with ddl_lock(self.engine) as conn:
             for model in chosen:
                 metadata.drop_all(conn, tables=list(model.tables))
@@ -80,35 +107,58 @@ class Projector:
 
     def run_batch(self, limit: int = DEFAULT_BATCH) -> int:
         """Applies the next batch of events; returns how many notifications it read."""
-        with self.engine.begin() as conn:
-            query = select(positions.c.name, positions.c.position).where(
-                positions.c.name.in_(self.names))
-            if self.engine.dialect.name == "postgresql":
-                query = query.with_for_update()
-            at = dict(conn.execute(query).tuples().all())
-            start = min(at.values()) + 1
-            notifications = self.app.recorder.select_notifications(start=start, limit=limit)
-            if not notifications:
-                self._note(start - 1)
-                return 0
-            writer = BatchWriter(conn)
-            batched = cast(Connection, writer)
-            for notification in notifications:
-                if notification.topic not in self._topics:
-                    continue
-                domain_event = self.app.mapper.to_domain_event(notification)
-                for model in self.models:
-                    if at[model.name] < notification.id:
-                        model.apply(batched, domain_event, notification.id)
-            writer.flush()
-            last = notifications[-1].id
-            conn.execute(
-                update(positions)
-                .where(positions.c.name.in_(self.names), positions.c.position < last)
-                .values(position=last, updated_at=datetime.now(tz=UTC))
-            )
-        self._note(last)
-        return len(notifications)
+        try:
+            with self.engine.begin() as conn:
+                last = self._apply_batch(conn, limit)
+        except BaseException:
+            for model in self.models:  # the batch's writes are gone; so is what was noted
+                model.forget()
+            self._ended.clear()
+            raise
+        if last is None:
+            return 0
+        end, count = last
+        self._note(end)
+        return count
+
+    def _apply_batch(self, conn: Connection, limit: int) -> tuple[int, int] | None:
+        query = select(positions.c.name, positions.c.position).where(
+            positions.c.name.in_(self.names))
+        if self.engine.dialect.name == "postgresql":
+            query = query.with_for_update()
+        at = dict(conn.execute(query).tuples().all())
+        for model in self.models:
+            if self._ended.get(model.name) != at[model.name]:
+                model.forget()  # another process moved it on, or it was reset
+        start = min(at.values()) + 1
+        notifications = self.app.recorder.select_notifications(start=start, limit=limit)
+        if not notifications:
+            self._note(start - 1)
+            for model in self.models:
+                self._ended[model.name] = at[model.name]
+            return None
+        batch = Batch(conn)
+        topics = self._topics
+        to_domain_event = self.app.mapper.to_domain_event
+        for notification in notifications:
+            if notification.topic not in topics:
+                continue
+            domain_event = to_domain_event(notification)
+            position = notification.id
+            for model in self.models:
+                if at[model.name] < position:
+                    model.apply(batch, domain_event, position)
+        batch.flush()
+        last = notifications[-1].id
+        conn.execute(
+            update(positions)
+            .where(positions.c.name.in_(self.names), positions.c.position < last)
+            .values(position=last, updated_at=datetime.now(tz=UTC))
+        )
+        for model in self.models:
+            self._ended[model.name] = max(at[model.name], last)
+            model.forget_if_large()
+        return last, len(notifications)
 
     def catch_up(self, limit: int = DEFAULT_BATCH,
                  progress: Callable[[int, int], None] | None = None) -> int:

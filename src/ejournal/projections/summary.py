@@ -26,11 +26,9 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
-    Text,
     Uuid,
+    bindparam,
     func,
-    insert,
-    or_,
     select,
     update,
 )
@@ -38,24 +36,24 @@ from sqlalchemy import (
 from ejournal.domain.errors import NotFound
 from ejournal.domain.journal import ClassJournal
 from ejournal.domain.lesson import Lesson
-from ejournal.domain.people import User
 from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.school import AcademicYear
-from ejournal.domain.school_class import SchoolClass
-from ejournal.domain.values import Role
 from ejournal.projections.base import ReadModel, handles, metadata
-from ejournal.projections.cells import KeepsCells, cell_tables
+from ejournal.projections.batching import Batch, prepare
+from ejournal.projections.cells import (
+    KeepsCells,
+    KeepsRoster,
+    cell_tables,
+    roster,
+    roster_tables,
+)
 
 #: Period marks that count towards ``quality_percent`` (качество знаний): 4 and 5.
 GOOD_MARKS = frozenset({"4", "5"})
 #: The period mark that fails ``success_percent`` (успеваемость): 2.
 FAILING_MARK = "2"
 
-students = Table(
-    "summary_students", metadata,
-    Column("student_id", Uuid, primary_key=True),
-    Column("full_name", Text, nullable=False),
-)
+students, enrolments = roster_tables("summary")
 periods = Table(
     "summary_periods", metadata,
     Column("period_id", Uuid, primary_key=True),
@@ -68,13 +66,6 @@ journals = Table(
     Column("journal_id", Uuid, primary_key=True),
     Column("class_id", Uuid, nullable=False),
     Column("year_id", Uuid, nullable=False),
-)
-enrolments = Table(
-    "summary_enrolments", metadata,
-    Column("class_id", Uuid, primary_key=True),
-    Column("student_id", Uuid, primary_key=True),
-    Column("from_date", Date, primary_key=True),
-    Column("last_day", Date, nullable=True),
 )
 lessons = Table(
     "summary_lessons", metadata,
@@ -93,56 +84,48 @@ period_marks = Table(
 )
 
 
-class Summary(KeepsCells, ReadModel):
+_correct_period_mark = prepare(update(period_marks)
+                               .where(period_marks.c.period_mark_id == bindparam("p"))
+                               .values(value=bindparam("v")))
+
+
+class Summary(KeepsRoster, KeepsCells, ReadModel):
+    students_table = students
+    enrolments_table = enrolments
     marks_table = marks
     absences_table = absences
     name = "summary"
     tables = (students, periods, journals, enrolments, lessons, marks, absences, period_marks)
 
-    @handles(User.Registered)
-    def user_registered(self, conn: Connection, e: Any, _: int) -> None:
-        if e.role == Role.STUDENT.value:
-            conn.execute(insert(students).values(student_id=e.originator_id,
-                                                 full_name=e.full_name))
-
     @handles(AcademicYear.Planned)
-    def year_planned(self, conn: Connection, e: Any, _: int) -> None:
+    def year_planned(self, batch: Batch, e: Any, _: int) -> None:
         # periods: [{id, name, starts_on, ends_on}]
-        rows = [{"period_id": p["id"], "year_id": e.originator_id, "starts_on": p["starts_on"],
-                 "ends_on": p["ends_on"]} for p in e.periods]
-        if rows:
-            conn.execute(insert(periods), rows)
+        batch.insert_many(periods, (
+            {"period_id": p["id"], "year_id": e.originator_id, "starts_on": p["starts_on"],
+             "ends_on": p["ends_on"]} for p in e.periods))
 
     @handles(ClassJournal.Opened)
-    def journal_opened(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(insert(journals).values(journal_id=e.originator_id, class_id=e.class_id,
-                                             year_id=e.year_id))
-
-    @handles(SchoolClass.StudentEnrolled)
-    def student_enrolled(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(insert(enrolments).values(class_id=e.originator_id, student_id=e.student_id,
-                                               from_date=e.from_date, last_day=None))
-
-    @handles(SchoolClass.EnrolmentEnded)
-    def enrolment_ended(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(update(enrolments).where(
-            enrolments.c.class_id == e.originator_id, enrolments.c.student_id == e.student_id,
-            enrolments.c.last_day.is_(None)).values(last_day=e.last_day))
+    def journal_opened(self, batch: Batch, e: Any, _: int) -> None:
+        batch.insert(journals, {"journal_id": e.originator_id, "class_id": e.class_id,
+                                "year_id": e.year_id})
 
     @handles(Lesson.Held)
-    def lesson_held(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(insert(lessons).values(lesson_id=e.originator_id, slot=e.slot))
+    def lesson_held(self, batch: Batch, e: Any, _: int) -> None:
+        batch.insert(lessons, {"lesson_id": e.originator_id, "slot": e.slot})
 
     @handles(PeriodMark.Given)
-    def period_mark_given(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(insert(period_marks).values(
-            period_mark_id=e.originator_id, journal_id=e.journal_id, period_id=e.period_id,
-            student_id=e.student_id, value=e.value))
+    def period_mark_given(self, batch: Batch, e: Any, _: int) -> None:
+        batch.insert(period_marks, {
+            "period_mark_id": e.originator_id, "journal_id": e.journal_id,
+            "period_id": e.period_id, "student_id": e.student_id, "value": e.value})
 
     @handles(PeriodMark.Corrected)
-    def period_mark_corrected(self, conn: Connection, e: Any, _: int) -> None:
-        conn.execute(update(period_marks).where(period_marks.c.period_mark_id == e.originator_id)
-                     .values(value=e.value))
+    def period_mark_corrected(self, batch: Batch, e: Any, _: int) -> None:
+        batch.run(_correct_period_mark, {"p": e.originator_id, "v": e.value})
+
+
+Summary.prepare_roster()
+Summary.prepare_cells()
 
 
 @dataclass
@@ -176,16 +159,8 @@ def read_summary(conn: Connection, journal_id: UUID, period_id: UUID) -> Summary
     first: date = period.starts_on
     last: date = period.ends_on
 
-    enrolled = (
-        select(enrolments.c.student_id)
-        .where(enrolments.c.class_id == journal.class_id, enrolments.c.from_date <= last,
-               or_(enrolments.c.last_day.is_(None), enrolments.c.last_day >= first))
-        .distinct().subquery()
-    )
-    rows = sorted((SummaryStudent(sid, name or "") for sid, name in conn.execute(
-        select(enrolled.c.student_id, students.c.full_name)
-        .outerjoin(students, students.c.student_id == enrolled.c.student_id)).tuples()),
-        key=lambda s: (_name_order(s.full_name), s.student_id))
+    rows = [SummaryStudent(sid, name) for sid, name in
+            roster(conn, students, enrolments, journal.class_id, first, last)]
 
     given: dict[UUID, list[str]] = defaultdict(list)
     for student_id, value in conn.execute(
@@ -227,9 +202,3 @@ def _half_up(numerator: int, denominator: int, places: int) -> Decimal:
     scale = 10 ** places
     rounded = (2 * numerator * scale + denominator) // (2 * denominator)
     return Decimal(rounded).scaleb(-places)
-
-
-def _name_order(full_name: str) -> tuple[str, str]:
-    """Names in alphabetical order, the same on every database (SQL collations differ):
-    case-insensitive, "ё" filed with "е" as Russian lists do."""
-    return full_name.casefold().replace("ё", "е"), full_name

@@ -20,6 +20,7 @@ from sqlalchemy.pool import StaticPool
 
 from ejournal.application import EJournal
 from ejournal.projections.base import ReadModel, metadata
+from ejournal.projections.batching import Batch
 from ejournal.projections.diary import Diary, DiaryDay, read_diary
 from ejournal.projections.diary import enrolments as diary_enrolments
 from ejournal.projections.diary import journals as diary_journals
@@ -68,8 +69,10 @@ def replay_in_memory(model: ReadModel,
                            connect_args={"check_same_thread": False})
     metadata.create_all(memory, tables=list(model.tables))
     with memory.begin() as conn:
+        batch = Batch(conn)
         for position, domain_event in events:
-            model.apply(conn, domain_event, position)
+            model.apply(batch, domain_event, position)
+        batch.flush()
     return memory
 
 

@@ -1,0 +1,158 @@
+"""How the projector keeps read models beyond one batch: what models remember between batches
+must never outlive the rows it mirrors, and tables that no longer fit the code are rebuilt."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select, update
+
+from ejournal.projections.base import create_read_engine, positions, schemas
+from ejournal.projections.diary import Diary, read_diary
+from ejournal.projections.feed import Feed, items, read_feed
+from ejournal.projections.runner import Projector
+from tests.builders import build_school
+from tests.conftest import Clock
+from tests.projections.conftest import Projected
+
+MON = date(2026, 11, 23)
+AT = datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+
+def _second_projector(p: Projected, model: Feed | Diary) -> Projector:
+    """Another projector process's view: its own models, its own memory, the same tables."""
+    engine = create_read_engine(p.database.settings, writer=True)
+    return Projector(p.app, engine, [model])
+
+
+def test_a_guardian_linked_by_another_projector_gets_the_next_marks(
+    projected_factory, clock: Clock
+) -> None:
+    p = projected_factory(Feed())
+    app = p.app
+    s = build_school(app, students=2)
+    _, kid = s.students  # no guardian yet
+    clock.set(AT)
+    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби").id
+    app.give_mark(s.teacher, s.journal, lesson, student_id=kid, value="5", work="oral")
+    p.catch_up()  # this projector now remembers kid's recipients: only kid
+
+    other = _second_projector(p, Feed())
+    try:
+        app.link_guardian(s.admin, kid, guardian_id=s.guardian)
+        other.catch_up()  # the link is applied by the other projector
+        app.give_mark(s.teacher, s.journal, lesson, student_id=kid, value="4", work="oral")
+        p.catch_up()
+    finally:
+        other.engine.dispose()
+
+    with p.connect() as conn:
+        guardian_values = [i.value for i in read_feed(conn, s.guardian) if i.student_id == kid]
+    # Linked after the first mark: the second reaches the guardian, the first does not.
+    assert guardian_values == ["4"]
+
+
+def test_an_enrolment_seen_by_another_projector_reaches_the_diary(
+    projected_factory, clock: Clock
+) -> None:
+    p = projected_factory(Diary())
+    app = p.app
+    s = build_school(app, students=1)
+    clock.set(AT)
+    app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби")
+    p.catch_up()  # remembers the class's enrolments: one student
+
+    newcomer = app.register_user(s.operator, s.school, username="new-kid", full_name="Новенький",
+                                 role="student").id
+    other = _second_projector(p, Diary())
+    try:
+        app.enrol_student(s.admin, s.school_class, student_id=newcomer, from_date=MON)
+        other.catch_up()
+        app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=2, topic="Проценты")
+        p.catch_up()
+    finally:
+        other.engine.dispose()
+
+    with p.connect() as conn:
+        days = read_diary(conn, newcomer, MON, MON)
+    assert [lesson.topic for day in days for lesson in day.lessons] == ["Дроби", "Проценты"]
+
+
+def test_a_failed_batch_leaves_nothing_remembered(projected_factory, clock: Clock,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    p = projected_factory(Feed())
+    app = p.app
+    s = build_school(app, students=1)
+    (kid,) = s.students
+    clock.set(AT)
+    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби").id
+    app.give_mark(s.teacher, s.journal, lesson, student_id=kid, value="5", work="oral")
+    p.catch_up()
+    feed = p.projector.models[0]
+    assert feed.remembered("recipients")  # kid and the guardian
+
+    app.give_mark(s.teacher, s.journal, lesson, student_id=kid, value="4", work="oral")
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(feed, "mark_given", broken)
+    with pytest.raises(RuntimeError):
+        p.projector.run_batch()
+    assert feed.remembered("recipients") == {}
+    monkeypatch.undo()
+    p.catch_up()
+    with p.connect() as conn:
+        assert [i.value for i in read_feed(conn, s.guardian)] == ["4", "5"]
+
+
+def test_tables_that_no_longer_fit_the_code_are_rebuilt_from_the_log(
+    projected_factory, clock: Clock
+) -> None:
+    p = projected_factory(Feed())
+    app = p.app
+    s = build_school(app, students=1)
+    (kid,) = s.students
+    clock.set(AT)
+    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби").id
+    app.give_mark(s.teacher, s.journal, lesson, student_id=kid, value="5", work="oral")
+    p.catch_up()
+    head = p.projector.head()
+    # As if an older release had made the tables: another fingerprint, and a stray row.
+    with p.engine.begin() as conn:
+        conn.execute(update(schemas).where(schemas.c.name == "feed")
+                     .values(fingerprint="older"))
+        conn.execute(items.delete())
+
+    p.projector.setup()
+    with p.connect() as conn:
+        assert conn.scalar(select(positions.c.position)
+                           .where(positions.c.name == "feed")) == 0
+        assert conn.scalar(select(schemas.c.fingerprint)
+                           .where(schemas.c.name == "feed")) == Feed.fingerprint()
+    p.catch_up()
+    with p.connect() as conn:
+        assert [i.value for i in read_feed(conn, s.guardian)] == ["5"]
+        assert conn.scalar(select(func.count()).select_from(items)) == 2  # kid and guardian
+    assert p.projector.position() == head
+
+    # Unchanged tables are left alone by the next start.
+    p.projector.setup()
+    assert p.projector.position() == head
+
+
+def test_tables_made_before_fingerprints_were_recorded_are_rebuilt(
+    projected_factory, clock: Clock
+) -> None:
+    p = projected_factory(Feed())
+    s = build_school(p.app, students=1)
+    p.catch_up()
+    with p.engine.begin() as conn:
+        conn.execute(schemas.delete())
+    p.projector.setup()
+    assert p.projector.position() == 0
+    p.catch_up()
+    assert p.projector.position() == p.projector.head()
+    with p.connect() as conn:
+        assert read_feed(conn, s.guardian) == []
