@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ejournal import __version__
-from ejournal.api import problems
-from ejournal.api.routes import auth, journal_writes, reads, schools
+from ejournal.api import openapi, problems
+from ejournal.api.access import audit_refusal
+from ejournal.api.routes import auth, compliance, journal_writes, reads, schools
 from ejournal.api.services import Services
 from ejournal.settings import Settings
 
@@ -19,10 +22,39 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
+    "Content-Security-Policy": "frame-ancestors 'none'",
 }
 
 
-def create_app(settings: Settings | None = None, *, run_projector: bool = True) -> FastAPI:
+class BodyLimit:
+    """Counts the bytes of a request body as they arrive: a body without Content-Length
+    (chunked) is refused with 413 as soon as it passes MAX_BODY, before it is parsed."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > MAX_BODY:
+                # FastAPI passes an HTTPException from reading the body on to the handlers.
+                raise HTTPException(413, f"a body is at most {MAX_BODY} bytes")
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def create_app(settings: Settings | None = None, *, run_projector: bool = True,
+               run_scheduler: bool = False) -> FastAPI:
+    """``run_scheduler``: run the compliance scheduler (issue #5) in this process too
+    (``ejournal serve`` does, unless ``--no-scheduler``)."""
     chosen = settings or Settings()
 
     @asynccontextmanager
@@ -30,23 +62,44 @@ def create_app(settings: Settings | None = None, *, run_projector: bool = True) 
         svc = Services.open(chosen)
         if run_projector:
             svc.start_projector()
+        scheduler = None
+        if run_scheduler:
+            from ejournal.scheduler.service import ComplianceScheduler
+
+            scheduler = ComplianceScheduler(chosen)
+            scheduler.start()
         app.state.services = svc
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.shutdown()
             svc.close()
 
     app = FastAPI(title="ejournal", version=__version__, lifespan=lifespan,
                   description="Electronic class journal and student diary: HTTP API v1.")
-    problems.install(app)
+    problems.install(app, on_refusal=audit_refusal)
+    openapi.install(app)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # A bug: logged by the server with its traceback; the client gets a problem too.
+        return problems.problem(500, "an unexpected error; it has been logged",
+                                headers=SECURITY_HEADERS)
+
     app.include_router(auth.router)
     app.include_router(schools.router)
     app.include_router(journal_writes.router)
     app.include_router(reads.router)
+    app.include_router(compliance.router)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    # Innermost (added first): it raises while the route reads the body, outside the task
+    # group of the guard below, which would wrap the 413 into an exception group.
+    app.add_middleware(BodyLimit)
 
     @app.middleware("http")
     async def guard(request: Request,

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from ejournal.accounts import Accounts
 from ejournal.application import EJournal
+from ejournal.application.storage import keep_running
 from ejournal.projections.base import create_read_engine
 from ejournal.projections.catalog import projector_for
 from ejournal.projections.runner import Projector
@@ -45,7 +46,10 @@ class Services:
         return datetime.now(tz=UTC)
 
     def start_projector(self) -> None:
-        thread = threading.Thread(target=self.projector.run_forever, args=(self.stop,),
+        # If the database goes away, the projector waits and resumes once it is back.
+        thread = threading.Thread(target=keep_running, args=(self.projector.run_forever,
+                                                             self.stop),
+                                  kwargs={"what": "the projector"},
                                   name="ejournal-projector", daemon=True)
         thread.start()
         self.threads.append(thread)

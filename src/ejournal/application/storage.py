@@ -7,7 +7,16 @@ See docs/storage.md for why the library's own recorders and not ``eventsourcing-
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
+
+import psycopg
+import sqlalchemy.exc
+from eventsourcing import persistence
 
 from ejournal.settings import Settings
 
@@ -59,3 +68,85 @@ def describe(settings: Settings) -> str:
         netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
         return parts._replace(netloc=netloc).geturl()
     return settings.database_url
+
+
+# --- when the database cannot be used ------------------------------------------------------
+
+log = logging.getLogger("ejournal.storage")
+
+
+@dataclass(frozen=True)
+class StorageFailure:
+    """The database cannot take this request now: not a bug, not the client's fault.
+
+    ``status`` is what HTTP answers (503, or 507 when the disk is full); ``detail`` says what
+    an operator must look at, without connection strings or SQL."""
+
+    status: int
+    detail: str
+
+
+_SQLITE_FULL, _SQLITE_READONLY = 13, 8
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
+def storage_failure(exc: BaseException) -> StorageFailure | None:
+    """Whether ``exc`` (or what caused it) says the database is unavailable, read-only, busy
+    beyond the lock timeout or out of space - the errors a retry later can cure. Anything else
+    (a bug, bad SQL, a constraint) is ``None``."""
+    current: BaseException | None = exc
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        found = _classify(current)
+        if found is not None:
+            return found
+        orig = getattr(current, "orig", None)  # SQLAlchemy's wrapper of the driver's error
+        current = current.__cause__ or (orig if isinstance(orig, BaseException) else None)
+    if isinstance(exc, persistence.OperationalError | persistence.InterfaceError):
+        return StorageFailure(503, "the database is unavailable")
+    return None
+
+
+def _classify(exc: BaseException) -> StorageFailure | None:
+    if isinstance(exc, sqlite3.Error):
+        code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+        if code == _SQLITE_FULL:
+            return StorageFailure(507, "the database's disk is full")
+        if code == _SQLITE_READONLY:
+            return StorageFailure(503, "the database is read-only")
+        if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+            return StorageFailure(503, "the database is busy")
+        if isinstance(exc, sqlite3.OperationalError):
+            return StorageFailure(503, "the database is unavailable")
+        return None
+    if isinstance(exc, psycopg.errors.DiskFull):
+        return StorageFailure(507, "the database's disk is full")
+    if isinstance(exc, psycopg.errors.ReadOnlySqlTransaction):
+        return StorageFailure(503, "the database is read-only")
+    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        return StorageFailure(503, "the database is unavailable")
+    if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
+        return StorageFailure(503, "the database is unavailable")
+    return None
+
+
+def keep_running(step: Callable[[threading.Event], None], stop: threading.Event, *,
+                 what: str, first_wait: float = 0.5, max_wait: float = 5.0) -> None:
+    """Runs ``step(stop)`` (a loop that returns when ``stop`` is set) until ``stop``; when it
+    fails because the database is unavailable (``storage_failure``), logs one line, waits -
+    doubling from ``first_wait`` up to ``max_wait`` seconds - and runs it again, so a
+    background worker (the projector) resumes by itself once the database is back. Any other
+    error ends it, as before."""
+    wait = first_wait
+    while not stop.is_set():
+        try:
+            step(stop)
+            return
+        except Exception as exc:
+            failure = storage_failure(exc)
+            if failure is None:
+                raise
+            log.warning("%s paused: %s; retrying in %.1f s", what, failure.detail, wait)
+            stop.wait(wait)
+            wait = min(max_wait, wait * 2)

@@ -1,0 +1,165 @@
+"""Fault and hostile-input tests: a real uvicorn server over a real database (SQLite and
+PostgreSQL), two schools built through the application, their people logged in over HTTP.
+
+The hostile-input sweep shares one server and world per module and database (building a
+world costs seconds: argon2 on every password); each of its tests checks that a refusal
+writes nothing by comparing the log's head before and after, and writes on its own day."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from ejournal.accounts import Accounts
+from ejournal.api.app import SECURITY_HEADERS, create_app
+from ejournal.application import EJournal
+from ejournal.cli import _bootstrap
+from ejournal.projections.base import create_read_engine
+from ejournal.settings import Settings
+from tests.api.conftest import OPERATOR, Server
+from tests.builders import SmallSchool, build_school
+from tests.conftest import PG_URL, REQUIRE_PG, Database, _drop_schema
+
+PASSWORD = "correct horse battery staple"
+PROBLEM = "application/problem+json"
+#: A school day of the 2026/27 year that ``build_school`` plans (a Monday, no holiday).
+SCHOOL_DAY = date(2026, 11, 23)
+#: School days of that year from 16 November on (Monday to Friday; no holiday until 29.12).
+SCHOOL_DAYS = [date(2026, 11, 16) + timedelta(days=n) for n in range(40)
+               if (date(2026, 11, 16) + timedelta(days=n)).isoweekday() <= 5
+               and date(2026, 11, 16) + timedelta(days=n) < date(2026, 12, 29)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start_server(settings: Settings, app: Any = None) -> tuple[str, uvicorn.Server,
+                                                               threading.Thread]:
+    """uvicorn in a thread on a free loopback port (as tests/api/conftest.py does)."""
+    port = free_port()
+    config = uvicorn.Config(app or create_app(settings), host="127.0.0.1", port=port,
+                            log_level="critical", lifespan="on")
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    started = threading.Event()
+    while not started.is_set() and thread.is_alive():
+        started.wait(0.01) if not instance.started else started.set()
+    assert instance.started, "the server did not start"
+    return f"http://127.0.0.1:{port}", instance, thread
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def shared_database(request: pytest.FixtureRequest,
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """As ``tests/conftest.py``'s ``database``, for a whole module."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("faults") / "ejournal.db"
+        yield Database("sqlite", Settings(database_url=f"sqlite:///{path}"))
+        return
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("EJOURNAL_REQUIRE_POSTGRES=1 but EJOURNAL_TEST_POSTGRES_URL is not set")
+        pytest.skip("PostgreSQL half: set EJOURNAL_TEST_POSTGRES_URL to run it")
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    yield Database("postgres", Settings(database_url=PG_URL, database_schema=schema))
+    _drop_schema(schema)
+
+
+@pytest.fixture(scope="module")
+def shared_server(shared_database: Database) -> Iterator[Server]:
+    _bootstrap(shared_database.settings, *OPERATOR)
+    url, instance, thread = start_server(shared_database.settings)
+    yield Server(url, shared_database)
+    instance.should_exit = True
+    thread.join(timeout=30)
+
+
+def assert_secure(answer: httpx.Response) -> None:
+    """Every answer carries the security headers."""
+    for name, value in SECURITY_HEADERS.items():
+        assert answer.headers.get(name) == value, (name, answer.request.url, answer.status_code)
+
+
+def assert_problem(answer: httpx.Response, status: int | tuple[int, ...]) -> dict[str, Any]:
+    """A refusal: that status (or one of them), problem+json with its status in the body."""
+    allowed = (status,) if isinstance(status, int) else status
+    assert answer.status_code in allowed, (answer.request.method, answer.request.url,
+                                           answer.status_code, answer.text[:300])
+    assert answer.headers["content-type"] == PROBLEM, answer.headers
+    assert_secure(answer)
+    if answer.request.method == "HEAD":
+        return {}
+    body: dict[str, Any] = answer.json()
+    assert body["status"] == answer.status_code
+    assert {"type", "title", "detail"} <= body.keys()
+    return body
+
+
+def error_fields(body: dict[str, Any]) -> list[str]:
+    return [e["field"] for e in body.get("errors", [])]
+
+
+@dataclass
+class World:
+    """Two schools (``a`` and ``b``) and the bearer tokens of their people."""
+
+    server: Server
+    app: EJournal
+    a: SmallSchool
+    b: SmallSchool
+    tokens: dict[str, str]
+    tag: str
+
+    def client(self, who: str | None) -> httpx.Client:
+        return self.server.client(self.tokens[who] if who else None)
+
+    def head(self) -> int:
+        """The event log's last notification id (a refused request adds none)."""
+        return int(self.app.recorder.max_notification_id() or 0)
+
+    def journal(self, school: str = "a") -> str:
+        return f"/api/v1/journals/{getattr(self, school).journal}"
+
+    def post(self, who: str | None, path: str, body: Any = None, **kwargs: Any) -> httpx.Response:
+        with self.client(who) as c:
+            if body is not None:
+                kwargs["json"] = body
+            return c.post(path, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def world(shared_server: Server) -> Iterator[World]:
+    server = shared_server
+    app = EJournal(server.database.settings)
+    tag = uuid.uuid4().hex[:8]
+    a = build_school(app, tag=tag)
+    b = build_school(app, tag=f"{tag}-b")
+    accounts = Accounts(create_read_engine(server.database.settings))
+    people = {
+        "operator": (a.operator, f"op-{tag}"), "admin": (a.admin, f"admin-{tag}"),
+        "teacher": (a.teacher, f"teacher-{tag}"), "other_teacher": (a.other_teacher,
+                                                                   f"other-{tag}"),
+        "auditor": (a.auditor, f"auditor-{tag}"), "guardian": (a.guardian, f"guardian-{tag}"),
+        "student": (a.students[0], f"student0-{tag}"),
+        "b_admin": (b.admin, f"admin-{tag}-b"), "b_teacher": (b.teacher, f"teacher-{tag}-b"),
+    }
+    for user_id, _ in people.values():
+        accounts.set_password(user_id, PASSWORD, now=datetime.now(tz=UTC))
+    accounts.engine.dispose()
+    tokens = {who: server.login(username, PASSWORD) for who, (_, username) in people.items()}
+    yield World(server, app, a, b, tokens, tag)
+    app.close()
