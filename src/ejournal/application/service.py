@@ -43,6 +43,7 @@ from ejournal.domain.errors import (
     UnknownLesson,
     UnknownMark,
 )
+from ejournal.domain.findings import ComplianceAudit, Finding, MissingEntry, audit_id
 from ejournal.domain.journal import ClassJournal
 from ejournal.domain.lesson import Lesson, LessonContext
 from ejournal.domain.people import User, UsernameClaim, username_taken
@@ -746,6 +747,110 @@ class EJournal(Application[UUID]):
                 "reason": reason}
         return self._command(actor_id, "correct_period_mark", args, idempotency_key, body)
 
+
+    # --- compliance (issue #5): findings of the scheduler --------------------------------
+
+    #: Ids per statement when many aggregates are read at once (SQLite refuses an expression
+    #: deeper than 1,000 terms, and at most 32,766 parameters).
+    CHUNK = 400
+
+    def load_many(self, aggregate_ids: Iterable[UUID],
+                  read_only: bool = True) -> dict[UUID, Aggregate]:
+        """Many aggregates through the loader, a few hundred per statement; unknown ids are
+        left out. ``read_only``: the cached objects themselves (never change them)."""
+        wanted = list(dict.fromkeys(aggregate_ids))
+        found: dict[UUID, Aggregate] = {}
+        for i in range(0, len(wanted), self.CHUNK):
+            chunk = wanted[i:i + self.CHUNK]
+            found.update(self.loader.load(chunk, read_only=set(chunk) if read_only else ()))
+        return found
+
+    def existing(self, aggregate_ids: Iterable[UUID]) -> set[UUID]:
+        """Which of these aggregates exist (have a first event), without reading them."""
+        wanted = list(dict.fromkeys(aggregate_ids))
+        if not wanted:
+            return set()
+        table = self.recorder.events_table_name  # type: ignore[attr-defined]
+        datastore: Any = self.recorder.datastore  # type: ignore[attr-defined]
+        found: set[UUID] = set()
+        if type(self.recorder).__module__.endswith("postgres"):
+            from psycopg.sql import SQL, Identifier
+
+            statement = SQL("SELECT originator_id FROM {}.{} WHERE originator_version = 1 "
+                            "AND originator_id = ANY(%s)").format(
+                Identifier(datastore.schema), Identifier(table))
+            with datastore.get_connection() as conn, conn.cursor() as curs:
+                for i in range(0, len(wanted), 5000):
+                    curs.execute(statement, [wanted[i:i + 5000]])
+                    found.update(row["originator_id"] for row in curs.fetchall())
+            return found
+        with datastore.get_connection(commit=False) as conn:
+            cursor = conn.cursor()
+            for i in range(0, len(wanted), 900):
+                chunk = wanted[i:i + 900]
+                marks = ",".join("?" * len(chunk))
+                cursor.execute(
+                    f"SELECT originator_id FROM {table} WHERE originator_version = 1 "  # noqa: S608
+                    f"AND originator_id IN ({marks})", [x.hex for x in chunk])
+                found.update(UUID(row["originator_id"]) for row in cursor.fetchall())
+        return found
+
+    def record_findings(self, school_id: UUID, findings: Sequence[Finding], *,
+                        day_checked: date | None = None,
+                        at: datetime | None = None) -> Written:
+        """Records the scheduler's findings (R-4.5, R-4.6, R-6.1d, R-6.2) that are not recorded
+        yet and, with ``day_checked``, the school's record that this day was checked - in one
+        transaction, so a crash keeps both or neither. A finding's id is derived from what is
+        missing: recorded already (by an earlier run, a restart, another process, or
+        ``ejournal check``) it is left out; two processes racing to record it collide on the
+        event store's key and the loser's retry leaves it out. ``extra["new"]``: the ids
+        recorded now."""
+        by_id = {f.id: f for f in findings}
+        if any(f.school_id != school_id for f in by_id.values()):
+            raise ValueError("every finding must be of the school checked")
+
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            moment = self._now(at)
+            known = self.existing(by_id)
+            new = [MissingEntry.find(f, at=moment) for fid, f in by_id.items()
+                   if fid not in known]
+            changed: list[Aggregate] = list(new)
+            if day_checked is not None:
+                the_id = audit_id(school_id)
+                audit = self.loader.load([the_id]).get(the_id)
+                if not isinstance(audit, ComplianceAudit):
+                    audit = ComplianceAudit.open(school_id=school_id, at=moment)
+                if audit.last_checked is None or day_checked > audit.last_checked:
+                    audit.check_day(day=day_checked, found=len(new), at=moment)
+                    changed.append(audit)
+            return changed, Written(extra={"new": [str(m.id) for m in new]})
+
+        return self._command(None, "record_findings", {}, None, body)
+
+    def resolve_findings(self, answers: Sequence[tuple[UUID, datetime, UUID]], *,
+                         at: datetime | None = None) -> Written:
+        """Marks findings resolved: ``(finding_id, entered_at, entered_by)`` - the missing entry
+        arrived (late) at ``entered_at``, by ``entered_by``. Findings resolved already are left
+        as they are. ``extra["resolved"]``: how many were resolved now."""
+        by_id = {finding: (entered_at, by) for finding, entered_at, by in answers}
+
+        def body() -> tuple[Sequence[Aggregate], Written]:
+            moment = self._now(at)
+            changed = []
+            for finding in self.load_many(by_id, read_only=False).values():
+                if isinstance(finding, MissingEntry) and not finding.resolved:
+                    entered_at, by = by_id[finding.id]
+                    finding.resolve(entered_at=entered_at, entered_by=by, at=moment)
+                    changed.append(finding)
+            return changed, Written(extra={"resolved": len(changed)})
+
+        return self._command(None, "resolve_findings", {}, None, body)
+
+    def compliance_audit(self, school_id: UUID) -> ComplianceAudit | None:
+        """The school's record of the days checked, as it stands now (None before the first)."""
+        the_id = audit_id(school_id)
+        found = self.loader.load([the_id], read_only={the_id}).get(the_id)
+        return found if isinstance(found, ComplianceAudit) else None
 
 def _expect(loaded: dict[UUID, Aggregate], cls: type[A], aggregate_id: UUID, what: str,
             field: str | None = None) -> A:

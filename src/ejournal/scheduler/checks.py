@@ -1,0 +1,281 @@
+"""The compliance checks: pure functions of the journal's aggregates, the calendars and a day.
+
+The check of one **deadline day** ``day`` (school-local) finds every entry that was due by the
+end of that day and is missing:
+
+* **R-4.5** - a lesson in the class timetable on ``day`` (a school day of the class's year:
+  not in каникулы, not a public holiday or transferred day off, a day of its 5- or 6-day week,
+  with the school's overlay) with no lesson held in that journal, date and slot;
+* **R-4.6** - a lesson held on ``day`` with no attendance taken;
+* **R-6.1d** - a lesson held on a date whose deadline (the lesson's date + 3 working days of
+  the production calendar with transfers and the school's overlay; каникулы are working days)
+  is ``day``, with written work (at least one current ``written`` or ``test`` mark), where a
+  student enrolled that day and not recorded absent has no current written mark;
+* **R-6.2** - a period whose last day is ``day``: a student enrolled in the class on that day
+  with no period mark in one of the class's journals.
+
+Nothing here reads the clock or the database: :func:`wanted` says which aggregates the check of
+a day needs (only that day's - never the year's), the caller loads them, and :func:`check_day`
+decides. Which days are due "as of" a moment is :func:`deadline_days`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from ejournal.domain import ids
+from ejournal.domain.calendar import SchoolCalendar, WorkingCalendar
+from ejournal.domain.findings import Finding
+from ejournal.domain.journal import ClassJournal
+from ejournal.domain.lesson import Lesson
+from ejournal.domain.school import AcademicYear, School
+from ejournal.domain.school_class import MAX_SLOT, SchoolClass
+from ejournal.domain.timeliness import (
+    R_LESSON,
+    R_PERIOD,
+    R_SAME_DAY,
+    R_WRITTEN,
+    WRITTEN_WORK_DAYS,
+    local_date,
+)
+from ejournal.domain.values import Work
+
+#: How far back from a deadline its lesson can lie: three working days after a lesson are
+#: never further than this, even across the New Year holidays.
+_LOOKBACK = timedelta(days=31)
+
+
+@dataclass(frozen=True)
+class SchoolState:
+    """One school as the checks read it: the school (its time zone and overlay), its academic
+    years, classes and class journals, as they stand now."""
+
+    school: School
+    years: Mapping[UUID, AcademicYear]
+    classes: Mapping[UUID, SchoolClass]
+    journals: Mapping[UUID, ClassJournal]
+    _calendars: dict[UUID, SchoolCalendar] = field(default_factory=dict, compare=False)
+
+    @property
+    def working(self) -> WorkingCalendar:
+        return WorkingCalendar(dict(self.school.overlay))
+
+    def calendar(self, year_id: UUID) -> SchoolCalendar:
+        found = self._calendars.get(year_id)
+        if found is None:
+            found = self.years[year_id].calendar(self.school)
+            self._calendars[year_id] = found
+        return found
+
+    def classes_of(self, day: date) -> list[SchoolClass]:
+        """Classes whose year covers ``day``."""
+        chosen = []
+        for school_class in self.classes.values():
+            year = self.years.get(school_class.year_id)
+            if year is not None and year.starts_on <= day <= year.ends_on:
+                chosen.append(school_class)
+        return chosen
+
+    def journals_of(self, class_id: UUID) -> list[ClassJournal]:
+        return [j for j in self.journals.values() if j.class_id == class_id]
+
+    def first_day(self) -> date | None:
+        """The first day anything can be due: the start of the school's first year."""
+        return min((y.starts_on for y in self.years.values()), default=None)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What the check of one day must load: lessons (by id) and period marks (existence)."""
+
+    lessons: frozenset[UUID]
+    period_marks: frozenset[UUID]
+
+
+@dataclass(frozen=True)
+class DayFacts:
+    """What was loaded for the check of one day: the lessons among ``Wanted.lessons`` that were
+    held, and the ids among ``Wanted.period_marks`` that were given."""
+
+    lessons: Mapping[UUID, Lesson]
+    period_marks: frozenset[UUID]
+
+
+def deadline_days(as_of: datetime, timezone: str, after: date | None,
+                  first: date | None) -> list[date]:
+    """The deadline days whose end has passed by ``as_of`` in the school's zone: from the day
+    after ``after`` (or from ``first``) to the school-local day before ``as_of``'s."""
+    if first is None and after is None:
+        return []
+    start = after + timedelta(days=1) if after is not None else first
+    assert start is not None  # noqa: S101 - one of the two is given
+    today = local_date(as_of, timezone)
+    return [start + timedelta(days=n) for n in range((today - start).days)]
+
+
+def written_work_due(lesson_date: date, working: WorkingCalendar) -> date:
+    """R-6.1d: marks for written work are due three working days after the lesson."""
+    return working.add_working_days(lesson_date, WRITTEN_WORK_DAYS)
+
+
+def lesson_dates_due(day: date, working: WorkingCalendar) -> list[date]:
+    """The lesson dates whose written work is due on ``day`` (R-6.1d)."""
+    if not working.is_working_day(day):
+        return []  # a deadline counted in working days always falls on one
+    dates = []
+    candidate = day - timedelta(days=1)
+    while candidate >= day - _LOOKBACK:
+        due = written_work_due(candidate, working)
+        if due == day:
+            dates.append(candidate)
+        elif due < day:
+            break  # earlier lessons are due earlier still
+        candidate -= timedelta(days=1)
+    return sorted(dates)
+
+
+def answerable(journal: ClassJournal, day: date) -> UUID:
+    """Who answers for the journal's entries of ``day`` (R-4.4): a substitute appointed for
+    that date (the latest appointment wins), else the journal's teacher."""
+    chosen = journal.teacher_id
+    for substitution in journal.substitutions:
+        if substitution.from_date <= day <= substitution.to_date:
+            chosen = substitution.teacher_id
+    return chosen
+
+
+def _lesson_ids(state: SchoolState, school_class: SchoolClass, day: date) -> Iterable[UUID]:
+    if not state.calendar(school_class.year_id).is_school_day(day):
+        return ()  # Lesson.hold refuses any other date
+    return (ids.lesson_id(journal.id, day, slot) for journal in state.journals_of(school_class.id)
+            for slot in range(1, MAX_SLOT + 1))
+
+
+def _periods_ending(state: SchoolState, day: date) -> list[tuple[UUID, UUID]]:
+    """(year, period) pairs of the periods whose last day is ``day``."""
+    return [(year.id, period_id) for year in state.years.values()
+            for period_id, period in year.periods.items() if period.ends_on == day]
+
+
+def wanted(state: SchoolState, day: date) -> Wanted:
+    """The lessons and period marks the check of ``day`` reads - that day's only: every slot of
+    every journal on ``day`` and on the lesson dates whose written work is due on ``day``, and
+    the period marks of the periods ending on ``day``."""
+    lessons: set[UUID] = set()
+    for school_class in state.classes_of(day):
+        lessons.update(_lesson_ids(state, school_class, day))
+    for lesson_date in lesson_dates_due(day, state.working):
+        for school_class in state.classes_of(lesson_date):
+            lessons.update(_lesson_ids(state, school_class, lesson_date))
+    marks: set[UUID] = set()
+    for year_id, period_id in _periods_ending(state, day):
+        for school_class in state.classes.values():
+            if school_class.year_id != year_id:
+                continue
+            for student_id in _enrolled(school_class, day):
+                for journal in state.journals_of(school_class.id):
+                    marks.add(ids.period_mark_id(journal.id, student_id, period_id))
+    return Wanted(frozenset(lessons), frozenset(marks))
+
+
+def _enrolled(school_class: SchoolClass, day: date) -> list[UUID]:
+    return sorted((s for s in school_class.enrolments if school_class.is_enrolled(s, day)),
+                  key=str)
+
+
+def _held_on(facts: DayFacts, day: date) -> list[Lesson]:
+    return sorted((x for x in facts.lessons.values() if x.lesson_date == day),
+                  key=lambda x: (str(x.journal_id), x.slot))
+
+
+# --- the four checks ---------------------------------------------------------------------------
+
+
+def lessons_held(state: SchoolState, day: date, facts: DayFacts) -> list[Finding]:
+    """R-4.5: every lesson of the timetable on a school day has a lesson-held entry."""
+    found = []
+    for school_class in state.classes_of(day):
+        if not state.calendar(school_class.year_id).is_school_day(day):
+            continue
+        for entry in school_class.timetable_on(day):
+            if entry.weekday != day.isoweekday():
+                continue
+            journal = state.journals.get(entry.journal_id)
+            if journal is None:
+                continue
+            if ids.lesson_id(journal.id, day, entry.slot) in facts.lessons:
+                continue
+            found.append(Finding(rule=R_LESSON, school_id=state.school.id,
+                                 journal_id=journal.id, business_date=day, due=day,
+                                 teacher_id=answerable(journal, day), slot=entry.slot))
+    return found
+
+
+def attendance_taken(state: SchoolState, day: date, facts: DayFacts) -> list[Finding]:
+    """R-4.6: every lesson held on ``day`` has its attendance taken by the end of the day."""
+    found = []
+    for lesson in _held_on(facts, day):
+        journal = state.journals.get(lesson.journal_id)
+        if journal is None or lesson.attendance_taken:
+            continue
+        found.append(Finding(rule=R_SAME_DAY, school_id=state.school.id,
+                             journal_id=journal.id, business_date=day, due=day,
+                             teacher_id=answerable(journal, day), slot=lesson.slot))
+    return found
+
+
+def written_work_marked(state: SchoolState, day: date, facts: DayFacts) -> list[Finding]:
+    """R-6.1d: after a written work, every student who was there has a written mark within
+    three working days."""
+    found = []
+    working = state.working
+    for lesson_date in lesson_dates_due(day, working):
+        for lesson in _held_on(facts, lesson_date):
+            journal = state.journals.get(lesson.journal_id)
+            school_class = state.classes.get(journal.class_id) if journal else None
+            if journal is None or school_class is None:
+                continue
+            written = [m for m in lesson.marks.values()
+                       if not m.cancelled and Work(m.work).is_written]
+            if not written:
+                continue  # no written work known at this lesson
+            marked = {m.student_id for m in written}
+            for student_id in _enrolled(school_class, lesson_date):
+                if student_id in lesson.absent or student_id in marked:
+                    continue
+                found.append(Finding(rule=R_WRITTEN, school_id=state.school.id,
+                                     journal_id=journal.id, business_date=lesson_date, due=day,
+                                     teacher_id=answerable(journal, lesson_date),
+                                     slot=lesson.slot, student_id=student_id))
+    return found
+
+
+def period_marks_given(state: SchoolState, day: date, facts: DayFacts) -> list[Finding]:
+    """R-6.2: by the period's last day, every student enrolled in the class then has a period
+    mark in each of the class's journals."""
+    found = []
+    for year_id, period_id in _periods_ending(state, day):
+        for school_class in sorted(state.classes.values(), key=lambda c: str(c.id)):
+            if school_class.year_id != year_id:
+                continue
+            for journal in sorted(state.journals_of(school_class.id), key=lambda j: str(j.id)):
+                for student_id in _enrolled(school_class, day):
+                    if ids.period_mark_id(journal.id, student_id, period_id) in \
+                            facts.period_marks:
+                        continue
+                    found.append(Finding(rule=R_PERIOD, school_id=state.school.id,
+                                         journal_id=journal.id, business_date=day, due=day,
+                                         teacher_id=answerable(journal, day),
+                                         student_id=student_id, period_id=period_id))
+    return found
+
+
+CHECKS = (lessons_held, attendance_taken, written_work_marked, period_marks_given)
+
+
+def check_day(state: SchoolState, day: date, facts: DayFacts) -> list[Finding]:
+    """Every entry due by the end of ``day`` and missing, by the four checks."""
+    return [finding for check in CHECKS for finding in check(state, day, facts)]
