@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from uuid import uuid4
+from datetime import UTC, date, datetime
+from uuid import UUID, uuid4
 
 from ejournal import __version__
 from ejournal.application import EJournal
@@ -164,8 +165,88 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     password = os.environ.get("EJOURNAL_BOOTSTRAP_PASSWORD")
     if username and password:
         print(_bootstrap(settings, username, password), flush=True)
-    app = create_app(settings, run_projector=not args.no_projector)
+    app = create_app(settings, run_projector=not args.no_projector,
+                     run_scheduler=not args.no_scheduler)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    return 0
+
+
+def _moment(raw: str) -> datetime:
+    moment = datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-11-24T01:00:00+03:00")
+    return moment
+
+
+def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
+    """The compliance scheduler (issue #5) as a process of its own: catches every school up,
+    then checks each one nightly in its own time zone, until SIGINT/SIGTERM. ``--once``: catch
+    up and exit (``--now`` acts as if it were that moment)."""
+    import logging
+    import signal
+    import threading
+
+    from ejournal.scheduler.runner import ComplianceRunner
+    from ejournal.scheduler.service import ComplianceScheduler
+
+    if args.now is not None and not args.once:
+        raise ValueError("--now is for --once only")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.once:
+        fixed = args.now
+        runner = ComplianceRunner.open(settings, clock=(lambda: fixed) if fixed else None)
+        try:
+            for run in runner.run_all():
+                if run.held_elsewhere:
+                    print(f"school {run.school_id}: checked by another process", flush=True)
+                    continue
+                checked = f"{run.days[0]}..{run.days[-1]}" if run.days else "nothing due"
+                print(f"school {run.school_id}: {checked}, {len(run.new)} new findings, "
+                      f"{run.resolved} resolved", flush=True)
+        finally:
+            runner.close()
+        return 0
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    scheduler = ComplianceScheduler(settings)
+    try:
+        scheduler.start()
+        print(f"compliance scheduler on {describe(settings)}: nightly at "
+              f"{settings.scheduler_run_at:%H:%M} school-local", flush=True)
+        stop.wait()
+    finally:
+        scheduler.shutdown()
+    return 0
+
+
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Evaluates the checks as they stand at the start of ``--as-of`` (school-local), with
+    the data known now; records new findings (idempotently), prints every finding that
+    stands, and exits 0 whatever it finds."""
+    from ejournal.scheduler.runner import ComplianceRunner, describe_finding
+
+    runner = ComplianceRunner.open(settings)
+    try:
+        run = runner.check(args.school, args.as_of)
+    finally:
+        runner.close()
+    findings = sorted(run.findings, key=lambda f: (f.business_date, f.rule, str(f.journal_id),
+                                                   f.slot or 0, str(f.student_id)))
+    if args.json:
+        print(json.dumps({"school_id": str(args.school), "as_of": args.as_of.isoformat(),
+                          "days_checked": len(run.days), "resolved": run.resolved,
+                          "findings": [{**describe_finding(f), "new": f.id in run.new}
+                                       for f in findings]}, ensure_ascii=False))
+        return 0
+    print(f"school {args.school} as of {args.as_of}: {len(run.days)} days checked, "
+          f"{len(findings)} entries missing ({len(run.new)} newly recorded), "
+          f"{run.resolved} resolved since")
+    for f in findings:
+        print(f"{f.rule:7} {f.business_date} journal {f.journal_id} "
+              f"slot {f.slot if f.slot is not None else '-'} "
+              f"student {f.student_id or '-'} due {f.due} teacher {f.teacher_id}"
+              f"{'  (new)' if f.id in run.new else ''}")
     return 0
 
 
@@ -215,8 +296,26 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-projector", action="store_true",
                        help="do not run the projector in this process")
     serve.add_argument("--no-scheduler", action="store_true",
-                       help="do not run the scheduler in this process (issue #5)")
+                       help="do not run the compliance scheduler in this process")
     serve.set_defaults(run=cmd_serve)
+
+    scheduler = sub.add_parser("scheduler", help="run the compliance scheduler (a process of "
+                                                 "its own in production)")
+    scheduler.add_argument("--once", action="store_true",
+                           help="catch every school up and exit")
+    scheduler.add_argument("--now", type=_moment, default=None,
+                           help="with --once: act as if it were this moment (ISO 8601 with "
+                                "offset)")
+    scheduler.set_defaults(run=cmd_scheduler)
+
+    check = sub.add_parser("check", help="find missing journal entries of a school as of a "
+                                         "date (records new findings, exits 0)")
+    check.add_argument("--school", type=UUID, required=True, help="the school's id")
+    check.add_argument("--as-of", type=date.fromisoformat, required=True,
+                       help="YYYY-MM-DD: every deadline before the start of this school-local "
+                            "day; not in the future")
+    check.add_argument("--json", action="store_true", help="print JSON")
+    check.set_defaults(run=cmd_check)
     return parser
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,3 +21,8 @@ class Settings(BaseSettings):
     #: aggregate is brought up to date from the log before every use ("fast-forward"), so
     #: several processes may share a database; 0 turns the cache off.
     aggregate_cache_size: int = 1000
+    #: The compliance scheduler (issue #5) checks each school at this school-local time, for
+    #: the day that has just ended (a day's entries are due by its end: R-4.5, R-4.6).
+    scheduler_run_at: time = time(0, 30)
+    #: Seconds between the scheduler's looks for newly registered schools.
+    scheduler_refresh_seconds: int = 300

@@ -50,10 +50,10 @@ def test_projections_rebuild_shows_progress_and_status_shows_no_lag(tmp_path: Pa
     assert "[########################################]" in rebuild.stderr
     assert f"{head}/{head} events" in rebuild.stderr
     for name in ("diary", "grid", "summary", "late_entries", "mark_history", "feed",
-                 "directory"):
+                 "directory", "overdue"):
         assert f"{name}: position {head} of {head}" in rebuild.stdout
     after = run(tmp_path, "projections", "status")
-    assert [line.split()[-1] for line in after.stdout.splitlines()[1:]] == ["0"] * 7
+    assert [line.split()[-1] for line in after.stdout.splitlines()[1:]] == ["0"] * 8
     unknown = run(tmp_path, "projections", "rebuild", "nope")
     assert unknown.returncode == 2
     assert "unknown read model(s) nope" in unknown.stderr

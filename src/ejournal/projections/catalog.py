@@ -14,12 +14,14 @@ from ejournal.projections.feed import Feed
 from ejournal.projections.grid import Grid
 from ejournal.projections.history import MarkHistory
 from ejournal.projections.late_entries import LateEntries
+from ejournal.projections.overdue import Overdue
 from ejournal.projections.runner import Projector
 from ejournal.projections.summary import Summary
 
 
 def all_models() -> list[ReadModel]:
-    return [Diary(), Grid(), Summary(), LateEntries(), MarkHistory(), Feed(), Directory()]
+    return [Diary(), Grid(), Summary(), LateEntries(), MarkHistory(), Feed(), Directory(),
+            Overdue()]
 
 
 def model_names() -> list[str]:

@@ -1,0 +1,386 @@
+"""Overdue entries and timeliness (R-4.5, R-4.6, R-6.1d, R-6.2; reported for R-3.4d).
+
+Three things, each from the event log alone:
+
+* **the findings** of the compliance scheduler (``MissingEntry.Found`` / ``.Resolved``): what
+  was missing when its deadline passed, who answered for it, and when it arrived (if it did);
+* **every entry that answers to a timeliness rule** (lesson held, attendance, a cancelled
+  absence, a mark, a period mark): one row each, with its rule, author, business date and
+  whether it was late (its own ``late`` verdict). The timeliness report counts them; a late
+  entry that answers an open finding marks it "entered" at once, and the scheduler then
+  records ``MissingEntry.Resolved`` with the entry's recording time;
+* **the structure the scheduler walks**: each school's time zone, academic years, classes
+  and journals (ids only - the scheduler reads the aggregates themselves).
+
+A finding's row may arrive after the entry that answers it (the scheduler checked, the
+teacher wrote, then the finding was saved): the ``Found`` handler therefore looks the entry up
+among the rows already kept, so no order of the two loses the resolution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    func,
+    select,
+    update,
+)
+
+from ejournal.domain.findings import MissingEntry
+from ejournal.domain.ids import lesson_id, period_mark_id
+from ejournal.domain.journal import ClassJournal
+from ejournal.domain.lesson import Lesson
+from ejournal.domain.period_mark import PeriodMark
+from ejournal.domain.school import AcademicYear, School
+from ejournal.domain.school_class import SchoolClass
+from ejournal.domain.timeliness import R_LESSON, R_PERIOD, R_SAME_DAY, R_WRITTEN
+from ejournal.domain.values import Work
+from ejournal.projections.base import ReadModel, as_utc, handles, metadata
+from ejournal.projections.batching import Batch, prepare
+
+OPEN, ENTERED, RESOLVED = "open", "entered", "resolved"
+
+
+schools = Table(
+    "overdue_schools", metadata,
+    Column("school_id", Uuid, primary_key=True),
+    Column("timezone", Text, nullable=False),
+)
+years = Table(
+    "overdue_years", metadata,
+    Column("year_id", Uuid, primary_key=True),
+    Column("school_id", Uuid, nullable=False, index=True),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+)
+classes = Table(
+    "overdue_classes", metadata,
+    Column("class_id", Uuid, primary_key=True),
+    Column("school_id", Uuid, nullable=False, index=True),
+    Column("year_id", Uuid, nullable=False),
+)
+journals = Table(
+    "overdue_journals", metadata,
+    Column("journal_id", Uuid, primary_key=True),
+    Column("school_id", Uuid, nullable=False, index=True),
+    Column("class_id", Uuid, nullable=False),
+)
+#: One row per entry that answers to a timeliness rule (domain.md's table).
+entries = Table(
+    "overdue_entries", metadata,
+    Column("position", BigInteger, primary_key=True),  # the event's log position
+    Column("journal_id", Uuid, nullable=False),
+    Column("target_id", Uuid, nullable=False),  # the lesson, or the period mark
+    Column("kind", String(32), nullable=False),  # lesson|attendance|absence_cancellation|...
+    Column("student_id", Uuid, nullable=True),  # marks, cancelled absences, period marks
+    Column("rule", String(16), nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("by", Uuid, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),  # UTC
+    Column("late", Boolean, nullable=False),
+    Index("ix_overdue_entries_target", "target_id"),
+    Index("ix_overdue_entries_journal_date", "journal_id", "business_date"),
+)
+findings = Table(
+    "overdue_findings", metadata,
+    Column("finding_id", Uuid, primary_key=True),
+    Column("position", BigInteger, nullable=False, unique=True),  # of MissingEntry.Found
+    Column("school_id", Uuid, nullable=False),
+    Column("rule", String(16), nullable=False),
+    Column("journal_id", Uuid, nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("slot", Integer, nullable=True),
+    Column("student_id", Uuid, nullable=True),
+    Column("period_id", Uuid, nullable=True),
+    Column("due", Date, nullable=False),
+    Column("teacher_id", Uuid, nullable=False),
+    Column("target_id", Uuid, nullable=False),
+    Column("detected_at", DateTime(timezone=True), nullable=False),  # UTC
+    Column("status", String(16), nullable=False),  # open | entered | resolved
+    Column("entered_at", DateTime(timezone=True), nullable=True),  # the entry's recording
+    Column("entered_by", Uuid, nullable=True),
+    Column("resolved_at", DateTime(timezone=True), nullable=True),  # Resolved recorded
+    Index("ix_overdue_findings_school_position", "school_id", "position"),
+    Index("ix_overdue_findings_school_date", "school_id", "business_date"),
+    Index("ix_overdue_findings_school_status", "school_id", "status"),
+    Index("ix_overdue_findings_target", "target_id"),
+)
+
+#: Which entry answers a finding of each rule: (kind, rule of the entry).
+ANSWERS: dict[str, tuple[str, str]] = {
+    R_LESSON: ("lesson", R_LESSON),
+    R_SAME_DAY: ("attendance", R_SAME_DAY),
+    R_WRITTEN: ("mark", R_WRITTEN),
+    R_PERIOD: ("period_mark", R_PERIOD),
+}
+_ANSWERED_BY = {answer: rule for rule, answer in ANSWERS.items()}
+_BY_STUDENT = {R_WRITTEN}  # findings about one student's entry (period marks: by target)
+
+_open_finding = (findings.c.target_id == bindparam("t"), findings.c.rule == bindparam("r"),
+                 findings.c.status == OPEN)
+_entered = {"status": ENTERED, "entered_at": bindparam("at"), "entered_by": bindparam("b")}
+#: A late entry answers the open findings that wait for it.
+_ENTERED = prepare(update(findings).where(*_open_finding).values(**_entered))
+_ENTERED_BY_STUDENT = prepare(update(findings).where(
+    *_open_finding, findings.c.student_id == bindparam("s")).values(**_entered))
+_RESOLVED = prepare(update(findings).where(findings.c.finding_id == bindparam("f")).values(
+    status=RESOLVED, entered_at=bindparam("at"), entered_by=bindparam("b"),
+    resolved_at=bindparam("done")))
+
+
+class Overdue(ReadModel):
+    name = "overdue"
+    tables = (schools, years, classes, journals, entries, findings)
+
+    # --- structure -------------------------------------------------------------------------
+
+    @handles(School.Registered)
+    def school_registered(self, batch: Batch, e: Any, _: int) -> None:
+        batch.insert(schools, dict(school_id=e.originator_id, timezone=e.timezone))
+
+    @handles(AcademicYear.Planned)
+    def year_planned(self, batch: Batch, e: Any, _: int) -> None:
+        batch.insert(years, dict(year_id=e.originator_id, school_id=e.school_id,
+                                          starts_on=e.starts_on, ends_on=e.ends_on))
+
+    @handles(SchoolClass.Opened)
+    def class_opened(self, batch: Batch, e: Any, _: int) -> None:
+        batch.insert(classes, dict(class_id=e.originator_id, school_id=e.school_id,
+                                            year_id=e.year_id))
+
+    @handles(ClassJournal.Opened)
+    def journal_opened(self, batch: Batch, e: Any, _: int) -> None:
+        batch.insert(journals, dict(journal_id=e.originator_id,
+                                             school_id=e.school_id, class_id=e.class_id))
+
+    # --- entries ---------------------------------------------------------------------------
+
+    @handles(Lesson.Held)
+    def lesson_held(self, batch: Batch, e: Any, position: int) -> None:
+        self._entry(batch, e, position, "lesson", R_LESSON, e.lesson_date, None)
+
+    @handles(Lesson.AttendanceTaken)
+    def attendance_taken(self, batch: Batch, e: Any, position: int) -> None:
+        self._entry(batch, e, position, "attendance", R_SAME_DAY, e.lesson_date, None)
+
+    @handles(Lesson.AbsenceCancelled)
+    def absence_cancelled(self, batch: Batch, e: Any, position: int) -> None:
+        self._entry(batch, e, position, "absence_cancellation", R_SAME_DAY, e.lesson_date,
+                    e.student_id)
+
+    @handles(Lesson.MarkGiven)
+    def mark_given(self, batch: Batch, e: Any, position: int) -> None:
+        rule = R_WRITTEN if Work(e.work).is_written else R_SAME_DAY
+        self._entry(batch, e, position, "mark", rule, e.lesson_date, e.student_id)
+
+    @handles(PeriodMark.Given)
+    def period_mark_given(self, batch: Batch, e: Any, position: int) -> None:
+        self._entry(batch, e, position, "period_mark", R_PERIOD, e.period_ends_on, e.student_id)
+
+    @staticmethod
+    def _entry(batch: Batch, e: Any, position: int, kind: str, rule: str,
+               business_date: date, student_id: UUID | None) -> None:
+        late = e.late
+        # An entry's own verdict names its rule when it is late; on time, the table decides.
+        chosen = late["rule"] if late else rule
+        recorded_at = as_utc(e.timestamp)
+        batch.insert(entries, dict(
+            position=position, journal_id=e.journal_id, target_id=e.originator_id, kind=kind,
+            student_id=student_id, rule=chosen, business_date=business_date, by=e.by,
+            recorded_at=recorded_at, late=bool(late)))
+        if not late:
+            return  # an entry on time cannot answer a finding: it was made before the deadline
+        answered = _ANSWERED_BY.get((kind, chosen))
+        if answered is None:
+            return
+        params = {"t": e.originator_id, "r": answered, "at": recorded_at, "b": e.by}
+        if answered in _BY_STUDENT:
+            batch.run(_ENTERED_BY_STUDENT, {**params, "s": student_id})
+        else:
+            batch.run(_ENTERED, params)
+
+    # --- findings ----------------------------------------------------------------------------
+
+    @handles(MissingEntry.Found)
+    def missing_entry_found(self, batch: Batch, e: Any, position: int) -> None:
+        kind, entry_rule = ANSWERS[e.rule]
+        if e.rule == R_PERIOD:
+            target = period_mark_id(e.journal_id, e.student_id, e.period_id)
+        else:
+            target = lesson_id(e.journal_id, e.business_date, e.slot)
+        query = select(entries.c.recorded_at, entries.c.by).where(
+            entries.c.target_id == target, entries.c.kind == kind,
+            entries.c.rule == entry_rule)
+        if e.rule in _BY_STUDENT:
+            query = query.where(entries.c.student_id == e.student_id)
+        answer = batch.execute(query.order_by(entries.c.position).limit(1)).first()
+        batch.insert(findings, dict(
+            finding_id=e.originator_id, position=position, school_id=e.school_id, rule=e.rule,
+            journal_id=e.journal_id, business_date=e.business_date, slot=e.slot,
+            student_id=e.student_id, period_id=e.period_id, due=e.due,
+            teacher_id=e.teacher_id, target_id=target, detected_at=as_utc(e.timestamp),
+            status=ENTERED if answer else OPEN,
+            entered_at=as_utc(answer.recorded_at) if answer else None,
+            entered_by=answer.by if answer else None, resolved_at=None))
+
+    @handles(MissingEntry.Resolved)
+    def missing_entry_resolved(self, batch: Batch, e: Any, _: int) -> None:
+        batch.run(_RESOLVED, {"f": e.originator_id, "at": as_utc(e.entered_at),
+                              "b": e.entered_by, "done": as_utc(e.timestamp)})
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    position: int
+    finding_id: UUID
+    rule: str
+    journal_id: UUID
+    business_date: date  # the lesson's date, or the period's last day (API: `date`)
+    slot: int | None
+    student_id: UUID | None  # None where the finding is about a whole lesson
+    due: date
+    teacher_id: UUID
+    detected_at: datetime
+    resolved_at: datetime | None  # when the missing entry was recorded (late), if it was
+    resolved_by: UUID | None
+
+
+def read_overdue(conn: Connection, school_id: UUID, *, first: date | None = None,
+                 last: date | None = None, rule: str | None = None,
+                 journal_id: UUID | None = None, after_position: int | None = None,
+                 open_only: bool = False, limit: int = 1000) -> list[OverdueItem]:
+    """The school's findings, oldest first (the order they were recorded in)."""
+    query = select(findings).where(findings.c.school_id == school_id)
+    if first is not None:
+        query = query.where(findings.c.business_date >= first)
+    if last is not None:
+        query = query.where(findings.c.business_date <= last)
+    if rule is not None:
+        query = query.where(findings.c.rule == rule)
+    if journal_id is not None:
+        query = query.where(findings.c.journal_id == journal_id)
+    if after_position is not None:
+        query = query.where(findings.c.position > after_position)
+    if open_only:
+        query = query.where(findings.c.status == OPEN)
+    rows = conn.execute(query.order_by(findings.c.position).limit(limit)).all()
+    return [OverdueItem(
+        position=r.position, finding_id=r.finding_id, rule=r.rule, journal_id=r.journal_id,
+        business_date=r.business_date, slot=r.slot, student_id=r.student_id, due=r.due,
+        teacher_id=r.teacher_id, detected_at=as_utc(r.detected_at),
+        resolved_at=as_utc(r.entered_at) if r.entered_at is not None else None,
+        resolved_by=r.entered_by) for r in rows]
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    teacher_id: UUID
+    rule: str
+    on_time: int
+    late: int
+    missing: int  # findings whose entry never arrived
+    resolved: int  # findings whose entry arrived later (counted in `late` as well)
+
+
+def read_timeliness(conn: Connection, school_id: UUID, first: date, last: date
+                    ) -> list[Timeliness]:
+    """Per teacher and rule: entries on time and late (by their author), and entries missing
+    (by the teacher who answered for them), over business dates ``first``..``last``."""
+    counts: dict[tuple[UUID, str], list[int]] = {}
+    made = conn.execute(
+        select(entries.c.by, entries.c.rule,
+               func.sum(case((entries.c.late, 0), else_=1)),
+               func.sum(case((entries.c.late, 1), else_=0)))
+        .select_from(entries.join(journals, journals.c.journal_id == entries.c.journal_id))
+        .where(journals.c.school_id == school_id, entries.c.business_date >= first,
+               entries.c.business_date <= last)
+        .group_by(entries.c.by, entries.c.rule)).all()
+    for by, rule, on_time, late in made:
+        row = counts.setdefault((by, rule), [0, 0, 0, 0])
+        row[0] += int(on_time or 0)
+        row[1] += int(late or 0)
+    found = conn.execute(
+        select(findings.c.teacher_id, findings.c.rule,
+               func.sum(case((findings.c.status == OPEN, 1), else_=0)),
+               func.sum(case((findings.c.status == OPEN, 0), else_=1)))
+        .where(findings.c.school_id == school_id, findings.c.business_date >= first,
+               findings.c.business_date <= last)
+        .group_by(findings.c.teacher_id, findings.c.rule)).all()
+    for teacher, rule, missing, resolved in found:
+        row = counts.setdefault((teacher, rule), [0, 0, 0, 0])
+        row[2] += int(missing or 0)
+        row[3] += int(resolved or 0)
+    return [Timeliness(teacher, rule, *values)
+            for (teacher, rule), values in sorted(counts.items(), key=lambda kv: (
+                str(kv[0][0]), kv[0][1]))]
+
+
+# --- what the scheduler reads ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchoolStructure:
+    school_id: UUID
+    timezone: str
+    years: dict[UUID, tuple[date, date]]
+    classes: dict[UUID, UUID]  # class -> year
+    journals: dict[UUID, UUID]  # journal -> class
+
+
+def known_schools(conn: Connection) -> dict[UUID, str]:
+    """Every school and its time zone."""
+    return dict(conn.execute(select(schools.c.school_id, schools.c.timezone)).tuples().all())
+
+
+def school_structure(conn: Connection, school_id: UUID) -> SchoolStructure | None:
+    timezone = conn.scalar(select(schools.c.timezone).where(schools.c.school_id == school_id))
+    if timezone is None:
+        return None
+    year_rows = conn.execute(select(years.c.year_id, years.c.starts_on, years.c.ends_on)
+                             .where(years.c.school_id == school_id)).all()
+    class_rows = conn.execute(select(classes.c.class_id, classes.c.year_id)
+                              .where(classes.c.school_id == school_id)).tuples().all()
+    journal_rows = conn.execute(select(journals.c.journal_id, journals.c.class_id)
+                                .where(journals.c.school_id == school_id)).tuples().all()
+    return SchoolStructure(school_id, timezone,
+                           {r.year_id: (r.starts_on, r.ends_on) for r in year_rows},
+                           dict(class_rows), dict(journal_rows))
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A finding whose entry has arrived, not yet recorded as resolved."""
+
+    finding_id: UUID
+    entered_at: datetime
+    entered_by: UUID
+
+
+def answered_findings(conn: Connection, school_id: UUID) -> list[Answered]:
+    rows = conn.execute(
+        select(findings.c.finding_id, findings.c.entered_at, findings.c.entered_by)
+        .where(and_(findings.c.school_id == school_id, findings.c.status == ENTERED))
+        .order_by(findings.c.position)).all()
+    return [Answered(r.finding_id, as_utc(r.entered_at), r.entered_by) for r in rows]

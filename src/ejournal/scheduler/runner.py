@@ -1,0 +1,295 @@
+"""Running the compliance checks for a school: which days, under which lock, recorded how.
+
+One run of a school (:meth:`ComplianceRunner.run_school`):
+
+1. takes the school's lock - a PostgreSQL advisory lock, or a file lock beside an SQLite
+   database - so that of several scheduler processes only one checks a school at a time
+   (the others skip it: the holder records everything);
+2. reads the school's record of the days it has checked (``ComplianceAudit``) and checks every
+   **deadline day** after the last one, up to the school-local day before "now" - so after
+   downtime it catches up on every day it missed, and a day is never checked twice;
+3. for each day loads only what that day's check needs (the lessons of that day and of the
+   days whose written work is due then, the period marks of a period ending then - by their
+   derived ids, a few hundred per statement) and records the day's new findings together with
+   "day checked" in one transaction (:meth:`EJournal.record_findings`);
+4. resolves the findings whose entry has arrived since (from the ``overdue`` read model, which
+   this run keeps up to date itself), with the entry's recording time.
+
+``check`` (the CLI's ``ejournal check``) evaluates every deadline day of the school's years
+before a date, records what is new, and leaves the scheduler's record of checked days alone.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, text
+
+from ejournal.application import EJournal
+from ejournal.domain.errors import InvalidEntry, NotFound
+from ejournal.domain.findings import Finding
+from ejournal.domain.journal import ClassJournal
+from ejournal.domain.lesson import Lesson
+from ejournal.domain.school import AcademicYear, School
+from ejournal.domain.school_class import SchoolClass
+from ejournal.domain.timeliness import local_date
+from ejournal.projections.base import create_read_engine
+from ejournal.projections.overdue import (
+    Overdue,
+    answered_findings,
+    known_schools,
+    school_structure,
+)
+from ejournal.projections.runner import Projector
+from ejournal.scheduler import checks
+from ejournal.settings import Settings
+
+log = logging.getLogger("ejournal.scheduler")
+
+#: The scheduler keeps a school's structure (its classes and journals) in memory between days.
+MIN_CACHE = 20_000
+#: Findings resolved per transaction.
+RESOLVE_CHUNK = 500
+
+
+class SchoolLocks:
+    """One lock per school, across processes: a PostgreSQL session advisory lock (keyed by the
+    database schema and the school), or on SQLite an exclusive ``flock`` on the school's file
+    in a directory beside the database (``<database>.compliance-locks/``; an SQLite database
+    lives on one machine)."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.engine = engine
+        self.postgres = engine.dialect.name == "postgresql"
+        digest = hashlib.sha256(f"ejournal-compliance/{settings.database_schema}".encode())
+        self._space = int.from_bytes(digest.digest()[:4], "big", signed=True)
+        url = settings.database_url
+        self._directory = (Path(url.split(":///", 1)[1] + ".compliance-locks")
+                           if not self.postgres else Path())
+
+    @contextmanager
+    def hold(self, school_id: UUID, *, wait: bool) -> Iterator[bool]:
+        """Yields True while this process holds the school's lock; False (at once) when another
+        holds it and ``wait`` is false."""
+        if self.postgres:
+            key = {"a": self._space,
+                   "b": int.from_bytes(school_id.bytes[:4], "big", signed=True)}
+            with self.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+                if wait:
+                    conn.execute(text("SELECT pg_advisory_lock(:a, :b)"), key)
+                    held = True
+                else:
+                    held = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:a, :b)"), key))
+                try:
+                    yield held
+                finally:
+                    if held:
+                        conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"), key)
+            return
+        self._directory.mkdir(exist_ok=True)
+        with open(self._directory / str(school_id), "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+                held = True
+            except BlockingIOError:
+                held = False
+            try:
+                yield held
+            finally:
+                if held:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass
+class SchoolRun:
+    """What one run did for one school."""
+
+    school_id: UUID
+    held_elsewhere: bool = False  # another process was checking it: nothing done here
+    days: list[date] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # every finding of those days
+    new: set[UUID] = field(default_factory=set)  # the ids recorded by this run
+    resolved: int = 0
+
+
+class ComplianceRunner:
+    """Checks schools; thread-safe enough for APScheduler (each school under its lock)."""
+
+    def __init__(self, app: EJournal, projector: Projector, locks: SchoolLocks,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.app = app
+        self.projector = projector
+        self.locks = locks
+        self.clock = clock or (lambda: datetime.now(tz=UTC))
+        #: Set to stop a run between two days (what is recorded stays; the next run goes on).
+        self.stopping = threading.Event()
+
+    @classmethod
+    def open(cls, settings: Settings,
+             clock: Callable[[], datetime] | None = None) -> ComplianceRunner:
+        """Its own application (connections and aggregate cache) and its own projector of the
+        ``overdue`` read model, so that it needs no other process to be running."""
+        own = settings.model_copy(update={
+            "aggregate_cache_size": max(settings.aggregate_cache_size, MIN_CACHE)})
+        app = EJournal(own, clock=clock)
+        projector = Projector(app, create_read_engine(settings, writer=True), [Overdue()],
+                              reader=create_read_engine(settings))
+        projector.setup()
+        return cls(app, projector, SchoolLocks(settings, projector.reader), clock)
+
+    def close(self) -> None:
+        self.app.close()
+        self.projector.engine.dispose()
+        self.projector.reader.dispose()
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Brings the ``overdue`` read model up to the end of the log."""
+        self.projector.catch_up()
+
+    def schools(self) -> dict[UUID, str]:
+        """Every school and its IANA time zone."""
+        with self.projector.reader.connect() as conn:
+            return known_schools(conn)
+
+    def state(self, school_id: UUID) -> checks.SchoolState | None:
+        """The school, its years, classes and journals as they stand now (None if unknown)."""
+        with self.projector.reader.connect() as conn:
+            structure = school_structure(conn, school_id)
+        if structure is None:
+            return None
+        loaded = self.app.load_many([school_id, *structure.years, *structure.classes,
+                                     *structure.journals])
+        school = loaded.get(school_id)
+        if not isinstance(school, School):
+            return None
+        years = {k: v for k, v in loaded.items() if isinstance(v, AcademicYear)}
+        classes = {k: v for k, v in loaded.items() if isinstance(v, SchoolClass)}
+        journals = {k: v for k, v in loaded.items() if isinstance(v, ClassJournal)}
+        # A timetable names journals the read model may not have reached yet.
+        named = {e.journal_id for c in classes.values() for _, row in c.timetables for e in row}
+        if named - set(journals):
+            journals.update({k: v for k, v in self.app.load_many(named - set(journals)).items()
+                             if isinstance(v, ClassJournal)})
+        return checks.SchoolState(school, years, classes, journals)
+
+    def findings_of(self, state: checks.SchoolState, day: date) -> list[Finding]:
+        """The check of one deadline day: loads only what it needs, then decides."""
+        want = checks.wanted(state, day)
+        held = self.app.existing(want.lessons)
+        lessons = {k: v for k, v in self.app.load_many(held).items() if isinstance(v, Lesson)}
+        given = frozenset(self.app.existing(want.period_marks))
+        try:
+            return checks.check_day(state, day, checks.DayFacts(lessons, given))
+        finally:
+            self.app.loader.forget(list(held))  # a day's lessons are not needed again
+
+    # --- the nightly run -----------------------------------------------------------------------
+
+    def run_all(self, now: datetime | None = None) -> list[SchoolRun]:
+        """Every school: the days due since the last one checked, and resolutions."""
+        moment = now or self.clock()
+        self.refresh()
+        return [self.run_school(school_id, moment, refreshed=True)
+                for school_id in sorted(self.schools(), key=str)]
+
+    def run_school(self, school_id: UUID, now: datetime | None = None, *, wait: bool = False,
+                   refreshed: bool = False) -> SchoolRun:
+        moment = now or self.clock()
+        run = SchoolRun(school_id)
+        with self.locks.hold(school_id, wait=wait) as held:
+            if not held:
+                run.held_elsewhere = True
+                log.info("school %s: being checked by another process; skipped", school_id)
+                return run
+            if not refreshed:
+                self.refresh()
+            state = self.state(school_id)
+            if state is None:
+                return run
+            audit = self.app.compliance_audit(school_id)
+            days = checks.deadline_days(moment, state.school.timezone,
+                                        audit.last_checked if audit else None,
+                                        state.first_day())
+            for day in days:
+                if self.stopping.is_set():
+                    break
+                state = self.state(school_id) or state  # the structure may change meanwhile
+                found = self.findings_of(state, day)
+                written = self.app.record_findings(school_id, found, day_checked=day,
+                                                   at=moment)
+                run.days.append(day)
+                run.findings += found
+                run.new.update(UUID(x) for x in written.extra["new"])
+            run.resolved = self._resolve(school_id, moment)
+        if run.days:
+            log.info("school %s: checked %s..%s, %d new findings, %d resolved", school_id,
+                     run.days[0], run.days[-1], len(run.new), run.resolved)
+        return run
+
+    def _resolve(self, school_id: UUID, moment: datetime) -> int:
+        """Findings whose entry has arrived are recorded as resolved, with its time."""
+        self.refresh()
+        with self.projector.reader.connect() as conn:
+            answered = answered_findings(conn, school_id)
+        resolved = 0
+        for i in range(0, len(answered), RESOLVE_CHUNK):
+            chunk = answered[i:i + RESOLVE_CHUNK]
+            written = self.app.resolve_findings(
+                [(a.finding_id, a.entered_at, a.entered_by) for a in chunk], at=moment)
+            resolved += int(written.extra["resolved"])
+        if resolved:
+            self.refresh()
+        return resolved
+
+    # --- on demand (``ejournal check``) ----------------------------------------------------------
+
+    def check(self, school_id: UUID, as_of: date, now: datetime | None = None) -> SchoolRun:
+        """Every deadline day of the school's years before ``as_of`` (school-local), with the
+        data known now: records what is new (idempotently), resolves what has arrived, and
+        returns every finding that stands. ``as_of`` after today is refused."""
+        moment = now or self.clock()
+        self.refresh()
+        timezone = self.schools().get(school_id)
+        if timezone is None:
+            raise NotFound(f"no school {school_id}", field="school_id")
+        today = local_date(moment, timezone)
+        if as_of > today:
+            raise InvalidEntry(f"--as-of {as_of} is in the future (today is {today} in "
+                               f"{timezone})", field="as_of")
+        run = SchoolRun(school_id)
+        with self.locks.hold(school_id, wait=True):
+            state = self.state(school_id)
+            if state is None:
+                return run
+            start = datetime.combine(as_of, time(0), tzinfo=ZoneInfo(timezone))
+            for day in checks.deadline_days(start, timezone, None, state.first_day()):
+                found = self.findings_of(state, day)
+                if found:
+                    written = self.app.record_findings(school_id, found, at=moment)
+                    run.new.update(UUID(x) for x in written.extra["new"])
+                run.days.append(day)
+                run.findings += found
+            run.resolved = self._resolve(school_id, moment)
+        return run
+
+
+def describe_finding(finding: Finding) -> dict[str, Any]:
+    """A finding as the CLI prints it and the API lists it."""
+    return {"rule": finding.rule, "journal_id": str(finding.journal_id),
+            "date": finding.business_date.isoformat(), "slot": finding.slot,
+            "student_id": str(finding.student_id) if finding.student_id else None,
+            "due": finding.due.isoformat(), "teacher_id": str(finding.teacher_id)}
