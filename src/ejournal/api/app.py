@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ejournal import __version__
-from ejournal.api import problems
+from ejournal.api import openapi, problems
+from ejournal.api.access import audit_refusal
 from ejournal.api.routes import auth, journal_writes, reads, schools
 from ejournal.api.services import Services
 from ejournal.settings import Settings
@@ -66,7 +67,8 @@ def create_app(settings: Settings | None = None, *, run_projector: bool = True) 
 
     app = FastAPI(title="ejournal", version=__version__, lifespan=lifespan,
                   description="Electronic class journal and student diary: HTTP API v1.")
-    problems.install(app)
+    problems.install(app, on_refusal=audit_refusal)
+    openapi.install(app)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
