@@ -30,7 +30,11 @@ class Services:
     @classmethod
     def open(cls, settings: Settings) -> Services:
         app = EJournal(settings)
-        projector = projector_for(app)
+        # The projector reads the log through an application (a connection pool) of its own.
+        # On SQLite its batch holds the write lock while it reads notifications; sharing the
+        # request threads' pool, it would queue behind a writer that waits for that very lock
+        # (a deadlock until the pool's 5 s timeout: 503s under write load).
+        projector = projector_for(EJournal(settings))
         projector.setup()
         accounts = Accounts(create_read_engine(settings))
         accounts.setup()
@@ -59,6 +63,7 @@ class Services:
         for thread in self.threads:
             thread.join(timeout=10)
         self.app.close()
+        self.projector.app.close()
         self.projector.engine.dispose()
         self.reader.dispose()
         self.accounts.engine.dispose()
