@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -13,7 +15,8 @@ import uvicorn
 
 from ejournal.api.app import create_app
 from ejournal.cli import _bootstrap
-from tests.conftest import Database
+from ejournal.settings import Settings
+from tests.conftest import PG_URL, REQUIRE_PG, Database, _drop_schema
 
 OPERATOR = ("root", "correct horse battery staple")
 
@@ -43,8 +46,10 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def server(database: Database) -> Iterator[Server]:
+@contextmanager
+def serving(database: Database) -> Iterator[Server]:
+    """A uvicorn server on a free loopback port over ``database``, with the bootstrap
+    operator; stopped on exit."""
     _bootstrap(database.settings, *OPERATOR)
     port = _free_port()
     config = uvicorn.Config(create_app(database.settings), host="127.0.0.1", port=port,
@@ -56,6 +61,38 @@ def server(database: Database) -> Iterator[Server]:
     while not started.is_set() and thread.is_alive():
         started.wait(0.01) if not instance.started else started.set()
     assert instance.started, "the server did not start"
-    yield Server(f"http://127.0.0.1:{port}", database)
-    instance.should_exit = True
-    thread.join(timeout=30)
+    try:
+        yield Server(f"http://127.0.0.1:{port}", database)
+    finally:
+        instance.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture
+def server(database: Database) -> Iterator[Server]:
+    with serving(database) as running:
+        yield running
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def module_database(request: pytest.FixtureRequest,
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """One database for a whole module (set up once, e.g. a matrix of many small cells)."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "ejournal.db"
+        yield Database("sqlite", Settings(database_url=f"sqlite:///{path}"))
+        return
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("EJOURNAL_REQUIRE_POSTGRES=1 but EJOURNAL_TEST_POSTGRES_URL is not set")
+        pytest.skip("PostgreSQL half: set EJOURNAL_TEST_POSTGRES_URL to run it")
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    yield Database("postgres", Settings(database_url=PG_URL, database_schema=schema))
+    _drop_schema(schema)
+
+
+@pytest.fixture(scope="module")
+def module_server(module_database: Database) -> Iterator[Server]:
+    """One server for a whole module, over ``module_database``."""
+    with serving(module_database) as running:
+        yield running

@@ -91,3 +91,37 @@ def test_an_oversized_body_is_413(server: Server) -> None:
                         headers={"content-type": "application/x-www-form-urlencoded"})
     assert answer.status_code == 413
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_refused_accesses_are_audited_with_who_and_what_but_never_the_token(
+    server: Server,
+) -> None:
+    # Given the operator's token and a token nobody was given
+    token = server.login(*OPERATOR)
+    operator = EJournal(server.database.settings).user_by_username("root")
+    assert operator is not None
+    made_up = "made-up-token-0123456789"
+    diary = "/api/v1/students/00000000-0000-4000-8000-000000000000/diary"
+    # When no token, a bad token, and a role that may never read a diary ask for one
+    with server.client() as c:
+        assert c.get(diary).status_code == 401
+    with server.client(made_up) as c:
+        assert c.get(diary).status_code == 401
+    with server.client(token) as c:
+        assert c.get(diary).status_code == 403
+        assert c.get("/api/v1/no-such-route").status_code == 404  # not a refusal
+    # Then each refusal is in the audit: kind, who (when known), method, path and status
+    engine = create_read_engine(server.database.settings)
+    with engine.connect() as conn:
+        rows = conn.execute(select(audit).where(audit.c.kind.in_(
+            ["unauthenticated", "access_refused"])).order_by(audit.c.id)).all()
+    engine.dispose()
+    assert [(r.kind, r.user_id, r.username, r.detail) for r in rows] == [
+        ("unauthenticated", None, None, f"GET {diary} 401"),
+        ("unauthenticated", None, None, f"GET {diary} 401"),
+        ("access_refused", operator.id, "root", f"GET {diary} 403"),
+    ]
+    assert all(r.address == "127.0.0.1" for r in rows)
+    # And never a token or a password
+    for secret in (token, made_up, OPERATOR[1]):
+        assert all(secret not in repr(tuple(r)) for r in rows)

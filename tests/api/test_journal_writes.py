@@ -338,7 +338,7 @@ def test_bodies_of_the_wrong_shape_are_422_and_write_nothing(world: World) -> No
         (marks, {"student_id": str(s.students[0]), "value": "5", "work": "oral",
                  "comment": "к" * 2001}, "comment"),
         (f"{world.journal}/lessons/{lesson_id}/attendance",
-         {"absent": [{"student_id": str(s.students[0]), "reason": "sick"}]}, "absent.0.reason"),
+         {"absent": [{"student_id": str(s.students[0]), "reason": "sick"}]}, "absent[0].reason"),
         (f"{world.journal}/lessons/{lesson_id}/attendance", {}, "absent"),
     ]
     for path, body, field in cases:
@@ -410,11 +410,12 @@ def test_only_the_journal_s_teacher_or_admin_writes_and_others_see_nothing(world
     marks = f"{world.journal}/lessons/{lesson_id}/marks"
     before = world.head()
 
-    # Another teacher of the school, not assigned to the journal.
-    _problem(world.post("other_teacher", f"{world.journal}/lessons", lesson), 403, "R-4.4")
-    _problem(world.post("other_teacher", marks, mark), 403, "R-4.4")
+    # Another teacher of the school, not assigned to the journal nor its class teacher: the
+    # journal is not visible to them, so it does not exist (404, not 403; ).
+    _problem(world.post("other_teacher", f"{world.journal}/lessons", lesson), 404)
+    _problem(world.post("other_teacher", marks, mark), 404)
     _problem(world.post("other_teacher", f"{world.journal}/marks/{mark_id}/cancellation",
-                        {"reason": "нет"}), 403, "R-4.4")
+                        {"reason": "нет"}), 404)
     # A student never writes.
     _problem(world.post("student", f"{world.journal}/lessons", lesson), 403, "R-4.9")
     _problem(world.post("student", marks, mark), 403, "R-4.9")

@@ -324,7 +324,7 @@ def test_bad_input_is_422_or_409_problem_json_naming_the_field(server: Server) -
         bad = problem(c.put(f"/api/v1/classes/{s.class_id}/timetable", json={
             "valid_from": "2026-12-01",
             "lessons": [{"weekday": 8, "slot": 11, "journal_id": s.journal_id}]}), 422)
-        assert sorted(error_fields(bad)) == ["lessons.0.slot", "lessons.0.weekday"]
+        assert sorted(error_fields(bad)) == ["lessons[0].slot", "lessons[0].weekday"]
         # Saturday in a 5-day school is the domain's refusal, naming the lesson's field
         bad = problem(c.put(f"/api/v1/classes/{s.class_id}/timetable", json={
             "valid_from": "2026-12-01",
@@ -333,7 +333,7 @@ def test_bad_input_is_422_or_409_problem_json_naming_the_field(server: Server) -
         # Programme hours of zero
         bad = problem(c.put(f"/api/v1/journals/{s.journal_id}/programme",
                             json={"topics": [{"title": "Дроби", "hours": 0}]}), 422)
-        assert error_fields(bad) == ["topics.0.hours"]
+        assert error_fields(bad) == ["topics[0].hours"]
         # A substitution that ends before it starts
         bad = problem(c.post(f"/api/v1/journals/{s.journal_id}/substitutions", json={
             "teacher_id": s.teacher_id, "from_date": "2026-12-05", "to_date": "2026-12-01"}),
@@ -425,3 +425,33 @@ def test_the_openapi_document_describes_the_structure_endpoints(server: Server) 
     assert "post" in paths["/api/v1/classes/{class_id}/enrolments/{student_id}/end"]
     user_in = paths["/api/v1/schools/{school_id}/users"]["post"]
     assert "Idempotency-Key" in [p["name"] for p in user_in["parameters"]]
+
+
+def test_nested_fields_are_named_alike_by_shape_checks_and_domain_rules(server: Server) -> None:
+    """``lessons[0].weekday``: brackets for list items, dots for nested fields - the same
+    for an error the request model finds and for one the domain finds."""
+    s = build_school(server, "fp")
+    before = log_length(server)
+    bad_day = {"name": "Весна", "starts_on": "not-a-date", "ends_on": "2027-05-31"}
+    outside = {"name": "Лето", "starts_on": "2027-06-01", "ends_on": "2027-06-30"}
+    with server.client(s.tokens["admin"]) as c:
+        # shape: the request model
+        timetable = c.put(f"/api/v1/classes/{s.class_id}/timetable", json={
+            "valid_from": "2026-12-01",
+            "lessons": [{"weekday": 1, "slot": 1, "journal_id": s.journal_id},
+                        {"weekday": 8, "slot": 1, "journal_id": s.journal_id}]})
+        assert error_fields(problem(timetable, 422)) == ["lessons[1].weekday"]
+        year = c.post(f"/api/v1/schools/{s.id}/years",
+                      json={**year_body(Y1, Y2), "periods": [bad_day]})
+        assert error_fields(problem(year, 422)) == ["periods[0].starts_on"]
+        topics = c.put(f"/api/v1/journals/{s.journal_id}/programme",
+                       json={"topics": [{"title": "Дроби", "hours": 0}]})
+        assert error_fields(problem(topics, 422)) == ["topics[0].hours"]
+        # domain: the rules
+        year = c.post(f"/api/v1/schools/{s.id}/years",
+                      json={**year_body(Y1, Y2), "periods": [outside]})
+        assert error_fields(problem(year, 422)) == ["periods[0]"]
+        topics = c.put(f"/api/v1/journals/{s.journal_id}/programme", json={
+            "topics": [{"title": "Дроби", "hours": 2}, {"title": "Дроби", "hours": 3}]})
+        assert error_fields(problem(topics, 422)) == ["topics[1]"]
+    assert log_length(server) == before

@@ -8,10 +8,12 @@ projector has reached the head of the log as it stood when the request arrived.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from uuid import UUID
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Request
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -28,7 +30,10 @@ from sqlalchemy import (
 
 from ejournal.api.deps import Principal
 from ejournal.api.services import Services
+from ejournal.domain import ids
+from ejournal.domain.errors import NotAllowedToWrite, NotPermitted
 from ejournal.domain.journal import ClassJournal
+from ejournal.domain.lesson import Lesson
 from ejournal.domain.people import User
 from ejournal.domain.school_class import SchoolClass
 from ejournal.domain.values import Role
@@ -50,6 +55,7 @@ access_log = Table(
 )
 
 STAFF = (Role.TEACHER, Role.ADMIN, Role.AUDITOR)
+TOKEN_PATH = "/api/v1/auth/token"  # noqa: S105 - a path, not a secret
 
 
 def not_found(what: str, ident: UUID) -> HTTPException:
@@ -81,9 +87,10 @@ def _teaches(svc: Services, teacher_id: UUID, student_id: UUID) -> bool:
     return False
 
 
-def may_read_student(svc: Services, viewer: Principal, student_id: UUID, *,
-                     staff_only: bool = False, guardians_only: bool = False) -> User:
-    """The student if ``viewer`` may read their data, else 404."""
+def may_read_student(svc: Services, viewer: Principal, student_id: UUID) -> User:
+    """The student if ``viewer`` may read their data, else 404. Roles are gated before (see
+    ``deps``): here the admin and auditor of the student's school, the student themself, their
+    guardians (R-5.3a), their class teacher and the teachers of their journals."""
     student = _student(svc, student_id)
     if viewer.school_id is None or viewer.school_id != student.school_id:
         raise not_found("student", student_id)
@@ -94,44 +101,105 @@ def may_read_student(svc: Services, viewer: Principal, student_id: UUID, *,
     elif role is Role.GUARDIAN:
         allowed = viewer.user_id in student.guardians
     elif role is Role.STUDENT:
-        allowed = viewer.user_id == student.id and not staff_only and not guardians_only
-    elif role is Role.TEACHER and not guardians_only:
+        allowed = viewer.user_id == student.id
+    elif role is Role.TEACHER:
         allowed = _teaches(svc, viewer.user_id, student.id)
-    if staff_only and role is Role.GUARDIAN:
-        allowed = False
     if not allowed:
         raise not_found("student", student_id)
     return student
 
 
-def may_read_journal(svc: Services, viewer: Principal, journal_id: UUID) -> ClassJournal:
-    """The journal's teacher, the class teacher, the school's admin and auditor."""
+def _journal(svc: Services, viewer: Principal, journal_id: UUID) -> ClassJournal:
     journal = svc.app.loader.load([journal_id], read_only={journal_id}).get(journal_id)
     if not isinstance(journal, ClassJournal) or viewer.school_id != journal.school_id:
         raise not_found("journal", journal_id)
+    return journal
+
+
+def _class_teacher(svc: Services, journal: ClassJournal, teacher_id: UUID) -> bool:
+    school_class = svc.app.loader.load([journal.class_id], read_only={journal.class_id}
+                                       ).get(journal.class_id)
+    return isinstance(school_class, SchoolClass) and school_class.class_teacher_id == teacher_id
+
+
+def may_read_journal(svc: Services, viewer: Principal, journal_id: UUID) -> ClassJournal:
+    """The journal's teacher, the class teacher, the school's admin and auditor; else 404."""
+    journal = _journal(svc, viewer, journal_id)
     if viewer.role in (Role.ADMIN, Role.AUDITOR):
         return journal
-    if viewer.role is Role.TEACHER:
-        if journal.teacher_id == viewer.user_id:
-            return journal
-        school_class = svc.app.loader.load([journal.class_id], read_only={journal.class_id}
-                                           ).get(journal.class_id)
-        if isinstance(school_class, SchoolClass) and \
-                school_class.class_teacher_id == viewer.user_id:
-            return journal
+    if viewer.role is Role.TEACHER and (journal.teacher_id == viewer.user_id
+                                        or _class_teacher(svc, journal, viewer.user_id)):
+        return journal
     raise not_found("journal", journal_id)
 
 
+@contextmanager
+def hidden_unless_visible(svc: Services, viewer: Principal, journal_id: UUID) -> Iterator[None]:
+    """A journal write refused by R-4.4 answers 404 when the teacher may not even see the
+    journal (not its teacher, a substitute or the class teacher): its id cannot be probed. A
+    teacher who sees it (the class teacher, a substitute off their dates) gets the 403."""
+    try:
+        yield
+    except NotAllowedToWrite:
+        journal = svc.app.loader.load([journal_id], read_only={journal_id}).get(journal_id)
+        visible = isinstance(journal, ClassJournal) and viewer.role is Role.TEACHER and (
+            journal.teacher_id == viewer.user_id
+            or any(s.teacher_id == viewer.user_id for s in journal.substitutions)
+            or _class_teacher(svc, journal, viewer.user_id))
+        if not visible:
+            raise not_found("journal", journal_id) from None
+        raise
+
+
 def may_audit_school(viewer: Principal, school_id: UUID) -> None:
-    if viewer.school_id != school_id or viewer.role not in (Role.ADMIN, Role.AUDITOR):
+    """The school's admin and auditor (403 for any other role, 404 for another school)."""
+    if viewer.role not in (Role.ADMIN, Role.AUDITOR):
+        raise NotPermitted("only the school's administration and auditors")
+    if viewer.school_id != school_id:
         raise not_found("school", school_id)
 
 
-def log_access(svc: Services, viewer: Principal, student_id: UUID, what: str,
-               at: datetime) -> None:
-    """Each read of a student's data by staff is recorded: who, whose, what, when."""
+def mark_student(svc: Services, journal_id: UUID, mark_id: UUID) -> UUID | None:
+    """Whose mark this is (the lesson it stands in names it), or None."""
+    lesson_id = ids.mark_lesson(journal_id, mark_id)
+    if lesson_id is None:
+        return None
+    lesson = svc.app.loader.load([lesson_id], read_only={lesson_id}).get(lesson_id)
+    if not isinstance(lesson, Lesson) or mark_id not in lesson.marks:
+        return None
+    return lesson.marks[mark_id].student_id
+
+
+def log_access(svc: Services, viewer: Principal, student_ids: UUID | Iterable[UUID],
+               what: str, at: datetime) -> None:
+    """Each read of a student's data (diary, marks) by staff is recorded: who, whose, what,
+    when - one row per student whose data the answer holds."""
     if viewer.role not in STAFF:
         return
+    whose = [student_ids] if isinstance(student_ids, UUID) else list(dict.fromkeys(student_ids))
+    if not whose:
+        return
     with svc.accounts.engine.begin() as conn:
-        conn.execute(insert(access_log).values(student_id=student_id, viewer_id=viewer.user_id,
-                                               viewer_role=viewer.role.value, what=what, at=at))
+        conn.execute(insert(access_log), [
+            {"student_id": s, "viewer_id": viewer.user_id, "viewer_role": viewer.role.value,
+             "what": what, "at": at} for s in whose])
+
+
+def audit_refusal(request: Request, status: int) -> None:
+    """Every refused access is recorded for the audit (issue #4): a bad or missing token
+    (``unauthenticated``), a role that may never (403) or a resource not visible (404) to an
+    authenticated user (``access_refused``). Never the token; the path holds only ids."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if status == 401:
+        if request.url.path == TOKEN_PATH:
+            return  # a failed login is audited as such
+        kind = "unauthenticated"
+    elif principal is None:
+        return  # an unknown route, not a refusal
+    else:
+        kind = "access_refused"
+    svc: Services = request.app.state.services
+    svc.accounts.note(kind, now=svc.now(), user_id=principal.user_id if principal else None,
+                      username=principal.username if principal else None,
+                      address=request.client.host if request.client else None,
+                      detail=f"{request.method} {request.url.path} {status}")

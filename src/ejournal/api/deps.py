@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from ejournal.api.services import Services
 from ejournal.application import Written
+from ejournal.domain.errors import NotPermitted, StudentsNeverWrite
 from ejournal.domain.people import User
 from ejournal.domain.values import Role
 
@@ -61,7 +63,8 @@ def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_user(svc: ServicesDep, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+def current_user(request: Request, svc: ServicesDep,
+                 token: Annotated[str | None, Depends(oauth2)]) -> Principal:
     if not token:
         raise _unauthorized("a bearer token is required")
     session = svc.accounts.session(token, now=svc.now())
@@ -71,10 +74,69 @@ def current_user(svc: ServicesDep, token: Annotated[str | None, Depends(oauth2)]
         session.user_id)
     if not isinstance(user, User):
         raise _unauthorized("the account no longer exists")
-    return Principal(user.id, user.username, user.full_name, user.role, user.school_id, token)
+    principal = Principal(user.id, user.username, user.full_name, user.role, user.school_id,
+                          token)
+    request.state.principal = principal  # for the audit of refused requests
+    return principal
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+# --- roles: deny by default --------------------------------------------------------------
+#
+# 401: no or bad token. 403: the caller's role may never use this endpoint, whatever the ids
+# in the request (so the answer tells nothing about them). 404: the role may use it, but this
+# resource is unknown or not visible to this user (ids cannot be probed).
+
+
+def allow(*roles: Role, detail: str) -> Callable[[Principal], Principal]:
+    """A dependency: the authenticated user, if their role is one of ``roles``; else 403."""
+
+    def gate(user: CurrentUser) -> Principal:
+        if user.role not in roles:
+            raise NotPermitted(detail)
+        return user
+
+    gate.__name__ = "role_" + "_or_".join(r.value for r in roles)
+    return gate
+
+
+def _journal_writer(user: CurrentUser) -> Principal:
+    """R-4.4 / R-4.9: teachers (of their journals) and the school's admin write journals."""
+    if user.role in (Role.STUDENT, Role.GUARDIAN):
+        raise StudentsNeverWrite("students and guardians never write the journal")
+    if user.role not in (Role.TEACHER, Role.ADMIN):
+        raise NotPermitted("only teachers and the school's administration write journals",
+                           rule="R-4.4")
+    return user
+
+
+#: The operator, or a school's admin (in their school): the school structure (R-2.1).
+Administrator = Annotated[Principal, Depends(allow(
+    Role.OPERATOR, Role.ADMIN, detail="only the school's administration does this"))]
+#: The platform's operator: schools.
+Operator = Annotated[Principal, Depends(allow(
+    Role.OPERATOR, detail="only an operator registers schools"))]
+#: A teacher or the school's admin: journal entries.
+JournalWriter = Annotated[Principal, Depends(_journal_writer)]
+#: Who may read a student's diary (which students: ``access.may_read_student``).
+DiaryReader = Annotated[Principal, Depends(allow(
+    Role.STUDENT, Role.GUARDIAN, Role.TEACHER, Role.ADMIN, Role.AUDITOR,
+    detail="this role reads no diaries"))]
+#: Who may read a journal's grid, summary and mark histories (which: ``may_read_journal``).
+JournalReader = Annotated[Principal, Depends(allow(
+    Role.TEACHER, Role.ADMIN, Role.AUDITOR, detail="only staff read journals"))]
+#: The school's administration and auditors: late entries and the compliance reports.
+SchoolAuditor = Annotated[Principal, Depends(allow(
+    Role.ADMIN, Role.AUDITOR, detail="only the school's administration and auditors"))]
+#: Who may see who read a student's data: their guardians, the admin, the auditor.
+AccessLogReader = Annotated[Principal, Depends(allow(
+    Role.GUARDIAN, Role.ADMIN, Role.AUDITOR,
+    detail="a student's access log is for their guardians, admins and auditors"))]
+#: The feed of a guardian's children, or a student's own.
+FeedReader = Annotated[Principal, Depends(allow(
+    Role.GUARDIAN, Role.STUDENT, detail="the feed is for guardians and students"))]
 
 
 IdempotencyKey = Annotated[

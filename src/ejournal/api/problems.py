@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -16,6 +17,7 @@ from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ejournal.application.storage import storage_failure
@@ -68,14 +70,34 @@ def domain_problem(exc: DomainError) -> JSONResponse:
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
+    """A field's path as the domain names it: ``lessons[0].weekday`` (brackets for list
+    items, dots for nested fields), so that a shape error and a domain refusal of the same
+    field name it alike; the part of the request (body, query, ...) is left out."""
+    path = ""
+    for part in loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "body"
 
 
-def install(app: FastAPI) -> None:
+#: Statuses that refuse access: no or bad token, a role that may never, not visible.
+REFUSALS = frozenset({401, 403, 404})
+
+
+def install(app: FastAPI, on_refusal: Callable[[Request, int], None] | None = None) -> None:
+    """Problem+json for every error; ``on_refusal`` is told of each refused access (401, 403,
+    404) so that it can be audited."""
+
+    async def refused(request: Request, response: JSONResponse) -> JSONResponse:
+        if on_refusal is not None and response.status_code in REFUSALS:
+            await run_in_threadpool(on_refusal, request, response.status_code)
+        return response
+
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return domain_problem(exc)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return await refused(request, domain_problem(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -87,9 +109,10 @@ def install(app: FastAPI) -> None:
         return problem(422, "the request does not validate", **extra)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers = dict(exc.headers) if exc.headers else None
-        return problem(exc.status_code, str(exc.detail), headers=headers)
+        return await refused(request, problem(exc.status_code, str(exc.detail),
+                                              headers=headers))
 
     async def _storage(_: Request, exc: Exception) -> JSONResponse:
         # The database is down, read-only, locked beyond the timeout or full: 503/507 with

@@ -10,7 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from ejournal.api.deps import CurrentUser, ServicesDep
+from ejournal.api.deps import Administrator, CurrentUser, ServicesDep
+from ejournal.domain.people import User
 from ejournal.domain.values import Role
 from ejournal.projections.directory import children_of, classes_taught_by
 
@@ -84,15 +85,13 @@ def me(svc: ServicesDep, user: CurrentUser) -> MeOut:
 
 
 @router.post("/users/{user_id}/revoke-sessions", status_code=204)
-def revoke_sessions(svc: ServicesDep, user: CurrentUser, user_id: UUID) -> Response:
+def revoke_sessions(svc: ServicesDep, user: Administrator, user_id: UUID) -> Response:
+    """The operator ends any user's sessions; a school's admin those of their school's users
+    (another school's user, or an unknown one, is 404)."""
     target = svc.app.loader.load([user_id], read_only={user_id}).get(user_id)
-    school = getattr(target, "school_id", None)
-    allowed = user.role is Role.OPERATOR or (
-        user.role is Role.ADMIN and target is not None and school == user.school_id)
-    if not allowed:
-        if user.role is Role.ADMIN or target is None:
-            raise HTTPException(404, f"no user {user_id}")
-        raise HTTPException(403, "only the school's administration ends sessions")
+    if not isinstance(target, User) or (
+            user.role is not Role.OPERATOR and target.school_id != user.school_id):
+        raise HTTPException(404, f"no user {user_id}")
     svc.accounts.revoke_all(user_id, now=svc.now())
     svc.accounts.note("sessions_revoked", now=svc.now(), user_id=user_id,
                       detail=f"by {user.user_id}")

@@ -21,9 +21,10 @@ from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from ejournal.api.access import hidden_unless_visible
 from ejournal.api.deps import (
-    CurrentUser,
     IdempotencyKey,
+    JournalWriter,
     SchoolDate,
     ServicesDep,
     written_response,
@@ -201,84 +202,92 @@ def _answer(written: Written) -> JSONResponse:
 @router.post("/journals/{journal_id}/lessons", status_code=201,
              response_model=WrittenAnswer, responses=_created(WrittenAnswer),
              summary="A lesson held (R-4.5)")
-def hold_lesson(svc: ServicesDep, user: CurrentUser, journal_id: UUID, body: LessonIn,
+def hold_lesson(svc: ServicesDep, user: JournalWriter, journal_id: UUID, body: LessonIn,
                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return _answer(svc.app.hold_lesson(
-        user.user_id, journal_id, lesson_date=body.date, slot=body.slot, topic=body.topic,
-        homework=body.homework, programme_topic=body.programme_topic,
-        idempotency_key=idempotency_key))
+    with hidden_unless_visible(svc, user, journal_id):
+        return _answer(svc.app.hold_lesson(
+            user.user_id, journal_id, lesson_date=body.date, slot=body.slot, topic=body.topic,
+            homework=body.homework, programme_topic=body.programme_topic,
+            idempotency_key=idempotency_key))
 
 
 @router.post("/journals/{journal_id}/lessons/{lesson_id}/attendance", status_code=201,
              response_model=LateAnswer, responses=_created(LateAnswer),
              summary="Attendance taken (R-4.6)")
-def take_attendance(svc: ServicesDep, user: CurrentUser, journal_id: UUID, lesson_id: UUID,
+def take_attendance(svc: ServicesDep, user: JournalWriter, journal_id: UUID, lesson_id: UUID,
                     body: AttendanceIn,
                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
     absent = [(row.student_id, row.reason.value if row.reason else None) for row in body.absent]
-    return _answer(svc.app.take_attendance(user.user_id, journal_id, lesson_id, absent=absent,
-                                           idempotency_key=idempotency_key))
+    with hidden_unless_visible(svc, user, journal_id):
+        return _answer(svc.app.take_attendance(user.user_id, journal_id, lesson_id, absent=absent,
+                                               idempotency_key=idempotency_key))
 
 
 @router.post("/journals/{journal_id}/lessons/{lesson_id}/absences/{student_id}/cancellation",
              status_code=201, response_model=LateAnswer, responses=_created(LateAnswer),
              summary="An absence cancelled: the student was there after all (R-4.6)")
-def cancel_absence(svc: ServicesDep, user: CurrentUser, journal_id: UUID, lesson_id: UUID,
+def cancel_absence(svc: ServicesDep, user: JournalWriter, journal_id: UUID, lesson_id: UUID,
                    student_id: UUID, body: AbsenceCancellationIn,
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return _answer(svc.app.cancel_absence(user.user_id, journal_id, lesson_id,
-                                          student_id=student_id, reason=body.reason,
-                                          idempotency_key=idempotency_key))
+    with hidden_unless_visible(svc, user, journal_id):
+        return _answer(svc.app.cancel_absence(user.user_id, journal_id, lesson_id,
+                                              student_id=student_id, reason=body.reason,
+                                              idempotency_key=idempotency_key))
 
 
 @router.post("/journals/{journal_id}/lessons/{lesson_id}/marks", status_code=201,
              response_model=WrittenAnswer, responses=_created(WrittenAnswer),
              summary="A mark given (R-6.1a, R-6.1c; late per R-4.6 or R-6.1d)")
-def give_mark(svc: ServicesDep, user: CurrentUser, journal_id: UUID, lesson_id: UUID,
+def give_mark(svc: ServicesDep, user: JournalWriter, journal_id: UUID, lesson_id: UUID,
               body: MarkIn, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return _answer(svc.app.give_mark(user.user_id, journal_id, lesson_id,
-                                     student_id=body.student_id, value=body.value,
-                                     work=body.work.value, comment=body.comment,
-                                     idempotency_key=idempotency_key))
+    with hidden_unless_visible(svc, user, journal_id):
+        return _answer(svc.app.give_mark(user.user_id, journal_id, lesson_id,
+                                         student_id=body.student_id, value=body.value,
+                                         work=body.work.value, comment=body.comment,
+                                         idempotency_key=idempotency_key))
 
 
 @router.post("/journals/{journal_id}/marks/{mark_id}/corrections", status_code=201,
              response_model=WrittenAnswer, responses=_created(WrittenAnswer),
              summary="A mark corrected (R-7.2: the original stays in the history)")
-def correct_mark(svc: ServicesDep, user: CurrentUser, journal_id: UUID, mark_id: UUID,
+def correct_mark(svc: ServicesDep, user: JournalWriter, journal_id: UUID, mark_id: UUID,
                  body: CorrectionIn, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return _answer(svc.app.correct_mark(user.user_id, journal_id, mark_id, value=body.value,
-                                        reason=body.reason, idempotency_key=idempotency_key))
+    with hidden_unless_visible(svc, user, journal_id):
+        return _answer(svc.app.correct_mark(user.user_id, journal_id, mark_id, value=body.value,
+                                            reason=body.reason, idempotency_key=idempotency_key))
 
 
 @router.post("/journals/{journal_id}/marks/{mark_id}/cancellation", status_code=201,
              response_model=WrittenAnswer, responses=_created(WrittenAnswer),
              summary="A mark cancelled (R-7.2: it stays in the history)")
-def cancel_mark(svc: ServicesDep, user: CurrentUser, journal_id: UUID, mark_id: UUID,
+def cancel_mark(svc: ServicesDep, user: JournalWriter, journal_id: UUID, mark_id: UUID,
                 body: MarkCancellationIn,
                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return _answer(svc.app.cancel_mark(user.user_id, journal_id, mark_id, reason=body.reason,
-                                       idempotency_key=idempotency_key))
+    with hidden_unless_visible(svc, user, journal_id):
+        return _answer(svc.app.cancel_mark(user.user_id, journal_id, mark_id, reason=body.reason,
+                                           idempotency_key=idempotency_key))
 
 
 @router.post("/journals/{journal_id}/period-marks", status_code=201,
              response_model=WrittenAnswer, responses=_created(WrittenAnswer),
              summary="A period mark given (R-6.2)")
-def give_period_mark(svc: ServicesDep, user: CurrentUser, journal_id: UUID,
+def give_period_mark(svc: ServicesDep, user: JournalWriter, journal_id: UUID,
                      body: PeriodMarkIn,
                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return _answer(svc.app.give_period_mark(user.user_id, journal_id,
-                                            student_id=body.student_id,
-                                            period_id=body.period_id, value=body.value,
-                                            idempotency_key=idempotency_key))
+    with hidden_unless_visible(svc, user, journal_id):
+        return _answer(svc.app.give_period_mark(user.user_id, journal_id,
+                                                student_id=body.student_id,
+                                                period_id=body.period_id, value=body.value,
+                                                idempotency_key=idempotency_key))
 
 
 @router.post("/journals/{journal_id}/period-marks/{period_mark_id}/corrections",
              status_code=201, response_model=WrittenAnswer, responses=_created(WrittenAnswer),
              summary="A period mark corrected (R-7.2)")
-def correct_period_mark(svc: ServicesDep, user: CurrentUser, journal_id: UUID,
+def correct_period_mark(svc: ServicesDep, user: JournalWriter, journal_id: UUID,
                         period_mark_id: UUID, body: CorrectionIn,
                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    return _answer(svc.app.correct_period_mark(user.user_id, journal_id, period_mark_id,
-                                               value=body.value, reason=body.reason,
-                                               idempotency_key=idempotency_key))
+    with hidden_unless_visible(svc, user, journal_id):
+        return _answer(svc.app.correct_period_mark(user.user_id, journal_id, period_mark_id,
+                                                   value=body.value, reason=body.reason,
+                                                   idempotency_key=idempotency_key))

@@ -16,14 +16,21 @@ from sqlalchemy import select
 from ejournal.api.access import (
     access_log,
     log_access,
+    mark_student,
     may_audit_school,
     may_read_journal,
     may_read_student,
     not_found,
 )
-from ejournal.api.deps import CurrentUser, ServicesDep
+from ejournal.api.deps import (
+    AccessLogReader,
+    DiaryReader,
+    FeedReader,
+    JournalReader,
+    SchoolAuditor,
+    ServicesDep,
+)
 from ejournal.api.services import Services
-from ejournal.domain.values import Role
 from ejournal.projections.diary import DiaryDay, read_diary
 from ejournal.projections.feed import read_feed
 from ejournal.projections.grid import GridView, read_grid
@@ -115,7 +122,7 @@ def _diary_out(student_id: UUID, days: list[DiaryDay]) -> DiaryOut:
 
 
 @router.get("/students/{student_id}/diary", response_model=DiaryOut)
-def diary(svc: ServicesDep, user: CurrentUser, student_id: UUID, first: From = None,
+def diary(svc: ServicesDep, user: DiaryReader, student_id: UUID, first: From = None,
           last: To = None, as_of: AsOf = None, position: LogPosition = None) -> DiaryOut:
     now = svc.now()
     may_read_student(svc, user, student_id)
@@ -158,28 +165,31 @@ def _grid_out(view: GridView) -> GridOut:
 
 
 @router.get("/journals/{journal_id}/grid", response_model=GridOut)
-def grid(svc: ServicesDep, user: CurrentUser, journal_id: UUID, first: From = None,
+def grid(svc: ServicesDep, user: JournalReader, journal_id: UUID, first: From = None,
          last: To = None, as_of: AsOf = None, position: LogPosition = None) -> GridOut:
     now = svc.now()
     may_read_journal(svc, user, journal_id)
     span = _range(first, last, now)
     moment = _moment(as_of)
     if moment is not None:
-        return _grid_out(grid_as_of(svc.app, svc.reader, journal_id, *span, as_of=moment))
-    _fresh(svc, position)
-    with svc.reader.connect() as conn:
-        view = read_grid(conn, journal_id, *span)
+        view = grid_as_of(svc.app, svc.reader, journal_id, *span, as_of=moment)
+    else:
+        _fresh(svc, position)
+        with svc.reader.connect() as conn:
+            view = read_grid(conn, journal_id, *span)
+    log_access(svc, user, (s.id for s in view.students), "grid", now)
     return _grid_out(view)
 
 
 @router.get("/journals/{journal_id}/summary")
-def summary(svc: ServicesDep, user: CurrentUser, journal_id: UUID,
+def summary(svc: ServicesDep, user: JournalReader, journal_id: UUID,
             period_id: Annotated[UUID, Query()], position: LogPosition = None
             ) -> dict[str, Any]:
     may_read_journal(svc, user, journal_id)
     _fresh(svc, position)
     with svc.reader.connect() as conn:
         view = read_summary(conn, journal_id, period_id)
+    log_access(svc, user, (s.student_id for s in view.students), "summary", svc.now())
     return {
         "students": [{"student_id": str(s.student_id), "full_name": s.full_name,
                       "marks": list(s.marks),
@@ -194,7 +204,7 @@ def summary(svc: ServicesDep, user: CurrentUser, journal_id: UUID,
 
 
 @router.get("/journals/{journal_id}/marks/{mark_id}/history")
-def mark_history(svc: ServicesDep, user: CurrentUser, journal_id: UUID, mark_id: UUID,
+def mark_history(svc: ServicesDep, user: JournalReader, journal_id: UUID, mark_id: UUID,
                  position: LogPosition = None) -> dict[str, Any]:
     may_read_journal(svc, user, journal_id)
     _fresh(svc, position)
@@ -202,13 +212,16 @@ def mark_history(svc: ServicesDep, user: CurrentUser, journal_id: UUID, mark_id:
         items = read_mark_history(conn, journal_id, mark_id)
     if items is None:
         raise not_found("mark", mark_id)
+    whose = mark_student(svc, journal_id, mark_id)
+    if whose is not None:
+        log_access(svc, user, whose, "mark_history", svc.now())
     return {"items": [{"kind": i.kind, "value": i.value, "reason": i.reason, "by": str(i.by),
                        "recorded_at": i.recorded_at.isoformat()} for i in items],
             "next": None}
 
 
 @router.get("/schools/{school_id}/late-entries")
-def late_entries(svc: ServicesDep, user: CurrentUser, school_id: UUID, first: From = None,
+def late_entries(svc: ServicesDep, user: SchoolAuditor, school_id: UUID, first: From = None,
                  last: To = None, teacher_id: UUID | None = None,
                  journal_id: UUID | None = None,
                  rule: Annotated[str | None, Query(pattern=r"^R-[0-9][0-9.]*[a-z]?$",
@@ -231,10 +244,8 @@ def late_entries(svc: ServicesDep, user: CurrentUser, school_id: UUID, first: Fr
 
 
 @router.get("/students/{student_id}/access-log")
-def student_access_log(svc: ServicesDep, user: CurrentUser, student_id: UUID,
+def student_access_log(svc: ServicesDep, user: AccessLogReader, student_id: UUID,
                        cursor: str | None = None) -> dict[str, Any]:
-    if user.role not in (Role.GUARDIAN, Role.ADMIN, Role.AUDITOR):
-        raise not_found("student", student_id)
     may_read_student(svc, user, student_id)
     after = _cursor(cursor)
     with svc.accounts.engine.connect() as conn:
@@ -249,9 +260,7 @@ def student_access_log(svc: ServicesDep, user: CurrentUser, student_id: UUID,
 
 
 @router.get("/me/feed")
-def feed(svc: ServicesDep, user: CurrentUser, cursor: str | None = None) -> dict[str, Any]:
-    if user.role not in (Role.GUARDIAN, Role.STUDENT):
-        raise HTTPException(403, "the feed is for guardians and students")
+def feed(svc: ServicesDep, user: FeedReader, cursor: str | None = None) -> dict[str, Any]:
     before = _cursor(cursor) or None
     with svc.reader.connect() as conn:
         items = read_feed(conn, user.user_id, before=before, limit=50)

@@ -18,8 +18,9 @@ from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from ejournal.api.deps import (
-    CurrentUser,
+    Administrator,
     IdempotencyKey,
+    Operator,
     SchoolDate,
     ServicesDep,
     written_response,
@@ -201,7 +202,7 @@ REPLACED: dict[str, Any] = {"status_code": 200, "response_model": WrittenOut}
 
 
 @router.post("/schools", tags=SCHOOLS, **CREATED)
-def register_school(svc: ServicesDep, user: CurrentUser, body: SchoolIn,
+def register_school(svc: ServicesDep, user: Operator, body: SchoolIn,
                     key: IdempotencyKey = None) -> JSONResponse:
     """The operator registers a school."""
     written = svc.app.register_school(user.user_id, name=body.name, timezone=body.timezone,
@@ -210,7 +211,7 @@ def register_school(svc: ServicesDep, user: CurrentUser, body: SchoolIn,
 
 
 @router.post("/schools/{school_id}/users", tags=PEOPLE, **CREATED)
-def register_user(svc: ServicesDep, user: CurrentUser, school_id: UUID, body: UserIn,
+def register_user(svc: ServicesDep, user: Administrator, school_id: UUID, body: UserIn,
                   key: IdempotencyKey = None) -> JSONResponse:
     """A personal account. The credential is stored first, under the account's id: there is
     never an account without a password, and a refused account leaves no credential."""
@@ -237,7 +238,7 @@ def register_user(svc: ServicesDep, user: CurrentUser, school_id: UUID, body: Us
 
 @router.post("/schools/{school_id}/years", tags=SCHOOLS, status_code=201,
              response_model=YearOut)
-def plan_year(svc: ServicesDep, user: CurrentUser, school_id: UUID, body: YearIn,
+def plan_year(svc: ServicesDep, user: Administrator, school_id: UUID, body: YearIn,
               key: IdempotencyKey = None) -> JSONResponse:
     """An academic year with its reporting periods and каникулы."""
     written = svc.app.plan_year(
@@ -257,7 +258,7 @@ def plan_year(svc: ServicesDep, user: CurrentUser, school_id: UUID, body: YearIn
 
 
 @router.post("/schools/{school_id}/calendar/days", tags=SCHOOLS, **WRITTEN)
-def declare_calendar_day(svc: ServicesDep, user: CurrentUser, school_id: UUID,
+def declare_calendar_day(svc: ServicesDep, user: Administrator, school_id: UUID,
                          body: CalendarDayIn, key: IdempotencyKey = None) -> JSONResponse:
     """The school's overlay on the production calendar: a day off or an extra school day."""
     written = svc.app.declare_calendar_day(user.user_id, school_id, day=body.date,
@@ -267,7 +268,7 @@ def declare_calendar_day(svc: ServicesDep, user: CurrentUser, school_id: UUID,
 
 
 @router.post("/schools/{school_id}/subjects", tags=SCHOOLS, **CREATED)
-def add_subject(svc: ServicesDep, user: CurrentUser, school_id: UUID, body: SubjectIn,
+def add_subject(svc: ServicesDep, user: Administrator, school_id: UUID, body: SubjectIn,
                 key: IdempotencyKey = None) -> JSONResponse:
     written = svc.app.add_subject(user.user_id, school_id, name=body.name,
                                   idempotency_key=key)
@@ -278,7 +279,7 @@ def add_subject(svc: ServicesDep, user: CurrentUser, school_id: UUID, body: Subj
 
 
 @router.post("/schools/{school_id}/classes", tags=CLASSES, **CREATED)
-def open_class(svc: ServicesDep, user: CurrentUser, school_id: UUID, body: ClassIn,
+def open_class(svc: ServicesDep, user: Administrator, school_id: UUID, body: ClassIn,
                key: IdempotencyKey = None) -> JSONResponse:
     written = svc.app.open_class(user.user_id, school_id, name=body.name,
                                  year_id=body.year_id, class_teacher_id=body.class_teacher_id,
@@ -287,7 +288,7 @@ def open_class(svc: ServicesDep, user: CurrentUser, school_id: UUID, body: Class
 
 
 @router.post("/classes/{class_id}/enrolments", tags=CLASSES, **WRITTEN)
-def enrol_student(svc: ServicesDep, user: CurrentUser, class_id: UUID, body: EnrolmentIn,
+def enrol_student(svc: ServicesDep, user: Administrator, class_id: UUID, body: EnrolmentIn,
                   key: IdempotencyKey = None) -> JSONResponse:
     written = svc.app.enrol_student(user.user_id, class_id, student_id=body.student_id,
                                     from_date=body.from_date, idempotency_key=key)
@@ -295,7 +296,7 @@ def enrol_student(svc: ServicesDep, user: CurrentUser, class_id: UUID, body: Enr
 
 
 @router.post("/classes/{class_id}/enrolments/{student_id}/end", tags=CLASSES, **WRITTEN)
-def end_enrolment(svc: ServicesDep, user: CurrentUser, class_id: UUID, student_id: UUID,
+def end_enrolment(svc: ServicesDep, user: Administrator, class_id: UUID, student_id: UUID,
                   body: EnrolmentEndIn, key: IdempotencyKey = None) -> JSONResponse:
     """``on_date`` is the student's last day in the class."""
     try:
@@ -309,7 +310,7 @@ def end_enrolment(svc: ServicesDep, user: CurrentUser, class_id: UUID, student_i
 
 
 @router.put("/classes/{class_id}/timetable", tags=CLASSES, **REPLACED)
-def set_timetable(svc: ServicesDep, user: CurrentUser, class_id: UUID, body: TimetableIn,
+def set_timetable(svc: ServicesDep, user: Administrator, class_id: UUID, body: TimetableIn,
                   key: IdempotencyKey = None) -> JSONResponse:
     """Replaces the class's timetable from ``valid_from``."""
     written = svc.app.set_timetable(
@@ -321,7 +322,7 @@ def set_timetable(svc: ServicesDep, user: CurrentUser, class_id: UUID, body: Tim
 
 
 @router.post("/students/{student_id}/guardians", tags=PEOPLE, **WRITTEN)
-def link_guardian(svc: ServicesDep, user: CurrentUser, student_id: UUID, body: GuardianIn,
+def link_guardian(svc: ServicesDep, user: Administrator, student_id: UUID, body: GuardianIn,
                   key: IdempotencyKey = None) -> JSONResponse:
     written = svc.app.link_guardian(user.user_id, student_id, guardian_id=body.guardian_id,
                                     idempotency_key=key)
@@ -332,7 +333,7 @@ def link_guardian(svc: ServicesDep, user: CurrentUser, student_id: UUID, body: G
 
 
 @router.post("/journals", tags=JOURNALS, **CREATED)
-def open_journal(svc: ServicesDep, user: CurrentUser, body: JournalIn,
+def open_journal(svc: ServicesDep, user: Administrator, body: JournalIn,
                  key: IdempotencyKey = None) -> JSONResponse:
     """The teaching assignment (R-4.4): one journal per class and subject."""
     written = svc.app.open_journal(user.user_id, class_id=body.class_id,
@@ -342,7 +343,7 @@ def open_journal(svc: ServicesDep, user: CurrentUser, body: JournalIn,
 
 
 @router.post("/journals/{journal_id}/substitutions", tags=JOURNALS, **WRITTEN)
-def appoint_substitute(svc: ServicesDep, user: CurrentUser, journal_id: UUID,
+def appoint_substitute(svc: ServicesDep, user: Administrator, journal_id: UUID,
                        body: SubstitutionIn, key: IdempotencyKey = None) -> JSONResponse:
     """A substitute may write the journal's lessons on those dates."""
     written = svc.app.appoint_substitute(user.user_id, journal_id, teacher_id=body.teacher_id,
@@ -352,7 +353,7 @@ def appoint_substitute(svc: ServicesDep, user: CurrentUser, journal_id: UUID,
 
 
 @router.put("/journals/{journal_id}/programme", tags=JOURNALS, **REPLACED)
-def set_programme(svc: ServicesDep, user: CurrentUser, journal_id: UUID, body: ProgrammeIn,
+def set_programme(svc: ServicesDep, user: Administrator, journal_id: UUID, body: ProgrammeIn,
                   key: IdempotencyKey = None) -> JSONResponse:
     """The journal's work programme (R-4.7)."""
     written = svc.app.set_programme(user.user_id, journal_id,
