@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ejournal import __version__
 from ejournal.api import openapi, problems
 from ejournal.api.access import audit_refusal
-from ejournal.api.routes import auth, journal_writes, reads, schools
+from ejournal.api.routes import auth, compliance, journal_writes, reads, schools
 from ejournal.api.services import Services
 from ejournal.settings import Settings
 
@@ -51,7 +51,10 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
-def create_app(settings: Settings | None = None, *, run_projector: bool = True) -> FastAPI:
+def create_app(settings: Settings | None = None, *, run_projector: bool = True,
+               run_scheduler: bool = False) -> FastAPI:
+    """``run_scheduler``: run the compliance scheduler (issue #5) in this process too
+    (``ejournal serve`` does, unless ``--no-scheduler``)."""
     chosen = settings or Settings()
 
     @asynccontextmanager
@@ -59,10 +62,18 @@ def create_app(settings: Settings | None = None, *, run_projector: bool = True) 
         svc = Services.open(chosen)
         if run_projector:
             svc.start_projector()
+        scheduler = None
+        if run_scheduler:
+            from ejournal.scheduler.service import ComplianceScheduler
+
+            scheduler = ComplianceScheduler(chosen)
+            scheduler.start()
         app.state.services = svc
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.shutdown()
             svc.close()
 
     app = FastAPI(title="ejournal", version=__version__, lifespan=lifespan,
@@ -80,6 +91,7 @@ def create_app(settings: Settings | None = None, *, run_projector: bool = True) 
     app.include_router(schools.router)
     app.include_router(journal_writes.router)
     app.include_router(reads.router)
+    app.include_router(compliance.router)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:
