@@ -156,3 +156,34 @@ def test_tables_made_before_fingerprints_were_recorded_are_rebuilt(
     assert p.projector.position() == p.projector.head()
     with p.connect() as conn:
         assert read_feed(conn, s.guardian) == []
+
+
+def test_corrections_of_marks_a_projector_does_not_remember_read_them_from_its_tables(
+    projected_factory, clock: Clock
+) -> None:
+    p = projected_factory(Feed())
+    app = p.app
+    s = build_school(app, students=1)
+    (kid,) = s.students
+    clock.set(AT)
+    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби").id
+    oral = app.give_mark(s.teacher, s.journal, lesson, student_id=kid, value="5",
+                         work="oral").id
+    written = app.give_mark(s.teacher, s.journal, lesson, student_id=kid, value="3",
+                            work="written").id
+    p.catch_up()
+
+    fresh = _second_projector(p, Feed())  # remembers nothing
+    try:
+        app.correct_mark(s.teacher, s.journal, oral, value="4", reason="пересчёт")
+        app.cancel_mark(s.teacher, s.journal, written, reason="не та работа")
+        fresh.catch_up()
+    finally:
+        fresh.engine.dispose()
+
+    with p.connect() as conn:
+        feed = read_feed(conn, s.guardian)
+    assert [(i.kind, i.subject, i.value, i.work, i.reason) for i in feed[:2]] == [
+        ("mark_cancelled", "Математика", "3", "written", "не та работа"),
+        ("mark_corrected", "Математика", "4", "oral", "пересчёт"),
+    ]

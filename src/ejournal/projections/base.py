@@ -113,6 +113,14 @@ class ReadModel:
             memo = self._memo[name] = {}
         return memo
 
+    def remember(self, name: str, key: Any, value: Any, *, limit: int) -> None:
+        """Remembers ``value`` in memo ``name``, which keeps the ``limit`` latest keys."""
+        memo = self.remembered(name)
+        memo.pop(key, None)
+        memo[key] = value
+        if len(memo) > limit:
+            del memo[next(iter(memo))]
+
     def forget(self) -> None:
         self._memo.clear()
 
@@ -155,6 +163,12 @@ def create_read_engine(settings: Settings, *, writer: bool = False) -> Engine:
     the write lock first, so two projectors never interleave a batch), in WAL mode with a busy
     timeout; readers begin deferred transactions and never block the writer. On PostgreSQL the
     read models live in ``EJOURNAL_DATABASE_SCHEMA``.
+
+    A writer's commits are not waited onto the disk (SQLite ``synchronous=NORMAL`` in WAL mode,
+    PostgreSQL ``synchronous_commit=off``), and SQLite gives it a 64 MiB page cache. Read models
+    are kept from the log: a batch lost in a power cut takes its position with it (same
+    transaction) and is applied again, and neither setting can corrupt the database. The event
+    store's own connections keep their full durability.
     """
     url = settings.database_url
     scheme = url.split(":", 1)[0].split("+", 1)[0]
@@ -170,6 +184,9 @@ def create_read_engine(settings: Settings, *, writer: bool = False) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={settings.lock_timeout * 1000}")
+            if writer:
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute("PRAGMA cache_size=-65536")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -180,9 +197,12 @@ def create_read_engine(settings: Settings, *, writer: bool = False) -> Engine:
     if scheme in ("postgresql", "postgres"):
         pg_url = url if "+psycopg" in url else url.replace("postgresql://", "postgresql+psycopg://",
                                                             1)
+        options = f"-csearch_path={settings.database_schema}"
+        if writer:
+            options += " -csynchronous_commit=off"
         return create_engine(
             pg_url,
-            connect_args={"options": f"-csearch_path={settings.database_schema}"},
+            connect_args={"options": options},
             pool_pre_ping=True,
             pool_size=5,
             max_overflow=10,

@@ -1,8 +1,10 @@
 """A student's diary (электронный дневник, R-3.4c): per date, each lesson of the student's class
 with subject, slot, topic, homework, the student's current marks and "Н" when absent.
 
-Rows are kept per (student, lesson), so a month of one student's diary is one index range
-scan, whatever the size of the school.
+Lessons are kept per class and date, and enrolments per student: a month of one student's
+diary is an index range scan of their class's lessons over the days they were enrolled (one
+per enrolment, usually one), plus their own marks and absences - whatever the size of the
+school. A lesson held costs one row, not one per student.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    or_,
     select,
     update,
 )
@@ -54,7 +57,8 @@ enrolments = Table(
     Column("class_id", Uuid, primary_key=True),
     Column("student_id", Uuid, primary_key=True),
     Column("from_date", Date, primary_key=True),
-    Column("last_day", Date, nullable=True),
+    Column("last_day", Date, nullable=True),  # inclusive; None while enrolled
+    Index("ix_diary_enrolments_student", "student_id"),
 )
 lessons = Table(
     "diary_lessons", metadata,
@@ -67,13 +71,6 @@ lessons = Table(
     Column("topic", Text, nullable=False),
     Column("homework", Text, nullable=True),
     Index("ix_diary_lessons_class_date", "class_id", "lesson_date"),
-)
-entries = Table(
-    "diary_entries", metadata,  # the lessons in a student's diary
-    Column("student_id", Uuid, primary_key=True),
-    Column("lesson_id", Uuid, primary_key=True),
-    Column("lesson_date", Date, nullable=False),
-    Index("ix_diary_entries_student_date", "student_id", "lesson_date"),
 )
 absences = Table(
     "diary_absences", metadata,  # "Н": absent, and not cancelled
@@ -99,24 +96,17 @@ _cancel_absence = prepare(delete(absences).where(absences.c.lesson_id == bindpar
 _correct_mark = prepare(update(marks).where(marks.c.mark_id == bindparam("m"))
                         .values(value=bindparam("v")))
 _cancel_mark = prepare(delete(marks).where(marks.c.mark_id == bindparam("m")))
-
-
-@dataclass(frozen=True)
-class _Enrolment:
-    student_id: UUID
-    from_date: date
-    last_day: date | None
-
-    def covers(self, day: date) -> bool:
-        return self.from_date <= day and (self.last_day is None or day <= self.last_day)
+_end_enrolment = prepare(update(enrolments).where(
+    enrolments.c.class_id == bindparam("c"), enrolments.c.student_id == bindparam("s"),
+    enrolments.c.last_day.is_(None)).values(last_day=bindparam("d")))
 
 
 class Diary(ReadModel):
-    """Remembers subject names, each journal's class and subject, and each class's enrolments
-    (what every lesson held needs), and writes everything else through the batch."""
+    """Remembers subject names and each journal's class and subject (what every lesson held
+    needs), and writes everything else through the batch."""
 
     name = "diary"
-    tables = (subjects, journals, enrolments, lessons, entries, absences, marks)
+    tables = (subjects, journals, enrolments, lessons, absences, marks)
 
     def _subject_name(self, batch: Batch, subject_id: UUID) -> str:
         names = self.remembered("subjects")
@@ -135,18 +125,6 @@ class Diary(ReadModel):
         found: tuple[UUID, str] = known[journal_id]
         return found
 
-    def _enrolments(self, batch: Batch, class_id: UUID) -> list[_Enrolment]:
-        known = self.remembered("enrolments")
-        if class_id not in known:
-            known[class_id] = [
-                _Enrolment(sid, first, last) for sid, first, last in batch.execute(
-                    select(enrolments.c.student_id, enrolments.c.from_date,
-                           enrolments.c.last_day)
-                    .where(enrolments.c.class_id == class_id)
-                    .order_by(enrolments.c.from_date, enrolments.c.student_id)).tuples()]
-        found: list[_Enrolment] = known[class_id]
-        return found
-
     @handles(School.SubjectAdded)
     def subject_added(self, batch: Batch, e: Any, _: int) -> None:
         batch.insert(subjects, {"subject_id": e.subject_id, "name": e.name})
@@ -161,30 +139,12 @@ class Diary(ReadModel):
 
     @handles(SchoolClass.StudentEnrolled)
     def student_enrolled(self, batch: Batch, e: Any, _: int) -> None:
-        known = self._enrolments(batch, e.originator_id)
         batch.insert(enrolments, {"class_id": e.originator_id, "student_id": e.student_id,
                                   "from_date": e.from_date, "last_day": None})
-        known.append(_Enrolment(e.student_id, e.from_date, None))
-        # Lessons already held on or after the first day now belong in the diary too.
-        held = batch.execute(select(lessons.c.lesson_id, lessons.c.lesson_date).where(
-            lessons.c.class_id == e.originator_id, lessons.c.lesson_date >= e.from_date))
-        batch.insert_many(entries, ({"student_id": e.student_id, "lesson_id": lid,
-                                     "lesson_date": day} for lid, day in held))
 
     @handles(SchoolClass.EnrolmentEnded)
     def enrolment_ended(self, batch: Batch, e: Any, _: int) -> None:
-        known = self._enrolments(batch, e.originator_id)
-        batch.execute(update(enrolments).where(
-            enrolments.c.class_id == e.originator_id, enrolments.c.student_id == e.student_id,
-            enrolments.c.last_day.is_(None)).values(last_day=e.last_day))
-        known[:] = [_Enrolment(x.student_id, x.from_date, e.last_day)
-                    if x.student_id == e.student_id and x.last_day is None else x
-                    for x in known]
-        after = select(lessons.c.lesson_id).where(lessons.c.class_id == e.originator_id,
-                                                  lessons.c.lesson_date > e.last_day)
-        for table in (entries, absences):
-            batch.execute(delete(table).where(table.c.student_id == e.student_id,
-                                              table.c.lesson_id.in_(after)))
+        batch.run(_end_enrolment, {"c": e.originator_id, "s": e.student_id, "d": e.last_day})
 
     @handles(Lesson.Held)
     def lesson_held(self, batch: Batch, e: Any, _: int) -> None:
@@ -193,10 +153,6 @@ class Diary(ReadModel):
             "lesson_id": e.originator_id, "journal_id": e.journal_id, "class_id": class_id,
             "lesson_date": e.lesson_date, "slot": e.slot, "subject": subject,
             "topic": e.topic, "homework": e.homework})
-        day = e.lesson_date
-        enrolled = {x.student_id for x in self._enrolments(batch, class_id) if x.covers(day)}
-        batch.insert_many(entries, ({"student_id": sid, "lesson_id": e.originator_id,
-                                     "lesson_date": day} for sid in sorted(enrolled)))
 
     @handles(Lesson.AttendanceTaken)
     def attendance_taken(self, batch: Batch, e: Any, _: int) -> None:
@@ -242,15 +198,25 @@ class DiaryDay:
 
 
 def read_diary(conn: Connection, student_id: UUID, first: date, last: date) -> list[DiaryDay]:
-    """The student's diary from ``first`` to ``last`` (inclusive), oldest first."""
+    """The student's diary from ``first`` to ``last`` (inclusive), oldest first: the lessons of
+    each class they were enrolled in, on the days they were enrolled."""
+    spans = [
+        and_(lessons.c.class_id == class_id,
+             lessons.c.lesson_date >= max(first, from_date),
+             lessons.c.lesson_date <= (last if last_day is None else min(last, last_day)))
+        for class_id, from_date, last_day in conn.execute(
+            select(enrolments.c.class_id, enrolments.c.from_date, enrolments.c.last_day)
+            .where(enrolments.c.student_id == student_id, enrolments.c.from_date <= last,
+                   or_(enrolments.c.last_day.is_(None), enrolments.c.last_day >= first))
+        ).tuples()
+    ]
+    if not spans:
+        return []
     rows = conn.execute(
-        select(entries.c.lesson_id, entries.c.lesson_date,
-               lessons.c.journal_id, lessons.c.slot, lessons.c.subject, lessons.c.topic,
-               lessons.c.homework)
-        .join(lessons, lessons.c.lesson_id == entries.c.lesson_id)
-        .where(entries.c.student_id == student_id,
-               and_(entries.c.lesson_date >= first, entries.c.lesson_date <= last))
-        .order_by(entries.c.lesson_date, lessons.c.slot)
+        select(lessons.c.lesson_id, lessons.c.lesson_date, lessons.c.journal_id,
+               lessons.c.slot, lessons.c.subject, lessons.c.topic, lessons.c.homework)
+        .where(or_(*spans))
+        .order_by(lessons.c.lesson_date, lessons.c.slot, lessons.c.lesson_id)
     ).all()
     absent = set(conn.scalars(
         select(absences.c.lesson_id).where(absences.c.student_id == student_id,

@@ -100,6 +100,18 @@ read_cursors = Table(
 
 
 
+#: How many of the latest marks the feed remembers for their corrections and cancellations.
+MARKS_REMEMBERED = 50_000
+
+
+@dataclass(frozen=True)
+class _Mark:
+    student_id: UUID
+    subject: str
+    work: str
+    value: str  # current
+
+
 _correct_mark = prepare(update(marks).where(marks.c.mark_id == bindparam("m"))
                         .values(value=bindparam("v")))
 
@@ -142,8 +154,15 @@ class Feed(ReadModel):
                     "recorded_at": recorded_at, "mark_id": None, "value": None, "work": None,
                     "reason": None, **row})
 
-    def _mark(self, batch: Batch, mark_id: UUID) -> Any:
-        return batch.execute(select(marks).where(marks.c.mark_id == mark_id)).one()
+    def _mark(self, batch: Batch, mark_id: UUID) -> _Mark:
+        """What a correction or cancellation refers to: the latest marks are remembered."""
+        found: _Mark | None = self.remembered("marks").get(mark_id)
+        if found is None:
+            row = batch.execute(select(marks.c.student_id, marks.c.subject, marks.c.work,
+                                       marks.c.value)
+                                .where(marks.c.mark_id == mark_id)).one()
+            found = _Mark(row.student_id, row.subject, row.work, row.value)
+        return found
 
     @handles(School.SubjectAdded)
     def subject_added(self, batch: Batch, e: Any, _: int) -> None:
@@ -169,6 +188,8 @@ class Feed(ReadModel):
             "mark_id": e.mark_id, "student_id": e.student_id, "journal_id": e.journal_id,
             "lesson_date": e.lesson_date, "subject": subject, "value": e.value,
             "work": e.work})
+        self.remember("marks", e.mark_id, _Mark(e.student_id, subject, e.work, e.value),
+                      limit=MARKS_REMEMBERED)
         self._publish(batch, position, e, [{
             "student_id": e.student_id, "kind": "mark_given", "subject": subject,
             "mark_id": e.mark_id, "value": e.value, "work": e.work}])
@@ -177,6 +198,8 @@ class Feed(ReadModel):
     def mark_corrected(self, batch: Batch, e: Any, position: int) -> None:
         mark = self._mark(batch, e.mark_id)
         batch.run(_correct_mark, {"m": e.mark_id, "v": e.value})
+        self.remember("marks", e.mark_id, _Mark(mark.student_id, mark.subject, mark.work,
+                                                e.value), limit=MARKS_REMEMBERED)
         self._publish(batch, position, e, [{
             "student_id": mark.student_id, "kind": "mark_corrected", "subject": mark.subject,
             "mark_id": e.mark_id, "value": e.value, "work": mark.work, "reason": e.reason}])
@@ -184,6 +207,7 @@ class Feed(ReadModel):
     @handles(Lesson.MarkCancelled)
     def mark_cancelled(self, batch: Batch, e: Any, position: int) -> None:
         mark = self._mark(batch, e.mark_id)
+        self.remembered("marks").pop(e.mark_id, None)
         self._publish(batch, position, e, [{
             "student_id": mark.student_id, "kind": "mark_cancelled", "subject": mark.subject,
             "mark_id": e.mark_id, "value": mark.value, "work": mark.work,

@@ -2,7 +2,7 @@
 who, when and why; corrections never overwrite, so every value a mark ever had stays visible.
 
 Period marks have their own chain, given → corrected. Items are kept per (mark, position), so
-one mark's history is one index range scan; each mark remembers its journal, so a reader asking
+one mark's history is one index range scan; each item names its journal, so a reader asking
 through one journal never sees another journal's mark.
 """
 
@@ -23,78 +23,63 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    bindparam,
     select,
-    update,
 )
 
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.period_mark import PeriodMark
 from ejournal.projections.base import ReadModel, as_utc, handles, metadata
-from ejournal.projections.batching import Batch, prepare
+from ejournal.projections.batching import Batch
 
-marks = Table(
-    "mark_history_marks", metadata,
-    Column("mark_id", Uuid, primary_key=True),  # a mark's id, or a period mark's
-    Column("journal_id", Uuid, nullable=False),
-    Column("period_mark", Boolean, nullable=False),
-    Column("value", String(1), nullable=False),  # current value: what a cancellation withdrew
-)
 items = Table(
     "mark_history_items", metadata,
-    Column("mark_id", Uuid, primary_key=True),
+    Column("mark_id", Uuid, primary_key=True),  # a mark's id, or a period mark's
     Column("position", BigInteger, primary_key=True),  # the event's log position
+    Column("journal_id", Uuid, nullable=False),
+    Column("period_mark", Boolean, nullable=False),
     Column("kind", String(16), nullable=False),  # given | corrected | cancelled
-    Column("value", String(1), nullable=False),
+    Column("value", String(1), nullable=False),  # for cancelled: the value withdrawn
     Column("reason", Text, nullable=True),  # why; None for given
     Column("by", Uuid, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),  # UTC
 )
 
 
-
-
-_set_value = prepare(update(marks).where(marks.c.mark_id == bindparam("m"))
-                     .values(value=bindparam("v")))
-
-
 def _item(batch: Batch, mark_id: UUID, position: int, kind: str, value: str,
-          reason: str | None, e: Any) -> None:
-    batch.insert(items, {"mark_id": mark_id, "position": position, "kind": kind,
+          reason: str | None, e: Any, *, period_mark: bool) -> None:
+    batch.insert(items, {"mark_id": mark_id, "position": position,
+                         "journal_id": e.journal_id, "period_mark": period_mark, "kind": kind,
                          "value": value, "reason": reason, "by": e.by,
                          "recorded_at": as_utc(e.timestamp)})
 
 
 class MarkHistory(ReadModel):
     name = "mark_history"
-    tables = (marks, items)
+    tables = (items,)
 
     @handles(Lesson.MarkGiven)
     def mark_given(self, batch: Batch, e: Any, position: int) -> None:
-        batch.insert(marks, {"mark_id": e.mark_id, "journal_id": e.journal_id,
-                             "period_mark": False, "value": e.value})
-        _item(batch, e.mark_id, position, "given", e.value, None, e)
+        _item(batch, e.mark_id, position, "given", e.value, None, e, period_mark=False)
 
     @handles(Lesson.MarkCorrected)
     def mark_corrected(self, batch: Batch, e: Any, position: int) -> None:
-        batch.run(_set_value, {"m": e.mark_id, "v": e.value})
-        _item(batch, e.mark_id, position, "corrected", e.value, e.reason, e)
+        _item(batch, e.mark_id, position, "corrected", e.value, e.reason, e, period_mark=False)
 
     @handles(Lesson.MarkCancelled)
     def mark_cancelled(self, batch: Batch, e: Any, position: int) -> None:
-        value = batch.scalar(select(marks.c.value).where(marks.c.mark_id == e.mark_id))
-        _item(batch, e.mark_id, position, "cancelled", value or "", e.reason, e)
+        value = batch.scalar(select(items.c.value).where(items.c.mark_id == e.mark_id)
+                             .order_by(items.c.position.desc()).limit(1))
+        _item(batch, e.mark_id, position, "cancelled", value or "", e.reason, e,
+              period_mark=False)
 
     @handles(PeriodMark.Given)
     def period_mark_given(self, batch: Batch, e: Any, position: int) -> None:
-        batch.insert(marks, {"mark_id": e.originator_id, "journal_id": e.journal_id,
-                             "period_mark": True, "value": e.value})
-        _item(batch, e.originator_id, position, "given", e.value, None, e)
+        _item(batch, e.originator_id, position, "given", e.value, None, e, period_mark=True)
 
     @handles(PeriodMark.Corrected)
     def period_mark_corrected(self, batch: Batch, e: Any, position: int) -> None:
-        batch.run(_set_value, {"m": e.originator_id, "v": e.value})
-        _item(batch, e.originator_id, position, "corrected", e.value, e.reason, e)
+        _item(batch, e.originator_id, position, "corrected", e.value, e.reason, e,
+              period_mark=True)
 
 
 @dataclass
@@ -109,13 +94,10 @@ class HistoryItem:
 
 def _history(conn: Connection, journal_id: UUID, mark_id: UUID, period_mark: bool
              ) -> list[HistoryItem] | None:
-    found = conn.scalar(select(marks.c.mark_id).where(
-        marks.c.mark_id == mark_id, marks.c.journal_id == journal_id,
-        marks.c.period_mark == period_mark))
-    if found is None:
-        return None
     rows = conn.execute(select(items).where(items.c.mark_id == mark_id)
                         .order_by(items.c.position)).all()
+    if not rows or rows[0].journal_id != journal_id or rows[0].period_mark != period_mark:
+        return None
     return [HistoryItem(kind=row.kind, value=row.value, reason=row.reason, by=row.by,
                         recorded_at=as_utc(row.recorded_at), position=row.position)
             for row in rows]

@@ -104,23 +104,31 @@ class LateEntries(ReadModel):
     def period_mark_given(self, batch: Batch, e: Any, position: int) -> None:
         self._record(batch, e, position, "period_mark", e.period_ends_on)
 
-    @staticmethod
-    def _record(batch: Batch, e: Any, position: int, entry: str, business_date: date
+    def _school_of(self, batch: Batch, journal_id: UUID) -> tuple[UUID, str]:
+        """The journal's school and its time zone (remembered)."""
+        known = self.remembered("journals")
+        if journal_id not in known:
+            row = batch.execute(
+                select(journals.c.school_id, schools.c.timezone)
+                .join(schools, schools.c.school_id == journals.c.school_id)
+                .where(journals.c.journal_id == journal_id)
+            ).one()
+            known[journal_id] = (row.school_id, row.timezone)
+        found: tuple[UUID, str] = known[journal_id]
+        return found
+
+    def _record(self, batch: Batch, e: Any, position: int, entry: str, business_date: date
                 ) -> None:
         late = e.late
         if not late:
             return  # on time: nothing to flag
-        row = batch.execute(
-            select(journals.c.school_id, schools.c.timezone)
-            .join(schools, schools.c.school_id == journals.c.school_id)
-            .where(journals.c.journal_id == e.journal_id)
-        ).one()
+        school_id, timezone = self._school_of(batch, e.journal_id)
         recorded_at = as_utc(e.timestamp)
         batch.insert(entries, {
-            "position": position, "school_id": row.school_id, "rule": late["rule"],
+            "position": position, "school_id": school_id, "rule": late["rule"],
             "journal_id": e.journal_id, "entry": entry, "business_date": business_date,
             "due": date.fromisoformat(late["due"]), "recorded_at": recorded_at,
-            "recorded_on": local_date(recorded_at, row.timezone), "by": e.by,
+            "recorded_on": local_date(recorded_at, timezone), "by": e.by,
             "days": late["days"], "working_days": late["working_days"]})
 
 
