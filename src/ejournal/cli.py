@@ -40,18 +40,30 @@ def cmd_db_init(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from ejournal.demo import load_demo
+    """Records the demo school and prints the logins to try, with their passwords."""
+    from ejournal.accounts import Accounts
+    from ejournal.demo import grant_logins, load_demo
+    from ejournal.projections.base import create_read_engine
 
+    if args.password is not None and len(args.password) < 8:
+        raise ValueError("a demo password is at least 8 characters")
     app = _app(settings)
+    accounts = Accounts(create_read_engine(settings))
     try:
-        summary = load_demo(app, now=datetime.now(tz=UTC), seed=args.seed)
+        accounts.setup()
+        now = datetime.now(tz=UTC)
+        summary = load_demo(app, now=now, seed=args.seed)
+        logins = grant_logins(accounts, summary, now=now, password=args.password)
     finally:
         app.close()
+        accounts.engine.dispose()
     print(f"demo school {summary.school_id} recorded in {describe(settings)}:")
     print(f"  {summary.lessons} lessons, {summary.marks} marks, {summary.absences} absences, "
           f"{summary.corrections} corrections, {summary.late_entries} late entries (flagged)")
-    for role, username in summary.usernames.items():
-        print(f"  {role:9} {username}")
+    print("logins to try (role, username, password) - `ejournal serve`, then log in at "
+          "POST /api/v1/auth/token:")
+    for role, (username, password) in logins.items():
+        print(f"  {role:9} {username:12} {password}")
     return 0
 
 
@@ -267,6 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "four weeks of lessons)")
     demo.add_argument("--seed", type=int, default=7,
                       help="vary it to load another demo school beside the first")
+    demo.add_argument("--password", default=None,
+                      help="one password for the printed logins (default: a random one each)")
     demo.set_defaults(run=cmd_demo)
 
     projections = sub.add_parser("projections", help="read models: status and rebuild")

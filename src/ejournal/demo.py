@@ -1,15 +1,17 @@
 """A demo school: two classes, three subjects, students with guardians and a few weeks of
 lessons, marks, absences, corrections and late entries, recorded through the application
-layer exactly as teachers would record them."""
+layer exactly as teachers would record them - and logins to try it over HTTP."""
 
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from ejournal.accounts import Accounts
 from ejournal.application import EJournal
 from ejournal.domain.errors import NotASchoolDay
 
@@ -23,10 +25,15 @@ SUBJECTS = {"Математика": ["Дроби", "Уравнения", "Про
             "История": ["Смутное время", "Пётр I", "Эпоха дворцовых переворотов"]}
 
 
+#: The logins the demo prints, in this order: one person of each kind.
+LOGINS = ("guardian", "student", "teacher", "admin", "auditor")
+
+
 @dataclass
 class DemoSummary:
     school_id: UUID
     usernames: dict[str, str] = field(default_factory=dict)  # role label -> username
+    user_ids: dict[str, UUID] = field(default_factory=dict)  # role label -> user id
     lessons: int = 0
     marks: int = 0
     absences: int = 0
@@ -64,10 +71,9 @@ def load_demo(app: EJournal, *, now: datetime, seed: int = 7) -> DemoSummary:
         return uid
 
     admin = user("admin", "admin", "Елена Сергеевна Завучева")
-    summary.usernames["admin"] = f"admin{tag}"
+    summary.usernames["admin"], summary.user_ids["admin"] = f"admin{tag}", admin
     auditor = user("auditor", "auditor", "Олег Контролёров")
-    summary.usernames["auditor"] = f"auditor{tag}"
-    del auditor
+    summary.usernames["auditor"], summary.user_ids["auditor"] = f"auditor{tag}", auditor
     year_start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
     year = app.plan_year(
         admin, school, name=f"{year_start.year}/{year_start.year + 1}", starts_on=year_start,
@@ -85,6 +91,7 @@ def load_demo(app: EJournal, *, now: datetime, seed: int = 7) -> DemoSummary:
     teachers = {name: user(f"teacher{i}", "teacher", f"Учитель: {name}")
                 for i, name in enumerate(SUBJECTS)}
     summary.usernames["teacher"] = f"teacher0{tag}"
+    summary.user_ids["teacher"] = teachers[next(iter(SUBJECTS))]
     subjects = {name: app.add_subject(admin, school, name=name, at=start).id
                 for name in SUBJECTS}
     journals: list[tuple[UUID, str, list[UUID]]] = []
@@ -106,6 +113,7 @@ def load_demo(app: EJournal, *, now: datetime, seed: int = 7) -> DemoSummary:
             if kid == 0:
                 summary.usernames["student"] = f"student{kid}{tag}"
                 summary.usernames["guardian"] = f"parent{kid}{tag}"
+                summary.user_ids["student"], summary.user_ids["guardian"] = student, guardian
             students.append(student)
             kid += 1
         for subject, topics in SUBJECTS.items():
@@ -158,3 +166,15 @@ def load_demo(app: EJournal, *, now: datetime, seed: int = 7) -> DemoSummary:
                     summary.corrections += 1
         day += timedelta(days=1)
     return summary
+
+
+def grant_logins(accounts: Accounts, summary: DemoSummary, *, now: datetime,
+                 password: str | None = None) -> dict[str, tuple[str, str]]:
+    """Personal passwords (argon2-hashed, R-4.8) for the people the demo prints: role label
+    -> (username, password). Each gets a random password unless ``password`` is given."""
+    logins = {}
+    for role in LOGINS:
+        chosen = password or secrets.token_urlsafe(9)
+        accounts.set_password(summary.user_ids[role], chosen, now=now)
+        logins[role] = (summary.usernames[role], chosen)
+    return logins
