@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ejournal import __version__
-from ejournal.api import openapi, problems
+from ejournal.api import bench, openapi, problems
 from ejournal.api.access import audit_refusal
 from ejournal.api.routes import auth, compliance, journal_writes, reads, schools
 from ejournal.api.services import Services
@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None, *, run_projector: bool = True,
     app.include_router(journal_writes.router)
     app.include_router(reads.router)
     app.include_router(compliance.router)
+    bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from ejournal.api.access import (
@@ -181,7 +181,86 @@ def grid(svc: ServicesDep, user: JournalReader, journal_id: UUID, first: From = 
     return _grid_out(view)
 
 
-@router.get("/journals/{journal_id}/summary")
+class SummaryStudentOut(BaseModel):
+    student_id: UUID
+    full_name: str
+    marks: list[str]
+    average: float | None
+    absences: int
+    period_mark: str | None
+
+
+class SummaryOut(BaseModel):
+    students: list[SummaryStudentOut]
+    quality_percent: float | None
+    success_percent: float | None
+
+
+class HistoryItemOut(BaseModel):
+    kind: str = Field(description="given | corrected | cancelled")
+    value: str
+    reason: str | None
+    by: UUID
+    recorded_at: datetime
+
+
+class HistoryOut(BaseModel):
+    items: list[HistoryItemOut]
+    next: str | None
+
+
+Day = date  # a date type by another name, where a field is called ``date``
+
+
+class LateEntryOut(BaseModel):
+    rule: str
+    journal_id: UUID
+    entry: str = Field(description="lesson | attendance | absence_cancellation | mark | "
+                                   "period_mark")
+    date: Day
+    due: Day
+    recorded_at: datetime
+    recorded_on: Day
+    by: UUID
+    days: int
+    working_days: int
+
+
+class LateEntriesOut(BaseModel):
+    items: list[LateEntryOut]
+    next: str | None
+
+
+class AccessOut(BaseModel):
+    viewer_id: UUID
+    viewer_role: str
+    what: str = Field(description="diary | grid | summary | mark_history")
+    at: datetime
+
+
+class AccessLogOut(BaseModel):
+    items: list[AccessOut]
+    next: str | None
+
+
+class FeedItemOut(BaseModel):
+    position: int
+    student_id: UUID
+    kind: str
+    journal_id: UUID
+    lesson_date: date
+    subject: str
+    value: str | None
+    work: str | None
+    recorded_at: datetime
+
+
+class FeedOut(BaseModel):
+    items: list[FeedItemOut]
+    next: str | None
+
+
+@router.get("/journals/{journal_id}/summary", response_model=SummaryOut)
 def summary(svc: ServicesDep, user: JournalReader, journal_id: UUID,
             period_id: Annotated[UUID, Query()], position: LogPosition = None
             ) -> dict[str, Any]:
@@ -203,7 +282,7 @@ def summary(svc: ServicesDep, user: JournalReader, journal_id: UUID,
     }
 
 
-@router.get("/journals/{journal_id}/marks/{mark_id}/history")
+@router.get("/journals/{journal_id}/marks/{mark_id}/history", response_model=HistoryOut)
 def mark_history(svc: ServicesDep, user: JournalReader, journal_id: UUID, mark_id: UUID,
                  position: LogPosition = None) -> dict[str, Any]:
     may_read_journal(svc, user, journal_id)
@@ -220,7 +299,7 @@ def mark_history(svc: ServicesDep, user: JournalReader, journal_id: UUID, mark_i
             "next": None}
 
 
-@router.get("/schools/{school_id}/late-entries")
+@router.get("/schools/{school_id}/late-entries", response_model=LateEntriesOut)
 def late_entries(svc: ServicesDep, user: SchoolAuditor, school_id: UUID, first: From = None,
                  last: To = None, teacher_id: UUID | None = None,
                  journal_id: UUID | None = None,
@@ -243,7 +322,7 @@ def late_entries(svc: ServicesDep, user: SchoolAuditor, school_id: UUID, first: 
     }
 
 
-@router.get("/students/{student_id}/access-log")
+@router.get("/students/{student_id}/access-log", response_model=AccessLogOut)
 def student_access_log(svc: ServicesDep, user: AccessLogReader, student_id: UUID,
                        cursor: str | None = None) -> dict[str, Any]:
     may_read_student(svc, user, student_id)
@@ -259,7 +338,7 @@ def student_access_log(svc: ServicesDep, user: AccessLogReader, student_id: UUID
             "next": str(page[-1].id) if len(rows) > PAGE else None}
 
 
-@router.get("/me/feed")
+@router.get("/me/feed", response_model=FeedOut)
 def feed(svc: ServicesDep, user: FeedReader, cursor: str | None = None) -> dict[str, Any]:
     before = _cursor(cursor) or None
     with svc.reader.connect() as conn:
