@@ -10,9 +10,11 @@ import sys
 import threading
 from collections import Counter
 from datetime import date, time
+from typing import Any
 from uuid import UUID
 
 from ejournal.application import EJournal
+from ejournal.domain.findings import Finding
 from ejournal.projections.base import create_read_engine
 from ejournal.scheduler.runner import SchoolLocks
 from ejournal.scheduler.service import ComplianceScheduler
@@ -204,7 +206,31 @@ def test_two_writers_recording_the_same_findings_at_once_record_them_once(
 def test_a_finding_saved_after_its_entry_arrived_is_resolved_all_the_same(
     compliance: Compliance,
 ) -> None:
-    """The check read the journal, the teacher wrote, then the finding was saved."""
+    """The check reads the journal, the teacher writes, then the finding is saved."""
+    c = compliance
+    s = make_school(c.app, timetable=WEEKDAYS)
+    entered = local(s.timezone, TUE, 0, 31)
+    check = c.runner.findings_of
+
+    def check_then_teacher_writes(state: Any, day: date) -> list[Finding]:
+        found = check(state, day)
+        c.clock.set(entered)
+        c.app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Т")
+        return found
+
+    c.runner.findings_of = check_then_teacher_writes  # type: ignore[method-assign]
+    run = c.runner.run_school(s.school, local(s.timezone, TUE, 0, 30))
+    assert [f.rule for f in run.findings] == ["R-4.5"]
+    assert run.resolved == 1
+    (item,) = c.overdue(s)
+    assert (item.rule, item.business_date, item.resolved_at) == ("R-4.5", MON, entered)
+    (finding,) = run.findings
+    assert c.finding(finding.id).entered_at == entered
+
+
+def test_check_resolves_any_open_finding_whose_entry_is_there(compliance: Compliance) -> None:
+    """A run that died between saving a finding and resolving it: ``ejournal check`` sweeps
+    every open finding of the school."""
     c = compliance
     s = make_school(c.app, timetable=WEEKDAYS)
     c.at(s, TUE, 0, 30)
@@ -215,8 +241,8 @@ def test_a_finding_saved_after_its_entry_arrived_is_resolved_all_the_same(
     entered = c.at(s, TUE, 0, 31)
     c.app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Т")
     c.app.record_findings(s.school, [stale], day_checked=MON)
-    run = c.runner.run_school(s.school)
-    assert run.resolved == 1
-    (item,) = c.overdue(s)
-    assert (item.rule, item.business_date, item.resolved_at) == ("R-4.5", MON, entered)
-    assert c.finding(stale.id).entered_at == entered
+    assert c.runner.run_school(s.school).resolved == 0  # not this run's finding
+    assert c.runner.check(s.school, TUE).resolved == 1
+    # (The check finds the lesson's attendance missing, too: R-4.6.)
+    (item,) = c.overdue(s, rule="R-4.5")
+    assert (item.business_date, item.resolved_at) == (MON, entered)

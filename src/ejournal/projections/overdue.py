@@ -13,12 +13,14 @@ Three things, each from the event log alone:
   and journals (ids only - the scheduler reads the aggregates themselves).
 
 A finding's row may arrive after the entry that answers it (the scheduler checked, the
-teacher wrote, then the finding was saved): the ``Found`` handler therefore looks the entry up
-among the rows already kept, so no order of the two loses the resolution.
+teacher wrote, then the finding was saved): :func:`answered_before` finds those among the
+entries kept, in one query for a run's new findings, so no order of the two loses the
+resolution.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -222,25 +224,18 @@ class Overdue(ReadModel):
 
     @handles(MissingEntry.Found)
     def missing_entry_found(self, batch: Batch, e: Any, position: int) -> None:
-        kind, entry_rule = ANSWERS[e.rule]
         if e.rule == R_PERIOD:
             target = period_mark_id(e.journal_id, e.student_id, e.period_id)
         else:
             target = lesson_id(e.journal_id, e.business_date, e.slot)
-        query = select(entries.c.recorded_at, entries.c.by).where(
-            entries.c.target_id == target, entries.c.kind == kind,
-            entries.c.rule == entry_rule)
-        if e.rule in _BY_STUDENT:
-            query = query.where(entries.c.student_id == e.student_id)
-        answer = batch.execute(query.order_by(entries.c.position).limit(1)).first()
+        # Open: an entry recorded after it marks it entered (``_entry``); one recorded between
+        # the check's read and this save is found by the scheduler (``answered_before``).
         batch.insert(findings, dict(
             finding_id=e.originator_id, position=position, school_id=e.school_id, rule=e.rule,
             journal_id=e.journal_id, business_date=e.business_date, slot=e.slot,
             student_id=e.student_id, period_id=e.period_id, due=e.due,
             teacher_id=e.teacher_id, target_id=target, detected_at=as_utc(e.timestamp),
-            status=ENTERED if answer else OPEN,
-            entered_at=as_utc(answer.recorded_at) if answer else None,
-            entered_by=answer.by if answer else None, resolved_at=None))
+            status=OPEN, entered_at=None, entered_by=None, resolved_at=None))
 
     @handles(MissingEntry.Resolved)
     def missing_entry_resolved(self, batch: Batch, e: Any, _: int) -> None:
@@ -378,9 +373,47 @@ class Answered:
     entered_by: UUID
 
 
+def answered_before(conn: Connection, school_id: UUID,
+                    finding_ids: Collection[UUID] | None = None) -> list[Answered]:
+    """Open findings (the school's, or only these) whose entry is among the entries kept -
+    recorded before the finding was saved (the check read, the teacher wrote, the check
+    saved). Set-based: a statement per 500 findings and per 500 lessons or period marks."""
+    query = select(findings.c.finding_id, findings.c.rule, findings.c.target_id,
+                   findings.c.student_id).where(findings.c.school_id == school_id,
+                                                findings.c.status == OPEN)
+    if finding_ids is None:
+        found = list(conn.execute(query).all())
+    else:
+        chosen = list(finding_ids)
+        found = [row for i in range(0, len(chosen), 500)
+                 for row in conn.execute(query.where(
+                     findings.c.finding_id.in_(chosen[i:i + 500]))).all()]
+    targets = list({row.target_id for row in found})
+    by_target: dict[UUID, list[Any]] = {}
+    for i in range(0, len(targets), 500):
+        for row in conn.execute(select(
+                entries.c.target_id, entries.c.kind, entries.c.rule, entries.c.student_id,
+                entries.c.position, entries.c.recorded_at, entries.c.by).where(
+                entries.c.target_id.in_(targets[i:i + 500]))).all():
+            by_target.setdefault(row.target_id, []).append(row)
+    answers = []
+    for finding in found:
+        kind, entry_rule = ANSWERS[finding.rule]
+        candidates = [e for e in by_target.get(finding.target_id, ())
+                      if e.kind == kind and e.rule == entry_rule
+                      and (finding.rule not in _BY_STUDENT or e.student_id == finding.student_id)]
+        if candidates:
+            first = min(candidates, key=lambda e: e.position)
+            answers.append(Answered(finding.finding_id, as_utc(first.recorded_at), first.by))
+    return answers
+
+
 def answered_findings(conn: Connection, school_id: UUID) -> list[Answered]:
-    rows = conn.execute(
-        select(findings.c.finding_id, findings.c.entered_at, findings.c.entered_by)
-        .where(and_(findings.c.school_id == school_id, findings.c.status == ENTERED))
-        .order_by(findings.c.position)).all()
+    # By the (school, status) index: no ORDER BY, which a planner may serve by walking every
+    # finding of the school in position order instead.
+    rows = sorted(conn.execute(
+        select(findings.c.position, findings.c.finding_id, findings.c.entered_at,
+               findings.c.entered_by)
+        .where(and_(findings.c.school_id == school_id, findings.c.status == ENTERED))).all(),
+        key=lambda r: r.position)
     return [Answered(r.finding_id, as_utc(r.entered_at), r.entered_by) for r in rows]

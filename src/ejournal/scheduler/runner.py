@@ -47,6 +47,7 @@ from ejournal.domain.timeliness import local_date
 from ejournal.projections.base import create_read_engine
 from ejournal.projections.overdue import (
     Overdue,
+    answered_before,
     answered_findings,
     known_schools,
     school_structure,
@@ -189,13 +190,11 @@ class ComplianceRunner:
     def findings_of(self, state: checks.SchoolState, day: date) -> list[Finding]:
         """The check of one deadline day: loads only what it needs, then decides."""
         want = checks.wanted(state, day)
-        held = self.app.existing(want.lessons)
-        lessons = {k: v for k, v in self.app.load_many(held).items() if isinstance(v, Lesson)}
+        # A day's lessons are read once: replayed in a few statements, not cached.
+        lessons = {k: v for k, v in self.app.read_many(want.lessons).items()
+                   if isinstance(v, Lesson)}
         given = frozenset(self.app.existing(want.period_marks))
-        try:
-            return checks.check_day(state, day, checks.DayFacts(lessons, given))
-        finally:
-            self.app.loader.forget(list(held))  # a day's lessons are not needed again
+        return checks.check_day(state, day, checks.DayFacts(lessons, given))
 
     # --- the nightly run -----------------------------------------------------------------------
 
@@ -224,27 +223,33 @@ class ComplianceRunner:
             days = checks.deadline_days(moment, state.school.timezone,
                                         audit.last_checked if audit else None,
                                         state.first_day())
-            for day in days:
+            for n, day in enumerate(days):
                 if self.stopping.is_set():
                     break
-                state = self.state(school_id) or state  # the structure may change meanwhile
+                if n:
+                    state = self.state(school_id) or state  # it may change during a catch-up
                 found = self.findings_of(state, day)
                 written = self.app.record_findings(school_id, found, day_checked=day,
                                                    at=moment)
                 run.days.append(day)
                 run.findings += found
                 run.new.update(UUID(x) for x in written.extra["new"])
-            run.resolved = self._resolve(school_id, moment)
+            run.resolved = self._resolve(school_id, moment, recent=run.new)
         if run.days:
             log.info("school %s: checked %s..%s, %d new findings, %d resolved", school_id,
                      run.days[0], run.days[-1], len(run.new), run.resolved)
         return run
 
-    def _resolve(self, school_id: UUID, moment: datetime) -> int:
-        """Findings whose entry has arrived are recorded as resolved, with its time."""
+    def _resolve(self, school_id: UUID, moment: datetime,
+                 recent: set[UUID] | None = None) -> int:
+        """Findings whose entry has arrived are recorded as resolved, with its time: those the
+        read model marked (the entry came after them), and among ``recent`` (or every open
+        one, when None) those whose entry came while they were being checked and saved."""
         self.refresh()
         with self.projector.reader.connect() as conn:
             answered = answered_findings(conn, school_id)
+            if recent is None or recent:
+                answered += answered_before(conn, school_id, recent)
         resolved = 0
         for i in range(0, len(answered), RESOLVE_CHUNK):
             chunk = answered[i:i + RESOLVE_CHUNK]
@@ -283,7 +288,7 @@ class ComplianceRunner:
                     run.new.update(UUID(x) for x in written.extra["new"])
                 run.days.append(day)
                 run.findings += found
-            run.resolved = self._resolve(school_id, moment)
+            run.resolved = self._resolve(school_id, moment, recent=None)
         return run
 
 
