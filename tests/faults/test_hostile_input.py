@@ -58,7 +58,11 @@ def _set(body: dict[str, Any], where: tuple[str | int, ...], value: Any) -> dict
 
 
 def _field(where: tuple[str | int, ...]) -> str:
-    return ".".join(str(step) for step in where)
+    """A field as errors name it (docs/api.md): ``periods[0].name``."""
+    path = ""
+    for step in where:
+        path += f"[{step}]" if isinstance(step, int) else (f".{step}" if path else step)
+    return path
 
 
 class Entries:
@@ -182,7 +186,7 @@ def test_every_text_field_over_2000_characters_is_422_naming_it(world: World) ->
             json={**lesson, "slot": 10**30})
     refused(world, "teacher", "POST", f"{journal}/lessons", 422, "slot",
             json={**lesson, "slot": 1e300})
-    refused(world, "admin", "PUT", f"{journal}/programme", 422, "topics.0.hours",
+    refused(world, "admin", "PUT", f"{journal}/programme", 422, "topics[0].hours",
             json={"topics": [{"title": "т", "hours": 10**30}]})
     refused(world, "admin", "PUT", f"{journal}/programme", 422, "topics",
             json={"topics": [{"title": "т", "hours": 1}] * 1001})
@@ -388,7 +392,7 @@ def test_injection_strings_where_an_id_a_date_an_enum_or_a_token_belongs_are_ref
         refused(world, "teacher", "POST", f"{journal}/lessons", 422, "date",
                 json={"date": text, "slot": 3, "topic": "т"})
         refused(world, "teacher", "POST", f"{journal}/lessons/{e.lesson}/attendance", 422,
-                "absent.0.reason",
+                "absent[0].reason",
                 json={"absent": [{"student_id": str(s.students[2]), "reason": text}]})
         refused(world, "admin", "POST", f"/api/v1/schools/{s.school}/users", 422, "username",
                 json={"username": text, "password": PASSWORD, "full_name": "x",

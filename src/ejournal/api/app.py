@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,6 +49,38 @@ class BodyLimit:
             return message
 
         await self.app(scope, counted, send)
+
+
+class Guard:
+    """The outermost middleware (pure ASGI: no task group, no extra copy of the answer): a
+    declared body over MAX_BODY is 413 before anything reads it, and every answer carries
+    the security headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length" and (not value.isdigit() or int(value) > MAX_BODY):
+                response = problems.problem(413, f"a body is at most {MAX_BODY} bytes",
+                                            headers=SECURITY_HEADERS)
+                await response(scope, receive, send)
+                return
+
+        async def secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(name.lower().encode("latin-1"), value.encode("latin-1"))
+                            for name, value in SECURITY_HEADERS.items()
+                            if name.lower().encode("latin-1") not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, secured)
 
 
 def create_app(settings: Settings | None = None, *, run_projector: bool = True,
@@ -98,20 +130,10 @@ def create_app(settings: Settings | None = None, *, run_projector: bool = True,
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    # Innermost (added first): it raises while the route reads the body, outside the task
-    # group of the guard below, which would wrap the 413 into an exception group.
+    # Innermost (added first): it counts a body's bytes as the route reads them; the guard
+    # (outermost) refuses a declared oversized body before anything reads it.
     app.add_middleware(BodyLimit)
 
-    @app.middleware("http")
-    async def guard(request: Request,
-                    call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            response: Response = problems.problem(413, f"a body is at most {MAX_BODY} bytes")
-        else:
-            response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(Guard)
 
     return app
