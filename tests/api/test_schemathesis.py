@@ -36,10 +36,10 @@ def _config(token: str) -> SchemathesisConfig:
     return SchemathesisConfig.from_dict({
         "seed": SEED,
         "headers": {"Authorization": f"Bearer {token}"},
-        "generation": {"max-examples": 5, "deterministic": False, "database": "none"},
+        "generation": {"max-examples": 3, "deterministic": False, "database": "none"},
         "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True},
                    "fuzzing": {"enabled": True},
-                   "stateful": {"enabled": True, "max-steps": 8}},
+                   "stateful": {"enabled": True, "max-steps": 6}},
         "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS},
                    # invalid data is refused: a body over 64 KiB with 413 (the contract's)
                    "negative_data_rejection": {"enabled": True, "expected-statuses": [
