@@ -10,7 +10,11 @@ from sqlalchemy import Engine
 
 from ejournal.accounts import Accounts
 from ejournal.application import EJournal
-from ejournal.application.storage import keep_running
+from ejournal.application.storage import (
+    drop_read_only_connections,
+    keep_running,
+    recycle_sqlite_connections,
+)
 from ejournal.projections.base import create_read_engine
 from ejournal.projections.catalog import projector_for
 from ejournal.projections.runner import Projector
@@ -37,6 +41,11 @@ class Services:
         projector = projector_for(EJournal(settings))
         projector.setup()
         accounts = Accounts(create_read_engine(settings))
+        # A connection SQLite opened read-only (the file was) is not kept once it is writable.
+        for application in (app, projector.app):
+            recycle_sqlite_connections(application)
+        for engine in (projector.engine, projector.reader, accounts.engine):
+            drop_read_only_connections(engine)
         accounts.setup()
         from ejournal.api.access import metadata as access_metadata
         from ejournal.projections.base import ddl_lock

@@ -12,11 +12,15 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import psycopg
 import sqlalchemy.exc
 from eventsourcing import persistence
+from eventsourcing.application import Application
+from eventsourcing.sqlite import SQLiteConnectionPool
+from sqlalchemy import Engine, event
 
 from ejournal.settings import Settings
 
@@ -53,6 +57,10 @@ def persistence_env(settings: Settings) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": "5",
             "POSTGRES_MAX_OVERFLOW": "10",
             "POSTGRES_PRE_PING": "y",
+            # Seconds to wait for a pooled connection. eventsourcing tries a call 10 times;
+            # with its default (30 s) a request hung for minutes while PostgreSQL was down.
+            # With 1 s it fails after ~12 s with 503; a busy pool hands one back in ms.
+            "POSTGRES_CONNECT_TIMEOUT": "1",
             "CREATE_TABLE": "y",
         }
     raise UnsupportedDatabase(
@@ -150,3 +158,32 @@ def keep_running(step: Callable[[threading.Event], None], stop: threading.Event,
             log.warning("%s paused: %s; retrying in %.1f s", what, failure.detail, wait)
             stop.wait(wait)
             wait = min(max_wait, wait * 2)
+
+
+# --- SQLite connections that went read-only ------------------------------------------------
+#
+# SQLite opens a connection read-only when its file cannot be opened for writing (read-only,
+# immutable, a read-only mount) - and that connection stays read-only after the file is
+# writable again. Connections opened during such a spell are therefore not kept for ever.
+
+
+def recycle_sqlite_connections(app: Application[Any], max_age: float = 10.0) -> None:
+    """The event store's SQLite connections are closed once ``max_age`` seconds old (when
+    idle) and opened afresh; a no-op on PostgreSQL."""
+    pool = getattr(getattr(app.recorder, "datastore", None), "pool", None)
+    if isinstance(pool, SQLiteConnectionPool):
+        pool.max_age = max_age  # read by every connection the pool opens from now on
+
+
+def drop_read_only_connections(engine: Engine) -> None:
+    """An SQLAlchemy engine on SQLite drops a connection that refused a write as read-only
+    (SQLAlchemy invalidates it), so the next one is opened read-write if the file allows."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "handle_error")
+    def _read_only(context: sqlalchemy.engine.ExceptionContext) -> None:
+        error = context.original_exception
+        code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+        if isinstance(error, sqlite3.Error) and code == _SQLITE_READONLY:
+            context.is_disconnect = True
