@@ -77,10 +77,10 @@ def test_the_admin_and_the_auditor_read_what_the_scheduler_found(server: Server)
     s, names = _school(server, "c1")
     admin = server.login(names["admin"], PASSWORD)
     items = _items(server, admin, s.school)
-    # Oldest first, in the order they were found: the days checked in order.
+    # Oldest first: by the date the entry belongs to.
     assert [(i["rule"], i["date"], i["student_id"], i["slot"], i["due"]) for i in items] == [
-        ("R-4.5", WED.isoformat(), None, 2, WED.isoformat()),
         ("R-6.1d", MON.isoformat(), str(s.students[1]), 1, THU.isoformat()),
+        ("R-4.5", WED.isoformat(), None, 2, WED.isoformat()),
         ("R-4.5", NEXT_MON.isoformat(), None, 1, NEXT_MON.isoformat())]
     assert {i["journal_id"] for i in items} == {str(s.journal)}
     assert {i["teacher_id"] for i in items} == {str(s.teacher)}
@@ -155,9 +155,11 @@ def test_nobody_else_may_read_them(server: Server) -> None:
         backwards = problem(c.get(f"/api/v1/schools/{s.school}/timeliness",
                                   params={"from": "2026-12-01", "to": "2026-11-01"}), 422)
         assert "`to` is before `from`" in backwards["detail"]
-        cursor = problem(c.get(f"/api/v1/schools/{s.school}/overdue",
-                               params={"cursor": "x"}), 422)
-        assert "cursor" in cursor["detail"]
+        for bad_cursor in ("x", "12", "2026-11-16.", "2026-11-16.-1", "2026-13-01.5",
+                           "2026-11-16.99999999999999999999"):
+            cursor = problem(c.get(f"/api/v1/schools/{s.school}/overdue",
+                                   params={"cursor": bad_cursor}), 422)
+            assert "cursor" in cursor["detail"]
     # Their own school's findings are there, for their own admin.
     assert len(_items(server, stranger, other.school)) == 3
 

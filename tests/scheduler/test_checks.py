@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from ejournal.domain import ids
+from ejournal.projections.overdue import read_overdue
 from tests.scheduler.conftest import FOUND, RESOLVED, Compliance, local, make_school
 
 MON, TUE, WED, THU, FRI = (date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25),
@@ -165,3 +166,25 @@ def test_a_substitute_on_the_lessons_date_answers_for_the_missing_entry(
     c.night_after(s, TUE)
     assert [(i.business_date, i.teacher_id) for i in c.overdue(s)] == [
         (MON, s.teacher), (TUE, s.other_teacher)]
+
+
+def test_the_list_pages_by_business_date_then_the_order_found(compliance: Compliance) -> None:
+    c = compliance
+    s = make_school(c.app, timetable=[(d, slot) for d in range(1, 6) for slot in (1, 2)])
+    c.night_after(s, WED)  # Monday to Wednesday, found in one run
+    c.night_after(s, FRI)  # Thursday and Friday
+    everything = c.overdue(s)
+    assert [(i.business_date, i.slot) for i in everything] == [
+        (day, slot) for day in (MON, TUE, WED, THU, FRI) for slot in (1, 2)]
+    pages, after = [], None
+    while True:
+        with c.runner.projector.reader.connect() as conn:
+            page = read_overdue(conn, s.school, after=after, limit=3)
+        if not page:
+            break
+        pages.append(page)
+        after = (page[-1].business_date, page[-1].position)
+    assert [len(p) for p in pages] == [3, 3, 3, 1]
+    assert [i for p in pages for i in p] == everything
+    assert [i.business_date for i in c.overdue(s, first=TUE, last=THU)] == [
+        TUE, TUE, WED, WED, THU, THU]

@@ -43,6 +43,7 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    or_,
     select,
     update,
 )
@@ -90,6 +91,7 @@ journals = Table(
 entries = Table(
     "overdue_entries", metadata,
     Column("position", BigInteger, primary_key=True),  # the event's log position
+    Column("school_id", Uuid, nullable=False),
     Column("journal_id", Uuid, nullable=False),
     Column("target_id", Uuid, nullable=False),  # the lesson, or the period mark
     Column("kind", String(32), nullable=False),  # lesson|attendance|absence_cancellation|...
@@ -100,7 +102,8 @@ entries = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),  # UTC
     Column("late", Boolean, nullable=False),
     Index("ix_overdue_entries_target", "target_id"),
-    Index("ix_overdue_entries_journal_date", "journal_id", "business_date"),
+    # The timeliness report reads this index alone (a year of a school: an index range).
+    Index("ix_overdue_entries_report", "school_id", "business_date", "by", "rule", "late"),
 )
 findings = Table(
     "overdue_findings", metadata,
@@ -121,8 +124,10 @@ findings = Table(
     Column("entered_at", DateTime(timezone=True), nullable=True),  # the entry's recording
     Column("entered_by", Uuid, nullable=True),
     Column("resolved_at", DateTime(timezone=True), nullable=True),  # Resolved recorded
-    Index("ix_overdue_findings_school_position", "school_id", "position"),
-    Index("ix_overdue_findings_school_date", "school_id", "business_date"),
+    # The list: by business date, then in the order found; and the report's covering index.
+    Index("ix_overdue_findings_list", "school_id", "business_date", "position"),
+    Index("ix_overdue_findings_report", "school_id", "business_date", "teacher_id", "rule",
+          "status"),
     Index("ix_overdue_findings_school_status", "school_id", "status"),
     Index("ix_overdue_findings_target", "target_id"),
 )
@@ -171,8 +176,17 @@ class Overdue(ReadModel):
 
     @handles(ClassJournal.Opened)
     def journal_opened(self, batch: Batch, e: Any, _: int) -> None:
-        batch.insert(journals, dict(journal_id=e.originator_id,
-                                             school_id=e.school_id, class_id=e.class_id))
+        batch.insert(journals, dict(journal_id=e.originator_id, school_id=e.school_id,
+                                    class_id=e.class_id))
+        self.remembered("school_of_journal")[e.originator_id] = e.school_id
+
+    def _school_of(self, batch: Batch, journal_id: UUID) -> UUID:
+        memo = self.remembered("school_of_journal")
+        school = memo.get(journal_id)
+        if school is None:
+            school = memo[journal_id] = batch.scalar(
+                select(journals.c.school_id).where(journals.c.journal_id == journal_id))
+        return school  # type: ignore[no-any-return]
 
     # --- entries ---------------------------------------------------------------------------
 
@@ -198,15 +212,15 @@ class Overdue(ReadModel):
     def period_mark_given(self, batch: Batch, e: Any, position: int) -> None:
         self._entry(batch, e, position, "period_mark", R_PERIOD, e.period_ends_on, e.student_id)
 
-    @staticmethod
-    def _entry(batch: Batch, e: Any, position: int, kind: str, rule: str,
+    def _entry(self, batch: Batch, e: Any, position: int, kind: str, rule: str,
                business_date: date, student_id: UUID | None) -> None:
         late = e.late
         # An entry's own verdict names its rule when it is late; on time, the table decides.
         chosen = late["rule"] if late else rule
         recorded_at = as_utc(e.timestamp)
         batch.insert(entries, dict(
-            position=position, journal_id=e.journal_id, target_id=e.originator_id, kind=kind,
+            position=position, school_id=self._school_of(batch, e.journal_id),
+            journal_id=e.journal_id, target_id=e.originator_id, kind=kind,
             student_id=student_id, rule=chosen, business_date=business_date, by=e.by,
             recorded_at=recorded_at, late=bool(late)))
         if not late:
@@ -264,9 +278,11 @@ class OverdueItem:
 
 def read_overdue(conn: Connection, school_id: UUID, *, first: date | None = None,
                  last: date | None = None, rule: str | None = None,
-                 journal_id: UUID | None = None, after_position: int | None = None,
+                 journal_id: UUID | None = None, after: tuple[date, int] | None = None,
                  open_only: bool = False, limit: int = 1000) -> list[OverdueItem]:
-    """The school's findings, oldest first (the order they were recorded in)."""
+    """The school's findings, oldest first: by business date, then in the order they were
+    found. ``after``: the ``(business_date, position)`` of the last item of the page before
+    (the cursor)."""
     query = select(findings).where(findings.c.school_id == school_id)
     if first is not None:
         query = query.where(findings.c.business_date >= first)
@@ -276,11 +292,14 @@ def read_overdue(conn: Connection, school_id: UUID, *, first: date | None = None
         query = query.where(findings.c.rule == rule)
     if journal_id is not None:
         query = query.where(findings.c.journal_id == journal_id)
-    if after_position is not None:
-        query = query.where(findings.c.position > after_position)
+    if after is not None:
+        day, position = after
+        query = query.where(findings.c.business_date >= day, or_(
+            findings.c.business_date > day, findings.c.position > position))
     if open_only:
         query = query.where(findings.c.status == OPEN)
-    rows = conn.execute(query.order_by(findings.c.position).limit(limit)).all()
+    rows = conn.execute(query.order_by(findings.c.business_date, findings.c.position)
+                        .limit(limit)).all()
     return [OverdueItem(
         position=r.position, finding_id=r.finding_id, rule=r.rule, journal_id=r.journal_id,
         business_date=r.business_date, slot=r.slot, student_id=r.student_id, due=r.due,
@@ -308,8 +327,7 @@ def read_timeliness(conn: Connection, school_id: UUID, first: date, last: date
         select(entries.c.by, entries.c.rule,
                func.sum(case((entries.c.late, 0), else_=1)),
                func.sum(case((entries.c.late, 1), else_=0)))
-        .select_from(entries.join(journals, journals.c.journal_id == entries.c.journal_id))
-        .where(journals.c.school_id == school_id, entries.c.business_date >= first,
+        .where(entries.c.school_id == school_id, entries.c.business_date >= first,
                entries.c.business_date <= last)
         .group_by(entries.c.by, entries.c.rule)).all()
     for by, rule, on_time, late in made:

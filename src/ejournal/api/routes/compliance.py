@@ -49,12 +49,19 @@ def may_audit(user: Principal, school_id: UUID) -> None:
         raise not_found("school", school_id)
 
 
-def _cursor(raw: str | None) -> int | None:
+def _cursor(raw: str | None) -> tuple[date, int] | None:
+    """``YYYY-MM-DD.N``: the business date and log position of the last item given."""
     if raw is None:
         return None
-    if not raw.isdigit():
+    day, _, position = raw.partition(".")
+    try:
+        found = (date.fromisoformat(day), int(position))
+    except ValueError:
+        found = None
+    if found is None or not position.isascii() or not position.isdigit() or \
+            found[1] >= 2**63:
         raise HTTPException(422, "cursor is not one this API gave")
-    return int(raw)
+    return found
 
 
 @router.get("/schools/{school_id}/overdue", summary="Missing entries the scheduler found")
@@ -65,13 +72,14 @@ def overdue(svc: ServicesDep, user: CurrentUser, school_id: UUID, first: From = 
             journal_id: UUID | None = None, cursor: str | None = None) -> dict[str, Any]:
     """Each finding: the rule, the journal, the business date (the lesson's, or the period's
     last day), the student (null for a whole lesson), when it was detected, and when the entry
-    was recorded after all (``resolved_at``, null while it is missing). Oldest first."""
+    was recorded after all (``resolved_at``, null while it is missing). Oldest first: by
+    business date, then in the order found."""
     may_audit(user, school_id)
     span = _range(first, last, svc.now().date())
     with svc.reader.connect() as conn:
         rows = read_overdue(conn, school_id, first=span[0], last=span[1],
                             rule=rule, journal_id=journal_id,
-                            after_position=_cursor(cursor), limit=PAGE + 1)
+                            after=_cursor(cursor), limit=PAGE + 1)
     page = rows[:PAGE]
     return {
         "items": [{"rule": r.rule, "journal_id": str(r.journal_id),
@@ -82,7 +90,8 @@ def overdue(svc: ServicesDep, user: CurrentUser, school_id: UUID, first: From = 
                    "slot": r.slot, "due": r.due.isoformat(), "teacher_id": str(r.teacher_id),
                    "resolved_by": str(r.resolved_by) if r.resolved_by else None}
                   for r in page],
-        "next": str(page[-1].position) if len(rows) > PAGE else None,
+        "next": (f"{page[-1].business_date.isoformat()}.{page[-1].position}"
+                 if len(rows) > PAGE else None),
     }
 
 
