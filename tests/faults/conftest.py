@@ -151,11 +151,9 @@ def world(shared_server: Server) -> Iterator[World]:
     accounts = Accounts(create_read_engine(server.database.settings))
     people = {
         "operator": (a.operator, f"op-{tag}"), "admin": (a.admin, f"admin-{tag}"),
-        "teacher": (a.teacher, f"teacher-{tag}"), "other_teacher": (a.other_teacher,
-                                                                   f"other-{tag}"),
-        "auditor": (a.auditor, f"auditor-{tag}"), "guardian": (a.guardian, f"guardian-{tag}"),
-        "student": (a.students[0], f"student0-{tag}"),
-        "b_admin": (b.admin, f"admin-{tag}-b"), "b_teacher": (b.teacher, f"teacher-{tag}-b"),
+        "teacher": (a.teacher, f"teacher-{tag}"), "auditor": (a.auditor, f"auditor-{tag}"),
+        "guardian": (a.guardian, f"guardian-{tag}"), "b_teacher": (b.teacher,
+                                                                  f"teacher-{tag}-b"),
     }
     for user_id, _ in people.values():
         accounts.set_password(user_id, PASSWORD, now=datetime.now(tz=UTC))

@@ -16,7 +16,7 @@ from tests.faults.harness import (
     serving,
 )
 
-THREADS, PER_THREAD, KILLS = 4, 20, 2
+THREADS, PER_THREAD, KILLS = 3, 15, 2
 
 
 def test_a_server_killed_under_write_load_loses_and_doubles_nothing(
@@ -25,7 +25,7 @@ def test_a_server_killed_under_write_load_loses_and_doubles_nothing(
     room = classroom(database.settings)
     with serving(database.settings, tmp_path / "serve.log", "--no-scheduler") as server:
         token = room.token(server.url)
-        # Given four teachers' clients writing marks, each with its own Idempotency-Keys
+        # Given teachers' clients writing marks, each with its own Idempotency-Keys
         writers = Writers(room, server.url, token, threads=THREADS,
                           per_thread=PER_THREAD).start()
         for kill in range(1, KILLS + 1):

@@ -24,7 +24,7 @@ from tests.faults.harness import (
 )
 from tests.faults.pgcluster import ThrowawayPostgres
 
-THREADS, PER_THREAD = 4, 20
+THREADS, PER_THREAD = 3, 15
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from tests.faults.harness import (
     serving,
 )
 
-THREADS, PER_THREAD = 4, 15
+THREADS, PER_THREAD = 3, 12
 
 
 def _integrity(path: Path) -> list[str]:

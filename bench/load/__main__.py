@@ -1,0 +1,234 @@
+"""Load test (issue #6): a school day's mix against the real service, then a reconciliation.
+
+Run from the repository root::
+
+    python -m bench.load [--db sqlite|postgres|both] [--minutes 10] [--clients 16]
+                         [--workers 2] [--scale 0.1] [--guardians 60] [--max-requests N]
+    python -m bench.load --minutes 0.5 --scale 0.025 --guardians 12 --clients 8   # CI
+
+For each database:
+
+0. **A school**: ``bench.rebuild``'s generated school year (``--scale 0.1`` = 4 classes of 25
+   students, 15 subjects, 60 journals) recorded up to yesterday and projected; two fresh
+   lessons per journal for the driver (``bench/load/world.py``).
+1. **The service**, as real processes (``bench/load/processes.py``): on SQLite one
+   ``ejournal serve`` with its projector and scheduler in-process; on PostgreSQL ``--workers``
+   ``ejournal serve --no-projector --no-scheduler`` beside one ``ejournal project`` and one
+   ``ejournal scheduler``. Clients spread over the workers.
+2. **The load** (``bench/load/driver.py``) for ``--minutes`` (or ``--max-requests``): 70% diary
+   and grid reads by guardians and teachers, 30% journal writes by teachers, ``--clients``
+   concurrent closed-loop clients on loopback. Throughput, p50/p99 per request kind, server
+   errors (5xx), projection lag (events behind the head; seconds from a write's answer until
+   the read models hold it), the RSS of every server process at the start and the end.
+3. **The reconciliation** (``bench/load/reconcile.py``): every acknowledged write exactly once
+   in the log and in the read models, nothing unacknowledged there; mismatches must be 0.
+
+The exit status is 1 when a server error, an unexpected refusal, a dead process or a
+mismatch was seen (so CI fails), else 0. Results: a table on stdout and
+``bench/results/load-<db>.json`` with the load average before and after (the 2 cores are
+shared: the load generator, the server processes and PostgreSQL run on them together).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from bench.commands import code_version, machine
+from bench.load.driver import KINDS, Driver, Results
+from bench.load.processes import Service, postgres_service, sqlite_service
+from bench.load.reconcile import reconcile
+from bench.load.world import build
+from ejournal.application import EJournal
+from ejournal.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value * 1000, 1)
+
+
+def summarise(results: Results) -> dict[str, Any]:
+    kinds = {}
+    for kind in KINDS:
+        latencies = results.latencies[kind]
+        kinds[kind] = {"answers": len(latencies), "statuses": dict(results.statuses[kind]),
+                       "per_s": round(len(latencies) / results.seconds, 1)
+                       if results.seconds else 0,
+                       "p50_ms": _ms(percentile(latencies, 0.50)),
+                       "p99_ms": _ms(percentile(latencies, 0.99))}
+    rss = {name: {"start_mib": round(values[0] / 1024, 1), "end_mib": round(values[-1] / 1024, 1),
+                  "max_mib": round(max(values) / 1024, 1),
+                  "growth_mib": round((values[-1] - values[0]) / 1024, 1)}
+           for name, values in results.rss_kib.items() if values}
+    lag_events = [float(v) for v in results.lag_events]
+    return {
+        "seconds": round(results.seconds, 1),
+        "requests": results.requests,
+        "requests_per_s": round(results.requests / results.seconds, 1) if results.seconds else 0,
+        "writes_acknowledged": len(results.acks),
+        "writes_replayed": sum(a.replayed for a in results.acks),
+        "retries": results.retries,
+        "server_errors": results.server_errors,
+        "unexpected": len(results.unexpected),
+        "unexpected_examples": results.unexpected[:10],
+        "kinds": kinds,
+        "projection_lag": {
+            "events_p50": percentile(lag_events, 0.5), "events_p99": percentile(lag_events, 0.99),
+            "events_max": max(lag_events, default=None),
+            "seconds_p50": _round(percentile(results.lag_seconds, 0.5)),
+            "seconds_p99": _round(percentile(results.lag_seconds, 0.99)),
+            "seconds_max": _round(max(results.lag_seconds, default=None)),
+            "samples": len(results.lag_seconds)},
+        "rss": rss,
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def measure(settings: Settings, service_of: Any, args: argparse.Namespace,
+            logs: Path) -> dict[str, Any]:
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    world = build(settings, args.scale, args.guardians)
+    app = EJournal(settings)
+    start_position = app.recorder.max_notification_id() or 0
+    app.close()
+    service: Service = service_of(settings, logs)
+    service.start()
+    print(f"  service up: {', '.join(p.name for p in service.processes)}", flush=True)
+    try:
+        driver = Driver(world, service, clients=args.clients, seconds=args.minutes * 60,
+                        max_requests=args.max_requests)
+        results = asyncio.run(driver.run())
+        died = service.alive()
+        summary = summarise(results)
+        print(f"  load done: {summary['requests']:,} requests in {summary['seconds']} s; "
+              "reconciling", flush=True)
+        reconciliation = reconcile(world, start_position, results.acks, service.urls[0],
+                                   driver.tokens[world.admin])
+        died += [name for name in service.alive() if name not in died]
+    finally:
+        service.stop()
+    return {
+        "database": settings.database_url.split(":", 1)[0],
+        "code": code_version(), "machine": machine(),
+        "parameters": {k: v for k, v in vars(args).items() if k not in ("db", "pg_url")},
+        "processes": [p.name for p in service.processes],
+        "world": {"events_before": world.events, "journals": len(world.seats),
+                  "teachers": len(world.teachers), "guardians": len(world.guardians),
+                  "generate_s": round(world.build_s, 1), "project_s": round(world.project_s, 1)},
+        **summary,
+        "died": died,
+        "reconciliation": reconciliation.as_dict(),
+        "total_s": round(time.perf_counter() - started, 1),
+        "load_average": {"before": load_before, "after": os.getloadavg()},
+    }
+
+
+def run_sqlite(args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="ejournal-load-") as tmp:
+        settings = Settings(database_url=f"sqlite:///{Path(tmp) / 'ejournal.db'}")
+        return measure(settings, sqlite_service, args, Path(tmp))
+
+
+def run_postgres(args: argparse.Namespace) -> dict[str, Any]:
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    settings = Settings(database_url=args.pg_url, database_schema=schema)
+    try:
+        with tempfile.TemporaryDirectory(prefix="ejournal-load-") as tmp:
+            return measure(settings,
+                           lambda s, logs: postgres_service(s, logs, args.workers), args,
+                           Path(tmp))
+    finally:
+        conninfo = args.pg_url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                sql.Identifier(schema)))
+
+
+def table(result: dict[str, Any]) -> str:
+    lines = [f"{result['database']}: {result['requests']:,} requests in {result['seconds']} s "
+             f"= {result['requests_per_s']}/s, {result['writes_acknowledged']:,} writes "
+             f"acknowledged, server errors {result['server_errors']}, unexpected "
+             f"{result['unexpected']}, retries {result['retries']}",
+             f"  {'kind':12}{'answers':>9}{'per s':>8}{'p50 ms':>9}{'p99 ms':>9}  statuses"]
+    for kind, row in result["kinds"].items():
+        lines.append(f"  {kind:12}{row['answers']:>9,}{row['per_s']:>8}"
+                     f"{row['p50_ms'] or '-':>9}{row['p99_ms'] or '-':>9}  {row['statuses']}")
+    lag = result["projection_lag"]
+    lines.append(f"  projection lag: events p50 {lag['events_p50']} p99 {lag['events_p99']} "
+                 f"max {lag['events_max']}; seconds p50 {lag['seconds_p50']} "
+                 f"p99 {lag['seconds_p99']} max {lag['seconds_max']}")
+    for name, rss in result["rss"].items():
+        lines.append(f"  RSS {name}: {rss['start_mib']} -> {rss['end_mib']} MiB "
+                     f"(max {rss['max_mib']}, growth {rss['growth_mib']})")
+    rec = result["reconciliation"]
+    lines.append(f"  reconciliation: acknowledged {rec['acknowledged']}, logged {rec['logged']}, "
+                 f"lost {sum(rec['lost'].values())}, doubled {sum(rec['doubled'].values())}, "
+                 f"stray {sum(rec['stray'].values())}, receipts {rec['receipts']}, read-model "
+                 f"mismatches {sum(rec['read_model_mismatches'].values())} "
+                 f"-> mismatches {rec['mismatches']}")
+    if result["died"]:
+        lines.append(f"  DIED: {result['died']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--max-requests", type=int, default=10**9)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2,
+                        help="API worker processes on PostgreSQL")
+    parser.add_argument("--scale", type=float, default=0.1)
+    parser.add_argument("--guardians", type=int, default=60)
+    parser.add_argument("--pg-url", default=os.environ.get("EJOURNAL_BENCH_POSTGRES_URL",
+                                                           DEFAULT_PG_URL))
+    parser.add_argument("--out", type=Path, default=RESULTS,
+                        help="directory for load-<db>.json")
+    args = parser.parse_args(argv)
+    chosen = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    failed = False
+    for db in chosen:
+        print(f"== {db}", flush=True)
+        result = run_sqlite(args) if db == "sqlite" else run_postgres(args)
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / f"load-{db}.json").write_text(json.dumps(result, indent=2, default=str))
+        print(table(result), flush=True)
+        failed |= bool(result["server_errors"] or result["unexpected"] or result["died"]
+                       or result["reconciliation"]["mismatches"])
+    if failed:
+        print("bench.load: FAILED (server errors, unexpected refusals, dead processes or "
+              "mismatches above)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
