@@ -3,8 +3,9 @@
 Run from the repository root::
 
     python -m bench.load [--db sqlite|postgres|both] [--minutes 10] [--clients 16]
-                         [--workers 2] [--scale 0.1] [--guardians 60] [--max-requests N]
-    python -m bench.load --minutes 0.5 --scale 0.025 --guardians 12 --clients 8   # CI
+                         [--workers 2] [--scale 0.1] [--guardians 60] [--journals N]
+                         [--max-requests N]
+    python -m bench.load --minutes 0.25 --scale 0.025 --guardians 4 --journals 4 --clients 6  # CI
 
 For each database:
 
@@ -114,24 +115,28 @@ def measure(settings: Settings, service_of: Any, args: argparse.Namespace,
             logs: Path) -> dict[str, Any]:
     load_before = os.getloadavg()
     started = time.perf_counter()
-    world = build(settings, args.scale, args.guardians)
+    world = build(settings, args.scale, args.guardians, args.journals)
     app = EJournal(settings)
     start_position = app.recorder.max_notification_id() or 0
     app.close()
+    print(f"  school ready after {time.perf_counter() - started:.0f} s", flush=True)
     service: Service = service_of(settings, logs)
     service.start()
-    print(f"  service up: {', '.join(p.name for p in service.processes)}", flush=True)
+    print(f"  service up after {time.perf_counter() - started:.0f} s: "
+          f"{', '.join(p.name for p in service.processes)}", flush=True)
     try:
         driver = Driver(world, service, clients=args.clients, seconds=args.minutes * 60,
                         max_requests=args.max_requests)
         results = asyncio.run(driver.run())
         died = service.alive()
         summary = summarise(results)
-        print(f"  load done: {summary['requests']:,} requests in {summary['seconds']} s; "
-              "reconciling", flush=True)
+        print(f"  load done after {time.perf_counter() - started:.0f} s: "
+              f"{summary['requests']:,} requests in {summary['seconds']} s; reconciling",
+              flush=True)
         reconciliation = reconcile(world, start_position, results.acks, service.urls[0],
                                    driver.tokens[world.admin])
         died += [name for name in service.alive() if name not in died]
+        print(f"  reconciled after {time.perf_counter() - started:.0f} s", flush=True)
     finally:
         service.stop()
     return {
@@ -209,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="API worker processes on PostgreSQL")
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--guardians", type=int, default=60)
+    parser.add_argument("--journals", type=int, default=None,
+                        help="journals written (by their teachers); default: all")
     parser.add_argument("--pg-url", default=os.environ.get("EJOURNAL_BENCH_POSTGRES_URL",
                                                            DEFAULT_PG_URL))
     parser.add_argument("--out", type=Path, default=RESULTS,
