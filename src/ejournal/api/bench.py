@@ -52,12 +52,16 @@ def baseline(svc: ServicesDep, body: BaselineIn) -> dict[str, bool]:
     """One single-row INSERT and its COMMIT, through the connection the event store writes
     with (its pool on PostgreSQL, its SQLite connection and write lock on SQLite)."""
     _create(svc)
+    _insert(svc, body.payload)
+    return {"inserted": True}
+
+
+def _insert(svc: Any, payload: str) -> None:
     postgres = svc.settings.database_url.startswith("postgresql")
     marker = "%s" if postgres else "?"
     with svc.app.recorder.datastore.transaction(commit=True) as cursor:
         cursor.execute(f"INSERT INTO {_table(svc)} (payload) VALUES ({marker})",  # noqa: S608
-                       (body.payload,))
-    return {"inserted": True}
+                       (payload,))
 
 
 def enabled() -> bool:
