@@ -82,7 +82,9 @@ def summarise(results: Results) -> dict[str, Any]:
                        "p99_ms": _ms(percentile(latencies, 0.99))}
     rss = {name: {"start_mib": round(values[0] / 1024, 1), "end_mib": round(values[-1] / 1024, 1),
                   "max_mib": round(max(values) / 1024, 1),
-                  "growth_mib": round((values[-1] - values[0]) / 1024, 1)}
+                  "growth_mib": round((values[-1] - values[0]) / 1024, 1),
+                  # sampled about once a second: the course of it, about a minute apart
+                  "by_minute_mib": [round(v / 1024, 1) for v in values[::60]]}
            for name, values in results.rss_kib.items() if values}
     lag_events = [float(v) for v in results.lag_events]
     return {
@@ -139,6 +141,11 @@ def measure(settings: Settings, service_of: Any, args: argparse.Namespace,
         print(f"  reconciled after {time.perf_counter() - started:.0f} s", flush=True)
     finally:
         service.stop()
+        keep = args.out / f"load-{settings.database_url.split(':', 1)[0].split('+')[0]}-logs"
+        keep.mkdir(parents=True, exist_ok=True)
+        for process in service.processes:  # the servers' own logs, for what went wrong
+            if process.log.exists():
+                (keep / process.log.name).write_bytes(process.log.read_bytes())
     return {
         "database": settings.database_url.split(":", 1)[0],
         "code": code_version(), "machine": machine(),

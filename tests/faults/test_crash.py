@@ -5,6 +5,7 @@ none is doubled, every write is eventually acknowledged exactly once, and the re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import Database
@@ -20,7 +21,7 @@ THREADS, PER_THREAD, KILLS = 3, 15, 2
 
 
 def test_a_server_killed_under_write_load_loses_and_doubles_nothing(
-    database: Database, tmp_path: Path,
+    database: Database, tmp_path: Path, record_property: Callable[[str, object], None],
 ) -> None:
     room = classroom(database.settings)
     with serving(database.settings, tmp_path / "serve.log", "--no-scheduler") as server:
@@ -49,6 +50,8 @@ def test_a_server_killed_under_write_load_loses_and_doubles_nothing(
         # the kills were felt: broken connections, or answers replayed from a receipt
         broken = sum(n for kind, n in outcomes.seen.items() if kind.startswith("connection"))
         assert broken + outcomes.replayed > 0, outcomes.seen
+        record_property("answers", dict(outcomes.seen))
+        record_property("replayed", outcomes.replayed)
         assert set(outcomes.seen) <= {"201"} | {k for k in outcomes.seen
                                                if k.startswith("connection")}
         # And the read models, kept by a projector killed with the server, show exactly them

@@ -7,7 +7,7 @@ projector resumes and catches up."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -40,6 +40,7 @@ def postgres() -> Iterator[ThrowawayPostgres]:
 
 def test_postgres_stopped_under_load_answers_503_and_recovers_by_itself(
     postgres: ThrowawayPostgres, tmp_path: Path,
+    record_property: Callable[[str, object], None],
 ) -> None:
     settings = Settings(database_url=postgres.url)
     room = classroom(settings)
@@ -73,5 +74,7 @@ def test_postgres_stopped_under_load_answers_503_and_recovers_by_itself(
         assert len(book.marks) == THREADS * PER_THREAD
         assert server.starts == 1
         assert set(outcomes.seen) <= {"201", "503"}, outcomes.seen
+        record_property("answers", dict(outcomes.seen))
+        record_property("replayed", outcomes.replayed)
         # And the projector, which failed while the database was down, resumed by itself
         assert_read_models_hold(room, server.url, token, book.marks)

@@ -17,7 +17,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -59,7 +59,7 @@ def _diary(url: str, token: str, student: object) -> httpx.Response:
 
 
 def test_a_read_only_database_file_refuses_writes_with_503_and_recovers(
-    tmp_path: Path,
+    tmp_path: Path, record_property: Callable[[str, object], None],
 ) -> None:
     db = tmp_path / "ejournal.db"
     settings = Settings(database_url=f"sqlite:///{db}")
@@ -102,6 +102,8 @@ def test_a_read_only_database_file_refuses_writes_with_503_and_recovers(
         book = assert_reconciled(room, outcomes, writers.keys)
         assert server.starts == 1
         assert set(outcomes.seen) <= {"201", "503"}, outcomes.seen
+        record_property("answers", dict(outcomes.seen))
+        record_property("replayed", outcomes.replayed)
         assert_read_models_hold(room, server.url, token, book.marks)
     assert _integrity(db) == ["ok"]
 
@@ -140,8 +142,9 @@ def _fill(path: Path) -> int:
     return written
 
 
-def test_a_full_disk_refuses_writes_with_507_and_recovers(small_disk: Path,
-                                                          tmp_path: Path) -> None:
+def test_a_full_disk_refuses_writes_with_507_and_recovers(
+    small_disk: Path, tmp_path: Path, record_property: Callable[[str, object], None],
+) -> None:
     db = small_disk / "ejournal.db"
     settings = Settings(database_url=f"sqlite:///{db}")
     room = classroom(settings)
@@ -173,5 +176,7 @@ def test_a_full_disk_refuses_writes_with_507_and_recovers(small_disk: Path,
         book = assert_reconciled(room, outcomes, writers.keys)
         assert server.starts == 1
         assert set(outcomes.seen) <= {"201", "503", "507"}, outcomes.seen
+        record_property("answers", dict(outcomes.seen))
+        record_property("replayed", outcomes.replayed)
         assert_read_models_hold(room, server.url, token, book.marks)
     assert _integrity(db) == ["ok"]

@@ -121,7 +121,9 @@ def install(app: FastAPI, on_refusal: Callable[[Request, int], None] | None = No
         failure = storage_failure(exc)
         if failure is None:
             raise exc
-        log.warning("%s %s: %s", failure.status, failure.detail, type(exc).__name__)
+        # The driver's own words (no SQL parameters, no credentials) for the operator.
+        log.warning("%s %s: %s: %s", failure.status, failure.detail, type(exc).__name__,
+                    str(exc).splitlines()[0][:300] if str(exc) else "")
         return problem(failure.status, f"{failure.detail}; retry later (a write: with the "
                        "same Idempotency-Key)", headers={"Retry-After": RETRY_AFTER})
 

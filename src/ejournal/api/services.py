@@ -34,16 +34,11 @@ class Services:
     @classmethod
     def open(cls, settings: Settings) -> Services:
         app = EJournal(settings)
-        # The projector reads the log through an application (a connection pool) of its own.
-        # On SQLite its batch holds the write lock while it reads notifications; sharing the
-        # request threads' pool, it would queue behind a writer that waits for that very lock
-        # (a deadlock until the pool's 5 s timeout: 503s under write load).
-        projector = projector_for(EJournal(settings))
+        projector = projector_for(app)
         projector.setup()
         accounts = Accounts(create_read_engine(settings))
         # A connection SQLite opened read-only (the file was) is not kept once it is writable.
-        for application in (app, projector.app):
-            recycle_sqlite_connections(application)
+        recycle_sqlite_connections(app)
         for engine in (projector.engine, projector.reader, accounts.engine):
             drop_read_only_connections(engine)
         accounts.setup()
@@ -59,6 +54,13 @@ class Services:
         return datetime.now(tz=UTC)
 
     def start_projector(self) -> None:
+        # Run here, the projector reads the log through an application (a connection pool)
+        # of its own. On SQLite its batch holds the write lock while it reads notifications;
+        # sharing the request threads' pool, it would queue behind a writer that waits for
+        # that very lock (a deadlock until the pool's 5 s timeout: 503s under write load).
+        own = EJournal(self.settings)
+        recycle_sqlite_connections(own)
+        self.projector.app = own
         # If the database goes away, the projector waits and resumes once it is back.
         thread = threading.Thread(target=keep_running, args=(self.projector.run_forever,
                                                              self.stop),
@@ -72,7 +74,8 @@ class Services:
         for thread in self.threads:
             thread.join(timeout=10)
         self.app.close()
-        self.projector.app.close()
+        if self.projector.app is not self.app:
+            self.projector.app.close()
         self.projector.engine.dispose()
         self.reader.dispose()
         self.accounts.engine.dispose()

@@ -54,8 +54,11 @@ def persistence_env(settings: Settings) -> dict[str, str]:
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_SCHEMA": settings.database_schema,
             "POSTGRES_LOCK_TIMEOUT": str(settings.lock_timeout),
-            "POSTGRES_POOL_SIZE": "5",
-            "POSTGRES_MAX_OVERFLOW": "10",
+            # Two connections kept open, up to 15 when busy: several processes (API workers,
+            # the projector, the scheduler) share one server's max_connections (100 by
+            # default), and a pool keeps its size open even when idle.
+            "POSTGRES_POOL_SIZE": "2",
+            "POSTGRES_MAX_OVERFLOW": "13",
             "POSTGRES_PRE_PING": "y",
             # Seconds to wait for a pooled connection. eventsourcing tries a call 10 times;
             # with its default (30 s) a request hung for minutes while PostgreSQL was down.
@@ -155,7 +158,9 @@ def keep_running(step: Callable[[threading.Event], None], stop: threading.Event,
             failure = storage_failure(exc)
             if failure is None:
                 raise
-            log.warning("%s paused: %s; retrying in %.1f s", what, failure.detail, wait)
+            log.warning("%s paused: %s (%s); retrying in %.1f s", what, failure.detail,
+                        str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__,
+                        wait)
             stop.wait(wait)
             wait = min(max_wait, wait * 2)
 
