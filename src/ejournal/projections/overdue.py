@@ -397,15 +397,18 @@ def answered_before(conn: Connection, school_id: UUID,
     recorded before the finding was saved (the check read, the teacher wrote, the check
     saved). Set-based: a statement per 500 findings and per 500 lessons or period marks."""
     query = select(findings.c.finding_id, findings.c.rule, findings.c.target_id,
-                   findings.c.student_id).where(findings.c.school_id == school_id,
-                                                findings.c.status == OPEN)
+                   findings.c.student_id, findings.c.school_id, findings.c.status)
     if finding_ids is None:
-        found = list(conn.execute(query).all())
+        found = list(conn.execute(query.where(findings.c.school_id == school_id,
+                                              findings.c.status == OPEN)).all())
     else:
+        # By the primary key alone (a planner given the school and status too may prefer
+        # their index, and walk every open finding of the school); filtered here.
         chosen = list(finding_ids)
         found = [row for i in range(0, len(chosen), 500)
                  for row in conn.execute(query.where(
-                     findings.c.finding_id.in_(chosen[i:i + 500]))).all()]
+                     findings.c.finding_id.in_(chosen[i:i + 500]))).all()
+                 if row.school_id == school_id and row.status == OPEN]
     targets = list({row.target_id for row in found})
     by_target: dict[UUID, list[Any]] = {}
     for i in range(0, len(targets), 500):
