@@ -22,12 +22,15 @@ import uvicorn
 from ejournal.accounts import Accounts
 from ejournal.api.app import SECURITY_HEADERS, create_app
 from ejournal.application import EJournal
-from ejournal.cli import _bootstrap
 from ejournal.projections.base import create_read_engine
 from ejournal.settings import Settings
-from tests.api.conftest import OPERATOR, Server
+from tests.api.conftest import (  # noqa: F401 - the fixtures shared_server builds on
+    OPERATOR,
+    Server,
+    module_database,
+    module_server,
+)
 from tests.builders import SmallSchool, build_school
-from tests.conftest import PG_URL, REQUIRE_PG, Database, _drop_schema
 
 PASSWORD = "correct horse battery staple"
 PROBLEM = "application/problem+json"
@@ -62,30 +65,10 @@ def start_server(settings: Settings, app: Any = None) -> tuple[str, uvicorn.Serv
     return f"http://127.0.0.1:{port}", instance, thread
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def shared_database(request: pytest.FixtureRequest,
-                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    """As ``tests/conftest.py``'s ``database``, for a whole module."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("faults") / "ejournal.db"
-        yield Database("sqlite", Settings(database_url=f"sqlite:///{path}"))
-        return
-    if not PG_URL:
-        if REQUIRE_PG:
-            pytest.fail("EJOURNAL_REQUIRE_POSTGRES=1 but EJOURNAL_TEST_POSTGRES_URL is not set")
-        pytest.skip("PostgreSQL half: set EJOURNAL_TEST_POSTGRES_URL to run it")
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    yield Database("postgres", Settings(database_url=PG_URL, database_schema=schema))
-    _drop_schema(schema)
-
-
 @pytest.fixture(scope="module")
-def shared_server(shared_database: Database) -> Iterator[Server]:
-    _bootstrap(shared_database.settings, *OPERATOR)
-    url, instance, thread = start_server(shared_database.settings)
-    yield Server(url, shared_database)
-    instance.should_exit = True
-    thread.join(timeout=30)
+def shared_server(module_server: Server) -> Server:  # noqa: F811 - the fixture, by name
+    """One server a module over one database a module: ``tests/api/conftest.py``'s."""
+    return module_server
 
 
 def assert_secure(answer: httpx.Response) -> None:
