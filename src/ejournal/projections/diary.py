@@ -9,7 +9,6 @@ school. A lesson held costs one row, not one per student.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -28,6 +27,7 @@ from sqlalchemy import (
     Uuid,
     and_,
     bindparam,
+    cast,
     delete,
     or_,
     select,
@@ -181,8 +181,8 @@ class Diary(ReadModel):
 
 @dataclass
 class DiaryLesson:
-    journal_id: UUID
-    lesson_id: UUID
+    journal_id: str  # ids as the API writes them (8-4-4-4-12 hex)
+    lesson_id: str
     slot: int
     subject: str
     topic: str
@@ -197,46 +197,62 @@ class DiaryDay:
     lessons: list[DiaryLesson]
 
 
+_enrolment = enrolments.alias("e")
+#: The diary's one statement (built once): see :func:`read_diary`.
+_DIARY = (
+    select(cast(lessons.c.lesson_id, Text), lessons.c.lesson_date,
+           cast(lessons.c.journal_id, Text), lessons.c.slot, lessons.c.subject,
+           lessons.c.topic, lessons.c.homework, cast(marks.c.mark_id, Text), marks.c.value,
+           marks.c.work, absences.c.lesson_date)
+    .select_from(_enrolment)
+    .join(lessons, and_(lessons.c.class_id == _enrolment.c.class_id,
+                        lessons.c.lesson_date >= _enrolment.c.from_date,
+                        or_(_enrolment.c.last_day.is_(None),
+                            lessons.c.lesson_date <= _enrolment.c.last_day)))
+    .outerjoin(marks, and_(marks.c.student_id == bindparam("student"),
+                           marks.c.lesson_date == lessons.c.lesson_date,
+                           marks.c.lesson_id == lessons.c.lesson_id))
+    .outerjoin(absences, and_(absences.c.student_id == bindparam("student"),
+                              absences.c.lesson_id == lessons.c.lesson_id))
+    .where(_enrolment.c.student_id == bindparam("student"),
+           _enrolment.c.from_date <= bindparam("last"),
+           or_(_enrolment.c.last_day.is_(None), _enrolment.c.last_day >= bindparam("first")),
+           lessons.c.lesson_date >= bindparam("first"),
+           lessons.c.lesson_date <= bindparam("last"))
+    .order_by(lessons.c.lesson_date, lessons.c.slot, lessons.c.lesson_id, marks.c.position)
+)
+
+
+def canonical_id(text: str) -> str:
+    """An id read as text (SQLite keeps UUIDs as 32 hex digits, PostgreSQL gives the
+    8-4-4-4-12 form) in the 8-4-4-4-12 form."""
+    if len(text) == 32:
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    return text
+
+
 def read_diary(conn: Connection, student_id: UUID, first: date, last: date) -> list[DiaryDay]:
     """The student's diary from ``first`` to ``last`` (inclusive), oldest first: the lessons of
-    each class they were enrolled in, on the days they were enrolled."""
-    spans = [
-        and_(lessons.c.class_id == class_id,
-             lessons.c.lesson_date >= max(first, from_date),
-             lessons.c.lesson_date <= (last if last_day is None else min(last, last_day)))
-        for class_id, from_date, last_day in conn.execute(
-            select(enrolments.c.class_id, enrolments.c.from_date, enrolments.c.last_day)
-            .where(enrolments.c.student_id == student_id, enrolments.c.from_date <= last,
-                   or_(enrolments.c.last_day.is_(None), enrolments.c.last_day >= first))
-        ).tuples()
-    ]
-    if not spans:
-        return []
-    rows = conn.execute(
-        select(lessons.c.lesson_id, lessons.c.lesson_date, lessons.c.journal_id,
-               lessons.c.slot, lessons.c.subject, lessons.c.topic, lessons.c.homework)
-        .where(or_(*spans))
-        .order_by(lessons.c.lesson_date, lessons.c.slot, lessons.c.lesson_id)
-    ).all()
-    absent = set(conn.scalars(
-        select(absences.c.lesson_id).where(absences.c.student_id == student_id,
-                                           absences.c.lesson_date >= first,
-                                           absences.c.lesson_date <= last)))
-    given: dict[UUID, list[dict[str, str]]] = defaultdict(list)
-    for mark_id, lesson_id, value, work in conn.execute(
-        select(marks.c.mark_id, marks.c.lesson_id, marks.c.value, marks.c.work)
-        .where(marks.c.student_id == student_id, marks.c.lesson_date >= first,
-               marks.c.lesson_date <= last)
-        .order_by(marks.c.position)
-    ):
-        given[lesson_id].append({"id": str(mark_id), "value": value, "work": work})
+    each class they were enrolled in, on the days they were enrolled.
+
+    One statement: the student's enrolments (an index range), each one's class lessons over
+    the days it covers (an index range of ``(class_id, lesson_date)``), and beside each lesson
+    the student's marks (by ``(student_id, lesson_date)``) and absence (by the key): a row per
+    lesson and mark, in the order of the day, the slot and the giving."""
     days: list[DiaryDay] = []
-    for row in rows:
-        if not days or days[-1].date != row.lesson_date:
-            days.append(DiaryDay(row.lesson_date, []))
-        days[-1].lessons.append(DiaryLesson(
-            journal_id=row.journal_id, lesson_id=row.lesson_id, slot=row.slot,
-            subject=row.subject, topic=row.topic, homework=row.homework,
-            absent=row.lesson_id in absent, marks=given.get(row.lesson_id, []),
-        ))
+    lesson = DiaryLesson("", "", 0, "", "", None, False)
+    current = None
+    for (lesson_id, lesson_date, journal_id, slot, subject, topic, homework, mark_id, value,
+         work, absent) in conn.execute(
+            _DIARY, {"student": student_id, "first": first, "last": last}).tuples().all():
+        if lesson_id != current:
+            current = lesson_id
+            if not days or days[-1].date != lesson_date:
+                days.append(DiaryDay(lesson_date, []))
+            lesson = DiaryLesson(journal_id=canonical_id(journal_id),
+                                 lesson_id=canonical_id(lesson_id), slot=slot, subject=subject,
+                                 topic=topic, homework=homework, absent=absent is not None)
+            days[-1].lessons.append(lesson)
+        if mark_id is not None:
+            lesson.marks.append({"id": canonical_id(mark_id), "value": value, "work": work})
     return days
