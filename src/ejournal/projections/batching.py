@@ -17,12 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from psycopg import sql as psycopg_sql
-from sqlalchemy import Connection, Dialect, Result, Table, insert
+from sqlalchemy import Connection, Dialect, Result, Table, Uuid, insert
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.util import find_tables
+from sqlalchemy.types import TypeEngine
 
 
 def _tables_of(statement: Executable) -> frozenset[Table] | None:
@@ -46,6 +49,51 @@ def prepare(statement: Executable) -> Prepared:
     return Prepared(statement, _tables_of(statement))
 
 
+def _uuid_hex(values: list[Any]) -> list[Any]:
+    return [None if v is None else v.hex for v in values]
+
+
+def _date_iso(sa: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
+    def convert(values: list[Any]) -> list[Any]:
+        return [v.isoformat() if type(v) is date else None if v is None else sa(v)
+                for v in values]
+    return convert
+
+
+def _moment_iso(sa: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
+    def convert(values: list[Any]) -> list[Any]:
+        return [v.isoformat(" ", "microseconds")[:26] if type(v) is datetime
+                else None if v is None else sa(v) for v in values]
+    return convert
+
+
+def _each(sa: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
+    def convert(values: list[Any]) -> list[Any]:
+        return [None if v is None else sa(v) for v in values]
+    return convert
+
+
+def _column_converter(column_type: TypeEngine[Any], dialect: Dialect
+                      ) -> Callable[[list[Any]], list[Any]] | None:
+    """How a column's values go to the driver, a column at a time: SQLAlchemy's own bind
+    processor, or for the commonest SQLite types the same strings made without a Python call
+    per value (a UUID's 32 hex digits; a date's and a moment's ISO text, as SQLAlchemy's SQLite
+    types write them - ``tests/projections/test_batching.py`` holds them equal)."""
+    impl = column_type.dialect_impl(dialect)
+    sa = impl.bind_processor(dialect)
+    if sa is None:
+        return None
+    if dialect.name == "sqlite":
+        if (isinstance(impl, Uuid) and impl.as_uuid
+                and not (impl.native_uuid and dialect.supports_native_uuid)):
+            return _uuid_hex
+        if isinstance(impl, sqlite.DATE):
+            return _date_iso(sa)
+        if isinstance(impl, sqlite.DATETIME):
+            return _moment_iso(sa)
+    return _each(sa)
+
+
 @dataclass(frozen=True)
 class _RowInsert:
     """An INSERT of some columns of a table as the driver takes it: the SQL SQLAlchemy compiles
@@ -54,7 +102,7 @@ class _RowInsert:
 
     sql: str
     columns: tuple[str, ...]  # in the order of the statement's parameters
-    convert: tuple[Callable[[Any], Any] | None, ...]
+    convert: tuple[Callable[[list[Any]], list[Any]] | None, ...]
     positional: bool
 
     def tuples(self, rows: list[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
@@ -63,9 +111,7 @@ class _RowInsert:
         columns = []
         for column, convert in zip(self.columns, self.convert, strict=True):
             values = [row[column] for row in rows]
-            if convert is not None:
-                values = [None if v is None else convert(v) for v in values]
-            columns.append(values)
+            columns.append(values if convert is None else convert(values))
         return list(zip(*columns, strict=True))
 
     def rows(self, rows: list[Mapping[str, Any]]) -> list[Any]:
@@ -87,8 +133,7 @@ def _row_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _Ro
         order = tuple(compiled.positiontup or ()) if compiled.positional else columns
         if sorted(order) != sorted(columns):
             raise ValueError(f"unexpected parameters {order} for {table.name} {columns}")
-        convert = tuple(table.c[c].type.dialect_impl(dialect).bind_processor(dialect)
-                        for c in order)
+        convert = tuple(_column_converter(table.c[c].type, dialect) for c in order)
         found = _ROW_INSERTS[key] = _RowInsert(compiled.string, order, convert,
                                                compiled.positional)
     return found
