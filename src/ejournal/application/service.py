@@ -23,15 +23,17 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID, uuid4, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     JSONTranscoder,
     RecordConflictError,
+    Recording,
     StoredEvent,
     Transcoding,
 )
 
+from ejournal.application.grouping import GroupCommit
 from ejournal.application.loading import AggregateLoader, copy_aggregate
 from ejournal.application.storage import persistence_env
 from ejournal.domain import ids
@@ -172,6 +174,26 @@ class EJournal(Application[UUID]):
         #: What ``load_many`` keeps on PostgreSQL (the oldest kept first out).
         self._kept: dict[UUID, Aggregate] = {}
         self._kept_lock = threading.Lock()
+        #: Commands saving at the same moment share a transaction (grouping.py).
+        self.group_commit = GroupCommit(self._record, self._record_events)
+
+    def _record_events(self, events: Sequence[Any]) -> list[Recording[UUID]]:
+        """Domain events of several commands in one transaction (what ``_record`` does for
+        one command's)."""
+        return self.events.put(events)
+
+    def _save_grouped(self, *aggregates: Aggregate) -> list[Recording[UUID]]:
+        """``save``, but in a transaction shared with the commands saving at the same moment
+        (:class:`~ejournal.application.grouping.GroupCommit`)."""
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
+        processing.collect_events(*aggregates)
+        recordings = self.group_commit.record(processing)
+        if self.repository.cache and not self.repository.fastforward:  # as ``_record`` does
+            for aggregate_id, aggregate in processing.aggregates.items():
+                self.repository.cache.put(aggregate_id, aggregate)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        return recordings
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -228,7 +250,7 @@ class EJournal(Application[UUID]):
                     command=name, fingerprint=fingerprint, answer=written.as_dict(),
                 ))
             try:
-                recordings = self.save(*to_save)
+                recordings = self._save_grouped(*to_save)
             except RecordConflictError:
                 if attempt == MAX_ATTEMPTS:
                     raise ConcurrentWriteConflict(
