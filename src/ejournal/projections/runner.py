@@ -22,6 +22,8 @@ from ejournal.projections.base import ReadModel, ddl_lock, metadata, positions, 
 from ejournal.projections.batching import Batch
 
 DEFAULT_BATCH = 1000
+#: Seconds the projector lets new events gather after reaching the log's end (run_forever).
+DEFAULT_GATHER = 0.05
 
 
 @dataclass(frozen=True)
@@ -174,11 +176,27 @@ class Projector:
                 return done
 
     def run_forever(self, stop: threading.Event, idle_wait: float = 0.2,
-                    limit: int = DEFAULT_BATCH) -> None:
-        """The projector's loop (in ``serve`` or as ``ejournal project``) until ``stop``."""
+                    limit: int = DEFAULT_BATCH, gather: float = DEFAULT_GATHER) -> None:
+        """The projector's loop (in ``serve`` or as ``ejournal project``) until ``stop``.
+
+        While writes keep coming (a batch that was not full right after another one), it lets
+        ``gather`` seconds of new events gather before the next batch: a batch costs a
+        transaction and a statement per table whether it holds one event or a thousand, and
+        under a steady stream of writes, batches of one or two events kept the projector (and,
+        in ``serve``, the API's share of the CPU) busy with that fixed cost (bench/http.py).
+        The end of a burst is applied at once."""
+        partial = 0  # batches in a row that reached the end of the log with events in them
         while not stop.is_set():
-            if self.run_batch(limit) == 0:
+            count = self.run_batch(limit)
+            if count == 0:
+                partial = 0
                 stop.wait(idle_wait)
+            elif count < limit:
+                partial += 1
+                if partial > 1 and gather > 0:
+                    stop.wait(gather)
+            else:
+                partial = 0
 
     # --- positions -------------------------------------------------------------------------
 
