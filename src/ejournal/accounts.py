@@ -35,7 +35,7 @@ from sqlalchemy import (
     update,
 )
 
-from ejournal.projections.base import as_utc, ddl_lock
+from ejournal.projections.base import as_utc, ddl_lock, reading
 
 metadata = MetaData()
 
@@ -172,7 +172,7 @@ class Accounts:
         return token, Session(user_id, expires)
 
     def session(self, token: str, *, now: datetime) -> Session | None:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(select(tokens.c.user_id, tokens.c.expires_at, tokens.c.revoked_at)
                                .where(tokens.c.token_hash == _token_hash(token))).one_or_none()
         if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now:

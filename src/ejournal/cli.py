@@ -178,7 +178,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if username and password:
         print(_bootstrap(settings, username, password), flush=True)
     app = create_app(settings, run_projector=not args.no_projector,
-                     run_scheduler=not args.no_scheduler)
+                     run_scheduler=not args.no_scheduler, settle_heap=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
 

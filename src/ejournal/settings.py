@@ -21,6 +21,13 @@ class Settings(BaseSettings):
     #: aggregate is brought up to date from the log before every use ("fast-forward"), so
     #: several processes may share a database; 0 turns the cache off.
     aggregate_cache_size: int = 1000
+    #: Threads that run the API's blocking work (database calls) at once in one server
+    #: process. Python runs one thread at a time: more threads than requests in flight on the
+    #: CPU only trade the GIL back and forth (bench/http.py measured it).
+    request_threads: int = 8
+    #: SQLite page cache of the projector's connection, in MiB (a cap: it fills only as the
+    #: read-model tables grow). A rebuild of a large school writes into every table at once.
+    projector_cache_mib: int = 64
     #: The compliance scheduler (issue #5) checks each school at this school-local time, for
     #: the day that has just ended (a day's entries are due by its end: R-4.5, R-4.6).
     scheduler_run_at: time = time(0, 30)

@@ -14,7 +14,9 @@ import pytest
 import uvicorn
 
 from ejournal.api.app import create_app
+from ejournal.application import EJournal
 from ejournal.cli import _bootstrap
+from ejournal.projections.catalog import projector_for
 from ejournal.settings import Settings
 from tests.conftest import PG_URL, REQUIRE_PG, Database, _drop_schema
 
@@ -30,7 +32,22 @@ class Server:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
+    def caught_up(self) -> None:
+        """Waits until the server's projector has applied every event in the log now. Tests
+        write their setup through an application of their own (another writer, as far as the
+        server knows), which the API promises to show within 5 s, not at once."""
+        app = EJournal(self.database.settings)
+        try:
+            projector = projector_for(app)
+            assert projector.wait_for(projector.head(), timeout=10), "read models lag > 10 s"
+        finally:
+            app.close()
+            projector.engine.dispose()
+            projector.reader.dispose()
+
     def login(self, username: str, password: str) -> str:
+        """A token for the user, once the read models hold everything written so far."""
+        self.caught_up()
         with self.client() as c:
             answer = c.post("/api/v1/auth/token",
                             data={"username": username, "password": password})

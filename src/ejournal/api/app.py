@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -84,14 +86,17 @@ class Guard:
 
 
 def create_app(settings: Settings | None = None, *, run_projector: bool = True,
-               run_scheduler: bool = False) -> FastAPI:
+               run_scheduler: bool = False, settle_heap: bool = False) -> FastAPI:
     """``run_scheduler``: run the compliance scheduler (issue #5) in this process too
-    (``ejournal serve`` does, unless ``--no-scheduler``)."""
+    (``ejournal serve`` does, unless ``--no-scheduler``). ``settle_heap``: the process is the
+    server's own (``ejournal serve``): what it holds once started is kept out of the garbage
+    collector's full passes (``gc.freeze``)."""
     chosen = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc = Services.open(chosen)
+        to_thread.current_default_thread_limiter().total_tokens = chosen.request_threads
         if run_projector:
             svc.start_projector()
         scheduler = None
@@ -101,6 +106,12 @@ def create_app(settings: Settings | None = None, *, run_projector: bool = True,
             scheduler = ComplianceScheduler(chosen)
             scheduler.start()
         app.state.services = svc
+        if settle_heap:
+            # What the process holds once started (modules, the schema, SQLAlchemy's and
+            # pydantic's structures) is kept out of the collector's full passes, which scan
+            # all of it each time (tens of ms, during which no request moves).
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:

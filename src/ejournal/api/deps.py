@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -39,7 +39,7 @@ def _within_calendar(day: date) -> date:
 SchoolDate = Annotated[date, AfterValidator(_within_calendar)]
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
     found: Services = request.app.state.services
     return found
 
@@ -90,10 +90,10 @@ CurrentUser = Annotated[Principal, Depends(current_user)]
 # resource is unknown or not visible to this user (ids cannot be probed).
 
 
-def allow(*roles: Role, detail: str) -> Callable[[Principal], Principal]:
+def allow(*roles: Role, detail: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency: the authenticated user, if their role is one of ``roles``; else 403."""
 
-    def gate(user: CurrentUser) -> Principal:
+    async def gate(user: CurrentUser) -> Principal:
         if user.role not in roles:
             raise NotPermitted(detail)
         return user
@@ -102,7 +102,7 @@ def allow(*roles: Role, detail: str) -> Callable[[Principal], Principal]:
     return gate
 
 
-def _journal_writer(user: CurrentUser) -> Principal:
+async def _journal_writer(user: CurrentUser) -> Principal:
     """R-4.4 / R-4.9: teachers (of their journals) and the school's admin write journals."""
     if user.role in (Role.STUDENT, Role.GUARDIAN):
         raise StudentsNeverWrite("students and guardians never write the journal")

@@ -59,7 +59,7 @@ def persistence_env(settings: Settings) -> dict[str, str]:
             # default), and a pool keeps its size open even when idle.
             "POSTGRES_POOL_SIZE": "2",
             "POSTGRES_MAX_OVERFLOW": "13",
-            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_PRE_PING": "n",
             # Seconds to wait for a pooled connection. eventsourcing tries a call 10 times;
             # with its default (30 s) a request hung for minutes while PostgreSQL was down.
             # With 1 s it fails after ~12 s with 503; a busy pool hands one back in ms.

@@ -39,4 +39,4 @@ def projector_for(app: EJournal, names: Sequence[str] | None = None,
             raise ValueError(f"unknown read model(s) {', '.join(unknown)}; known: {known}")
         models = [m for m in models if m.name in names]
     return Projector(app, engine or create_read_engine(app.settings, writer=True), models,
-                     reader=create_read_engine(app.settings))
+                     reader=create_read_engine(app.settings, reads_only=True))
