@@ -102,23 +102,37 @@ def _run_group(app: EJournal, first: Callable[[], Written],
     return results
 
 
+def _first_then_two(app: EJournal, s: SmallSchool, first: UUID, b: UUID, c: UUID
+                    ) -> tuple[dict[str, Any], dict[int, int]]:
+    """A mark on ``first`` held in the store while marks on ``b`` and ``c`` (lessons) line up
+    behind it; each outcome, and how many groups of each size this made. b's and c's events
+    are offered to the store in one transaction (which may then fail)."""
+    before = dict(app.group_commit.groups)
+    joint: list[int] = []  # events per joint transaction tried
+    record_events = app.group_commit._record_events
+
+    def watched(events: Any) -> Any:
+        joint.append(len(events))
+        return record_events(events)
+
+    app.group_commit._record_events = watched
+
+    def mark(lesson: UUID, student: int, value: str) -> Callable[[], Written]:
+        return lambda: app.give_mark(s.teacher, s.journal, lesson,
+                                     student_id=s.students[student], value=value, work="oral")
+
+    results = _run_group(app, mark(first, 0, "5"), {"b": mark(b, 1, "4"), "c": mark(c, 2, "3")})
+    assert all(isinstance(r, Written) for r in results.values()), results
+    assert joint == [2], joint  # b's and c's marks were tried in one transaction
+    return results, {k: v - before.get(k, 0) for k, v in app.group_commit.groups.items()}
+
+
 def test_commands_saving_together_share_one_transaction_and_keep_their_answers(
     database: Database, clock: Clock
 ) -> None:
     app, s, (first, second, third) = _setup(database, clock)
     try:
-        before = dict(app.group_commit.groups)
-
-        def mark(lesson: UUID, student: int, value: str) -> Callable[[], Written]:
-            return lambda: app.give_mark(s.teacher, s.journal, lesson,
-                                         student_id=s.students[student], value=value,
-                                         work="oral")
-
-        results = _run_group(app, mark(first, 0, "5"),
-                             {"b": mark(second, 1, "4"), "c": mark(third, 2, "3")})
-
-        assert all(isinstance(r, Written) for r in results.values()), results
-        grouped = {k: v - before.get(k, 0) for k, v in app.group_commit.groups.items()}
+        results, grouped = _first_then_two(app, s, first, second, third)
         assert grouped.get(2) == 1, grouped  # b and c: one transaction
         b, c = results["b"], results["c"]
         assert {b.position, c.position} == {min(b.position, c.position),
@@ -139,18 +153,7 @@ def test_a_conflict_inside_a_group_is_retried_and_costs_nobody_their_write(
     and the one that conflicted reloads the lesson and writes again."""
     app, s, (first, second, _) = _setup(database, clock)
     try:
-        before = dict(app.group_commit.groups)
-
-        def mark(lesson: UUID, student: int, value: str) -> Callable[[], Written]:
-            return lambda: app.give_mark(s.teacher, s.journal, lesson,
-                                         student_id=s.students[student], value=value,
-                                         work="oral")
-
-        results = _run_group(app, mark(first, 0, "5"),
-                             {"b": mark(second, 1, "4"), "c": mark(second, 2, "3")})
-
-        assert all(isinstance(r, Written) for r in results.values()), results
-        grouped = {k: v - before.get(k, 0) for k, v in app.group_commit.groups.items()}
+        results, grouped = _first_then_two(app, s, first, second, second)
         assert grouped.get(2) == 1, grouped
         assert _marks(app, second) == {str(results["b"].id): "4", str(results["c"].id): "3"}
         versions = [e.originator_version for e in app.events.get(second)]
