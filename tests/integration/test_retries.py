@@ -23,7 +23,7 @@ def test_a_conflicting_save_is_retried_from_a_fresh_load_then_succeeds(
     lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=date(2026, 11, 23), slot=1,
                              topic="Т")
     assert lesson.id is not None
-    real_save = app._save_grouped
+    real_save = app.save
     calls: list[int] = []
 
     def flaky_save(*objs: Any, **kwargs: Any) -> Any:
@@ -33,7 +33,7 @@ def test_a_conflicting_save_is_retried_from_a_fresh_load_then_succeeds(
             raise RecordConflictError("simulated: the lesson moved on")
         return real_save(*objs, **kwargs)
 
-    monkeypatch.setattr(app, "_save_grouped", flaky_save)
+    monkeypatch.setattr(app, "save", flaky_save)
     monkeypatch.setattr(service, "RETRY_JITTER", 0.0)
     written = app.give_mark(s.teacher, s.journal, lesson.id, student_id=s.students[0],
                             value="4", work="oral")
@@ -60,7 +60,7 @@ def test_a_conflict_that_never_clears_surfaces_as_a_named_error_and_writes_nothi
         attempts.append(1)
         raise RecordConflictError("simulated")
 
-    monkeypatch.setattr(app, "_save_grouped", always_conflicts)
+    monkeypatch.setattr(app, "save", always_conflicts)
     monkeypatch.setattr(service, "RETRY_JITTER", 0.0)
     with pytest.raises(ConcurrentWriteConflict):
         app.give_mark(s.teacher, s.journal, lesson.id, student_id=s.students[0], value="4",

@@ -56,4 +56,4 @@ def test_sqlite_fast_paths_are_taken() -> None:
     dialect = sqlite.dialect()
     names = [getattr(_column_converter(t, dialect), "__qualname__", None)
              for t in (Uuid(), Date(), DateTime(timezone=True))]
-    assert names == ["_uuid_hex", "_date_iso.<locals>.convert", "_moment_iso.<locals>.convert"]
+    assert names == ["_uuid_hex", "_fast.<locals>.convert", "_fast.<locals>.convert"]

@@ -42,9 +42,9 @@ class _Ticket:
 
 class GroupCommit:
     """Records :class:`ProcessingEvent` s, several in one transaction when they arrive
-    together. ``record_one`` records one processing event (the application's ``_record``);
-    ``record_events`` records a list of domain events in one transaction (its event store's
-    ``put``) and returns their recordings in order."""
+    together. ``record_one`` records one processing event's events, ``record_events`` a list
+    of domain events, each in one transaction, returning their recordings in order (both the
+    event store's ``put``)."""
 
     def __init__(self, record_one: Callable[[ProcessingEvent[Any]], list[Recording[Any]]],
                  record_events: Callable[[Sequence[Any]], list[Recording[Any]]]) -> None:
@@ -53,7 +53,7 @@ class GroupCommit:
         self._changed = threading.Condition()
         self._queue: list[_Ticket] = []
         self._leading = False
-        #: how many transactions recorded how many commands (for tests and benchmarks)
+        #: how many groups of how many commands leaders took (for tests and benchmarks)
         self.groups: dict[int, int] = {}
 
     def record(self, processing: ProcessingEvent[Any]) -> list[Recording[Any]]:
@@ -78,17 +78,10 @@ class GroupCommit:
         return ticket.recordings
 
     def _record_group(self, group: list[_Ticket]) -> None:
+        self.groups[len(group)] = self.groups.get(len(group), 0) + 1
         try:
             if len(group) > 1:
-                try:
-                    self._record_together(group)
-                except (InterfaceError, OperationalError) as error:
-                    # The database is unreachable or refused the work: it would refuse each
-                    # command alone too (after the same retries), so each gets this error.
-                    for ticket in group:
-                        ticket.error, ticket.done = error, True
-                except Exception:  # noqa: BLE001 - nothing was written: each goes alone
-                    self._record_alone(group)
+                self._record_shared(group)
             else:
                 self._record_alone(group)
         except BaseException as error:  # e.g. KeyboardInterrupt in the leader
@@ -96,15 +89,23 @@ class GroupCommit:
                 if not ticket.done:
                     ticket.error, ticket.done = error, True
             raise
-        finally:
-            with_counts = self.groups
-            with_counts[len(group)] = with_counts.get(len(group), 0) + 1
+
+    def _record_shared(self, group: list[_Ticket]) -> None:
+        try:
+            self._record_together(group)
+        except (InterfaceError, OperationalError) as error:
+            # The database is unreachable or refused the work: it would refuse each command
+            # alone too (after the same retries), so each gets this error.
+            for ticket in group:
+                ticket.error, ticket.done = error, True
+        except Exception:  # noqa: BLE001 - nothing was written: each goes alone
+            self._record_alone(group)
 
     def _record_together(self, group: list[_Ticket]) -> None:
         events = [e for ticket in group for e in ticket.processing.events]
         recordings = self._record_events(events)
         if len(recordings) != len(events):  # pragma: no cover - the store's own contract
-            raise RuntimeError("the event store returned a recording per event, or none")
+            raise RuntimeError(f"{len(events)} events recorded, {len(recordings)} recordings")
         start = 0
         for ticket in group:
             end = start + len(ticket.processing.events)

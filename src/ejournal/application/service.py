@@ -175,24 +175,17 @@ class EJournal(Application[UUID]):
         self._kept: dict[UUID, Aggregate] = {}
         self._kept_lock = threading.Lock()
         #: Commands saving at the same moment share a transaction (grouping.py).
-        self.group_commit = GroupCommit(self._record, self._record_events)
+        self.group_commit = GroupCommit(
+            lambda pe: self.events.put(pe.events, tracking=pe.tracking, **pe.saved_kwargs),
+            self.events.put)
 
-    def _record_events(self, events: Sequence[Any]) -> list[Recording[UUID]]:
-        """Domain events of several commands in one transaction (what ``_record`` does for
-        one command's)."""
-        return self.events.put(events)
-
-    def _save_grouped(self, *aggregates: Aggregate) -> list[Recording[UUID]]:
-        """``save``, but in a transaction shared with the commands saving at the same moment
-        (:class:`~ejournal.application.grouping.GroupCommit`)."""
-        processing: ProcessingEvent[UUID] = ProcessingEvent()
-        processing.collect_events(*aggregates)
-        recordings = self.group_commit.record(processing)
-        if self.repository.cache and not self.repository.fastforward:  # as ``_record`` does
-            for aggregate_id, aggregate in processing.aggregates.items():
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Every save goes through group commit (grouping.py): in a transaction shared with
+        the commands saving at the same moment."""
+        recordings = self.group_commit.record(processing_event)
+        if self.repository.cache and not self.repository.fastforward:  # as the base's does
+            for aggregate_id, aggregate in processing_event.aggregates.items():
                 self.repository.cache.put(aggregate_id, aggregate)
-        self._take_snapshots(processing)
-        self._notify(recordings)
         return recordings
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -250,7 +243,7 @@ class EJournal(Application[UUID]):
                     command=name, fingerprint=fingerprint, answer=written.as_dict(),
                 ))
             try:
-                recordings = self._save_grouped(*to_save)
+                recordings = self.save(*to_save)
             except RecordConflictError:
                 if attempt == MAX_ATTEMPTS:
                     raise ConcurrentWriteConflict(

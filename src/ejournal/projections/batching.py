@@ -53,18 +53,17 @@ def _uuid_hex(values: list[Any]) -> list[Any]:
     return [None if v is None else v.hex for v in values]
 
 
-def _date_iso(sa: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
+def _fast(kind: type, fast: Callable[[Any], Any], sa: Callable[[Any], Any]
+          ) -> Callable[[list[Any]], list[Any]]:
+    """``fast`` for values of exactly ``kind`` (a C method: no Python frame per value),
+    SQLAlchemy's ``sa`` for anything else."""
     def convert(values: list[Any]) -> list[Any]:
-        return [v.isoformat() if type(v) is date else None if v is None else sa(v)
-                for v in values]
+        return [fast(v) if type(v) is kind else None if v is None else sa(v) for v in values]
     return convert
 
 
-def _moment_iso(sa: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
-    def convert(values: list[Any]) -> list[Any]:
-        return [v.isoformat(" ", "microseconds")[:26] if type(v) is datetime
-                else None if v is None else sa(v) for v in values]
-    return convert
+def _moment_text(moment: datetime) -> str:
+    return moment.isoformat(" ", "microseconds")[:26]
 
 
 def _each(sa: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
@@ -88,9 +87,9 @@ def _column_converter(column_type: TypeEngine[Any], dialect: Dialect
                 and not (impl.native_uuid and dialect.supports_native_uuid)):
             return _uuid_hex
         if isinstance(impl, sqlite.DATE):
-            return _date_iso(sa)
+            return _fast(date, date.isoformat, sa)
         if isinstance(impl, sqlite.DATETIME):
-            return _moment_iso(sa)
+            return _fast(datetime, _moment_text, sa)
     return _each(sa)
 
 

@@ -188,15 +188,11 @@ class Projector:
         partial = 0  # batches in a row that reached the end of the log with events in them
         while not stop.is_set():
             count = self.run_batch(limit)
+            partial = partial + 1 if 0 < count < limit else 0
             if count == 0:
-                partial = 0
                 stop.wait(idle_wait)
-            elif count < limit:
-                partial += 1
-                if partial > 1 and gather > 0:
-                    stop.wait(gather)
-            else:
-                partial = 0
+            elif partial > 1 and gather > 0:
+                stop.wait(gather)
 
     # --- positions -------------------------------------------------------------------------
 
