@@ -1,6 +1,6 @@
 """The class journal's write-time rules, on the domain alone: given past events (built with the
 aggregates' own commands), when a command, then these new events - or this named error citing
-its rule id, with nothing recorded. Rule ids are those of shared/docs/domain.md."""
+its rule id, with nothing recorded. Rule ids are those of docs/requirements.md."""
 
 from __future__ import annotations
 

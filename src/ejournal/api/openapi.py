@@ -18,8 +18,8 @@ from ejournal.api.problems import PROBLEM
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
     "description": "RFC 9457 problem details. Domain refusals add `rule` (a requirement id "
-                   "of domain.md, e.g. R-6.1a); validation errors add `errors`, each naming "
-                   "a field as `lessons[0].weekday`.",
+                   "of docs/requirements.md, e.g. R-6.1a); validation errors add `errors`, "
+                   "each naming a field as `lessons[0].weekday`.",
     "type": "object",
     "required": ["type", "title", "status", "detail"],
     "properties": {

@@ -8,7 +8,7 @@ The four kinds map one-to-one onto HTTP answers in ``api/`` (one table there):
 * :class:`NotPermitted` - a role that may never do this (403).
 
 A command raises before it changes any state, so a refusal writes nothing.
-Rule ids are those of ``shared/docs/domain.md``.
+Rule ids are those of ``docs/requirements.md``.
 """
 
 from __future__ import annotations
