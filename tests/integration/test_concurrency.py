@@ -7,6 +7,8 @@ import threading
 from datetime import UTC, date, datetime
 from uuid import UUID
 
+import pytest
+
 from ejournal.application import EJournal
 from ejournal.domain.lesson import Lesson
 from ejournal.settings import Settings
@@ -84,6 +86,7 @@ def test_two_threads_writing_one_lesson_at_once_lose_and_double_nothing(
     app.close()
 
 
+@pytest.mark.slow
 def test_two_processes_share_one_database(database: Database, clock: Clock) -> None:
     app, teacher, journal, lesson, students = _setup(database, clock)
     ctx = multiprocessing.get_context("spawn")

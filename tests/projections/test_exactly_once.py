@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +31,7 @@ def _env(settings: Settings) -> dict[str, str]:
             "EJOURNAL_DATABASE_SCHEMA": settings.database_schema}
 
 
+@pytest.mark.slow
 def test_a_projector_killed_again_and_again_ends_equal_to_a_clean_rebuild(
     database: Database,
 ) -> None:
@@ -81,6 +83,7 @@ command = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(commands=st.lists(command, min_size=5, max_size=40))
 def test_read_models_kept_incrementally_equal_a_rebuild_from_scratch(

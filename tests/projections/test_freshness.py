@@ -8,6 +8,8 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime
 
+import pytest
+
 from ejournal.projections.catalog import projector_for
 from ejournal.projections.diary import read_diary
 from tests.builders import build_school
@@ -16,6 +18,7 @@ from tests.conftest import Clock, Database
 MON = date(2026, 11, 23)
 
 
+@pytest.mark.slow
 def test_a_projector_in_another_process_makes_a_write_readable_within_5_seconds(
     database: Database, clock: Clock
 ) -> None:

@@ -8,11 +8,15 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from tests.conftest import Database
 from tests.scheduler.conftest import FOUND, Compliance, cli_env, local, make_school
 
 MON, TUE, WED, THU = (date(2026, 11, 16), date(2026, 11, 17), date(2026, 11, 18),
                       date(2026, 11, 19))
+
+pytestmark = pytest.mark.slow  # real processes
 
 
 def ejournal(database: Database, *args: str) -> subprocess.CompletedProcess[str]:

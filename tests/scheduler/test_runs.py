@@ -13,6 +13,8 @@ from datetime import date, time
 from typing import Any
 from uuid import UUID
 
+import pytest
+
 from ejournal.application import EJournal
 from ejournal.domain.findings import Finding
 from ejournal.projections.base import create_read_engine
@@ -83,6 +85,7 @@ def _scheduler_once(database: Database, now: str) -> subprocess.Popen[str]:
         text=True)
 
 
+@pytest.mark.slow
 def test_a_scheduler_killed_in_the_middle_of_runs_records_each_finding_once(
     compliance: Compliance,
 ) -> None:
@@ -121,6 +124,7 @@ def test_a_scheduler_killed_in_the_middle_of_runs_records_each_finding_once(
     assert len(found) > 100
 
 
+@pytest.mark.slow
 def test_two_scheduler_processes_at_once_record_each_finding_once(
     compliance: Compliance,
 ) -> None:

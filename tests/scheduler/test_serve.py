@@ -10,9 +10,13 @@ import sys
 import time as clock
 from datetime import date
 
+import pytest
+
 from tests.scheduler.conftest import FOUND, Compliance, cli_env, make_school
 
 MON = date(2026, 11, 16)  # before any day these tests run on
+
+pytestmark = pytest.mark.slow  # real processes
 
 
 def _free_port() -> int:
