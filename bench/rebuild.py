@@ -1,4 +1,4 @@
-"""Read-model benchmark (issue #3): rebuild throughput and diary read latency over a school year.
+"""Read-model benchmark: rebuild throughput and diary read latency over a school year.
 
 Run from the repository root::
 

@@ -62,7 +62,7 @@ from psycopg import sql
 from bench.commands import code_version, machine
 from bench.rebuild import DEFAULT_PG_URL, RESULTS, ROOT, SEED, TIMEZONE, SchoolYear, at_local
 from ejournal.application import EJournal
-from ejournal.projections.overdue import read_overdue, read_timeliness
+from ejournal.projections.findings import read_overdue, read_timeliness
 from ejournal.scheduler import checks
 from ejournal.scheduler.runner import ComplianceRunner
 from ejournal.settings import Settings

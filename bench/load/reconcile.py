@@ -79,8 +79,8 @@ def _logged(event: Any) -> tuple[str, list[tuple[Any, ...]]] | None:
     if isinstance(event, Lesson.MarkCorrected):
         return "correction", [(event.mark_id, event.reason)]
     if isinstance(event, Lesson.AttendanceTaken):
-        return "attendance", [(event.originator_id, UUID(str(row["student_id"])))
-                              for row in event.absent]
+        return "attendance", [(event.originator_id, absence.student_id)
+                              for absence in event.absent]
     return None
 
 

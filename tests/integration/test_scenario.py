@@ -16,7 +16,7 @@ from ejournal.domain.errors import (
     UnknownMark,
 )
 from ejournal.domain.lesson import Lesson
-from ejournal.domain.values import Late
+from ejournal.domain.values import Late, Work
 from tests.builders import build_school
 from tests.conftest import Clock, Database
 
@@ -96,7 +96,7 @@ def test_a_school_week_is_recorded_and_read_back_on_both_databases(
     assert monday.topic == "Дроби, урок 16.11"
     assert monday.absent == {}
     assert [(m.value, m.work, m.cancelled) for m in monday.current_marks(pupil)] == [
-        ("5", "oral", False), ("4", "oral", False)]
+        ("5", Work.ORAL, False), ("4", Work.ORAL, False)]
     assert [(m.value, m.history) for m in monday.current_marks(absent_pupil)] == [
         ("3", ("2", "3"))]
     assert monday.current_marks(other) == []  # the written mark was cancelled

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from ejournal.application import EJournal
-from ejournal.projections.late_entries import LateEntries, LateEntry, read_late_entries
+from ejournal.projections.timeliness import LateEntry, Timeliness, read_late_entries
 from tests.builders import SmallSchool, build_school
 from tests.conftest import Clock
 
@@ -34,7 +34,7 @@ def _physics(app: EJournal, s: SmallSchool) -> UUID:
 def test_every_kind_of_late_entry_is_listed_with_its_rule_due_date_and_lateness(
     projected_factory, clock: Clock
 ) -> None:
-    p = projected_factory(LateEntries())
+    p = projected_factory(Timeliness())
     app = p.app
     s = build_school(app, students=2)
     kid, absentee = s.students
@@ -83,7 +83,7 @@ def test_every_kind_of_late_entry_is_listed_with_its_rule_due_date_and_lateness(
 def test_late_entries_are_filtered_by_author_journal_rule_and_business_date(
     projected_factory, clock: Clock
 ) -> None:
-    p = projected_factory(LateEntries())
+    p = projected_factory(Timeliness())
     app = p.app
     s = build_school(app, students=1)
     (kid,) = s.students
@@ -134,7 +134,7 @@ def test_late_entries_are_filtered_by_author_journal_rule_and_business_date(
 def test_the_recording_date_is_the_schools_local_date_not_the_utc_date(
     projected_factory, clock: Clock
 ) -> None:
-    p = projected_factory(LateEntries())
+    p = projected_factory(Timeliness())
     app = p.app
     s = build_school(app, timezone="Asia/Novosibirsk", students=1)
     # 23:00 on Tuesday in Novosibirsk (UTC+7): Tuesday's lesson is on time.

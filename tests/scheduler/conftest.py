@@ -17,7 +17,7 @@ import pytest
 
 from ejournal.application import EJournal
 from ejournal.domain.findings import ComplianceAudit, MissingEntry
-from ejournal.projections.overdue import OverdueItem, read_overdue
+from ejournal.projections.findings import OverdueItem, read_overdue
 from ejournal.scheduler.runner import ComplianceRunner, SchoolRun
 from ejournal.settings import Settings
 from tests.conftest import Clock, Database

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from ejournal.domain import ids
-from ejournal.projections.overdue import read_overdue
+from ejournal.projections.findings import read_overdue
 from tests.scheduler.conftest import FOUND, RESOLVED, Compliance, local, make_school
 
 MON, TUE, WED, THU, FRI = (date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25),

@@ -184,6 +184,12 @@ class World:
         return LessonContext(actor=actor, journal=self.journal, school_class=self.school_class,
                              calendar=self.year.calendar(self.school), timezone=self.timezone)
 
+    def names(self, day: date, slot: int = 1) -> dict[str, Any]:
+        """The fields by which every event of the lesson on ``day``, ``slot`` names it."""
+        return {"school_id": self.school.id, "class_id": self.school_class.id,
+                "subject_id": self.journal.subject_id, "journal_id": self.journal.id,
+                "lesson_date": day, "slot": slot}
+
     def noon(self, day: date) -> datetime:
         return at_local(day, self.timezone)
 

@@ -17,8 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ejournal.domain.calendar import (
-    DateRange,
     DayKind,
+    Holiday,
     SchoolCalendar,
     WorkingCalendar,
     is_production_working_day,
@@ -347,9 +347,9 @@ def test_the_overlay_does_not_change_the_production_calendar() -> None:
 
 # --- the school calendar ------------------------------------------------------------------
 
-AUTUMN = DateRange("autumn", date(2025, 10, 20), date(2025, 10, 29))  # Mon - Wed
-WINTER = DateRange("winter", date(2025, 12, 29), date(2026, 1, 11))  # Mon - Sun
-SPRING = DateRange("spring", date(2026, 3, 23), date(2026, 3, 31))  # Mon - Tue
+AUTUMN = Holiday("autumn", date(2025, 10, 20), date(2025, 10, 29))  # Mon - Wed
+WINTER = Holiday("winter", date(2025, 12, 29), date(2026, 1, 11))  # Mon - Sun
+SPRING = Holiday("spring", date(2026, 3, 23), date(2026, 3, 31))  # Mon - Tue
 HOLIDAYS = (AUTUMN, WINTER, SPRING)
 
 
@@ -398,10 +398,10 @@ def test_the_first_and_last_days_of_the_academic_year_are_school_days(
         (SPRING.starts_on, SPRING),
         (SPRING.ends_on, SPRING),
     ],
-    ids=lambda v: v.name if isinstance(v, DateRange) else str(v),
+    ids=lambda v: v.name if isinstance(v, Holiday) else str(v),
 )
 def test_a_day_in_the_school_holidays_is_not_a_school_day(
-    day: date, holiday: DateRange, days_per_week: int
+    day: date, holiday: Holiday, days_per_week: int
 ) -> None:
     calendar = school(days_per_week)
     assert not calendar.is_school_day(day)

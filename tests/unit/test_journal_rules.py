@@ -38,7 +38,7 @@ from ejournal.domain.journal import ClassJournal
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.school_class import SchoolClass
-from ejournal.domain.values import Actor, Late, Role
+from ejournal.domain.values import Absence, AbsenceReason, Actor, Late, Role, Work
 from tests.unit.domain_fixtures import (
     SETUP_AT,
     YEAR_2025_26,
@@ -182,9 +182,9 @@ def test_a_mark_is_given_in_its_lessons_column_with_the_journal_and_the_lessons_
                             work="written", comment="отлично", at=at)
     # then MarkGiven carries the journal and the lesson's date (not the recording date)
     assert described(lesson.collect_events()) == [(Lesson.MarkGiven, {
-        "timestamp": at, "journal_id": world.journal.id, "lesson_date": WED,
-        "mark_id": mark_id, "student_id": student, "value": "5", "work": "written",
-        "comment": "отлично", "by": world.teacher, "late": None,
+        "timestamp": at, **world.names(WED), "mark_id": mark_id, "student_id": student,
+        "value": "5", "work": Work.WRITTEN, "comment": "отлично", "by": world.teacher,
+        "late": None,
     })]
     assert late is None
     assert [m.value for m in lesson.current_marks(student)] == ["5"]
@@ -200,7 +200,8 @@ def test_several_marks_may_stand_in_one_cell(world: World) -> None:
 
 @pytest.mark.parametrize("bits", [0, 1, (1 << 98) - 1, 0x2F00D_CAFE_BEEF_1234_5678])
 @pytest.mark.parametrize(("day", "slot"), [(date(2026, 11, 25), 1), (date(2000, 1, 1), 10),
-                                           (date(2099, 12, 31), 255)])
+                                           (date(2099, 12, 31), 15), (date(1, 1, 1), 1),
+                                           (date(1999, 12, 31), 2), (date(9999, 12, 31), 10)])
 def test_a_mark_id_names_its_lessons_date_and_slot(day: date, slot: int, bits: int) -> None:
     journal = uuid4()
     mark = ids.mark_id(day, slot, bits)
@@ -213,7 +214,21 @@ def test_a_mark_id_names_its_lessons_date_and_slot(day: date, slot: int, bits: i
 def test_different_random_bits_give_different_mark_ids() -> None:
     made = {ids.mark_id(date(2026, 11, 25), 1, bits) for bits in range(0, 1 << 12, 7)}
     assert len(made) == len(range(0, 1 << 12, 7))
-    assert len({ids.mark_id(date(2026, 11, 25), 1, 1 << b) for b in range(98)}) == 98
+    assert len({ids.mark_id(date(2026, 11, 25), 1, 1 << b) for b in range(92)}) == 92
+
+
+def v1_mark_id(day: date, slot: int, bits: int) -> UUID:
+    """A mark id as the first layout made it: 16 bits of days since 2000-01-01, a slot byte."""
+    value = ((day - date(2000, 1, 1)).days << 112) | (slot << 104) | ((bits & 0xFFFFFF) << 80)
+    value |= (0x8 << 76) | (((bits >> 24) & 0xFFF) << 64) | (0b10 << 62)
+    return UUID(int=value | ((bits >> 36) & ((1 << 62) - 1)))
+
+
+@pytest.mark.parametrize(("day", "slot"), [(date(2026, 11, 16), 2), (date(2000, 1, 1), 10)])
+def test_a_mark_id_of_the_first_layout_still_names_its_lesson(day: date, slot: int) -> None:
+    journal = uuid4()
+    assert ids.mark_lesson(journal, v1_mark_id(day, slot, 0xBEEF_CAFE)) == ids.lesson_id(
+        journal, day, slot)
 
 
 def test_an_id_that_is_not_a_mark_id_names_no_lesson() -> None:
@@ -238,8 +253,8 @@ def test_a_lesson_held_on_a_school_day_records_its_date_slot_topic_and_homework(
     lesson = Lesson.hold(world.ctx(), lesson_id=lesson_id, lesson_date=WED, slot=2,
                          topic="Дроби", homework="№ 12", programme_topic=None, at=at)
     assert described(lesson.collect_events()) == [(Lesson.Held, {
-        "timestamp": at, "journal_id": world.journal.id, "lesson_date": WED, "slot": 2,
-        "topic": "Дроби", "homework": "№ 12", "programme_topic": None, "by": world.teacher,
+        "timestamp": at, **world.names(WED, 2), "topic": "Дроби", "homework": "№ 12",
+        "programme_topic": None, "by": world.teacher,
         "late": None,
     })]
     assert lesson.id == lesson_id
@@ -481,7 +496,7 @@ def test_an_absence_of_a_student_enrolled_on_the_lesson_date_is_recorded(
     lesson.take_attendance(world.ctx(), absent=[(newcomer, "illness")], at=world.noon(day))
     [event] = lesson.collect_events()
     assert type(event) is Lesson.AttendanceTaken
-    assert payload(event)["absent"] == [{"student_id": newcomer, "reason": "illness"}]
+    assert payload(event)["absent"] == [Absence(newcomer, AbsenceReason.ILLNESS)]
 
 
 def test_a_re_enrolled_student_is_enrolled_again_from_the_new_date(world: World) -> None:
@@ -544,13 +559,13 @@ def test_an_attendance_records_the_absent_students_with_their_reasons(world: Wor
     at = world.noon(WED)
     late = lesson.take_attendance(world.ctx(), absent=[(s0, "illness"), (s1, None)], at=at)
     assert described(lesson.collect_events()) == [(Lesson.AttendanceTaken, {
-        "timestamp": at, "journal_id": world.journal.id, "lesson_date": WED,
-        "absent": [{"student_id": s0, "reason": "illness"}, {"student_id": s1, "reason": None}],
+        "timestamp": at, **world.names(WED),
+        "absent": [Absence(s0, AbsenceReason.ILLNESS), Absence(s1, None)],
         "by": world.teacher, "late": None,
     })]
     assert late is None
     assert lesson.attendance_taken is True
-    assert lesson.absent == {s0: "illness", s1: None}
+    assert lesson.absent == {s0: AbsenceReason.ILLNESS, s1: None}
     assert s2 not in lesson.absent
 
 
@@ -559,7 +574,7 @@ def test_an_empty_absent_list_records_attendance_taken_with_all_present(world: W
     at = world.noon(WED)
     lesson.take_attendance(world.ctx(), absent=[], at=at)
     assert described(lesson.collect_events()) == [(Lesson.AttendanceTaken, {
-        "timestamp": at, "journal_id": world.journal.id, "lesson_date": WED, "absent": [],
+        "timestamp": at, **world.names(WED), "absent": [],
         "by": world.teacher, "late": None,
     })]
     assert lesson.attendance_taken is True
@@ -650,8 +665,8 @@ def test_cancelling_an_absence_records_who_and_why(world: World) -> None:
     at = world.noon(WED)
     late = lesson.cancel_absence(world.ctx(), student_id=student, reason="был на уроке", at=at)
     assert described(lesson.collect_events()) == [(Lesson.AbsenceCancelled, {
-        "timestamp": at, "journal_id": world.journal.id, "lesson_date": WED,
-        "student_id": student, "reason": "был на уроке", "by": world.teacher, "late": None,
+        "timestamp": at, **world.names(WED), "student_id": student, "reason": "был на уроке",
+        "by": world.teacher, "late": None,
     })]
     assert late is None
     assert lesson.absent == {}
@@ -689,8 +704,9 @@ def test_a_correction_records_the_new_value_and_the_reason_keeping_the_original(
     lesson.correct_mark(world.ctx(), mark_id=mark_id, value=4, reason="пересчитаны баллы",
                         at=at)
     assert described(lesson.collect_events()) == [(Lesson.MarkCorrected, {
-        "timestamp": at, "journal_id": world.journal.id, "lesson_date": WED,
-        "mark_id": mark_id, "value": "4", "reason": "пересчитаны баллы", "by": world.teacher,
+        "timestamp": at, **world.names(WED), "mark_id": mark_id,
+        "student_id": world.students[0], "work": Work.ORAL, "value": "4",
+        "reason": "пересчитаны баллы", "by": world.teacher,
     })]
     assert lesson.marks[mark_id].value == "4"
     assert lesson.marks[mark_id].history == ("3", "4")
@@ -757,8 +773,9 @@ def test_a_cancellation_records_the_reason_and_the_mark_stays_in_the_history(
     at = world.noon(WED)
     lesson.cancel_mark(world.ctx(), mark_id=mark_id, reason="не тот ученик", at=at)
     assert described(lesson.collect_events()) == [(Lesson.MarkCancelled, {
-        "timestamp": at, "journal_id": world.journal.id, "lesson_date": WED,
-        "mark_id": mark_id, "reason": "не тот ученик", "by": world.teacher,
+        "timestamp": at, **world.names(WED), "mark_id": mark_id,
+        "student_id": world.students[0], "work": Work.ORAL, "value": "2",
+        "reason": "не тот ученик", "by": world.teacher,
     })]
     assert lesson.marks[mark_id].cancelled is True
     assert lesson.marks[mark_id].history == ("2",)
@@ -985,12 +1002,12 @@ def test_a_period_mark_records_the_period_and_its_last_day(world: World) -> None
         period=world.year.period(period_id), student_id=student, value=5,
         timezone=world.timezone, working=world.year.calendar(world.school).working, at=at)
     assert described(mark.collect_events()) == [(PeriodMark.Given, {
-        "timestamp": at, "journal_id": world.journal.id, "student_id": student,
-        "period_id": period_id, "period_ends_on": Q2_LAST_DAY, "value": "5",
+        "timestamp": at, "school_id": world.school.id, "journal_id": world.journal.id,
+        "student_id": student, "period_id": period_id, "period_ends_on": Q2_LAST_DAY, "value": "5",
         "by": world.teacher, "late": None,
     })]
     assert mark.id == mark_id
-    assert mark.late_verdict is None
+    assert mark.late is None
 
 
 def test_one_period_mark_per_journal_student_and_period_by_its_id() -> None:
@@ -1018,8 +1035,9 @@ def test_a_period_mark_correction_records_the_new_value_and_the_reason(world: Wo
     mark.correct(actor=world.actor("teacher"), journal=world.journal, value=5,
                  reason="пересдача", timezone=world.timezone, at=at)
     assert described(mark.collect_events()) == [(PeriodMark.Corrected, {
-        "timestamp": at, "journal_id": world.journal.id, "student_id": student,
-        "period_id": world.periods[Q2], "period_ends_on": Q2_LAST_DAY, "value": "5",
+        "timestamp": at, "school_id": world.school.id, "journal_id": world.journal.id,
+        "student_id": student, "period_id": world.periods[Q2], "period_ends_on": Q2_LAST_DAY,
+        "value": "5",
         "reason": "пересдача", "by": world.teacher,
     })]
     assert mark.value == "5"
@@ -1050,8 +1068,8 @@ def test_a_period_mark_correction_without_a_reason_is_refused_citing_r_7_2(
 # === timeliness: a late entry is recorded and flagged, never refused =========================
 
 
-def late(rule: str, due: date, days: int, working_days: int) -> dict[str, Any]:
-    return {"rule": rule, "due": due.isoformat(), "days": days, "working_days": working_days}
+def late(rule: str, due: date, days: int, working_days: int) -> Late:
+    return Late(rule=rule, due=due, days=days, working_days=working_days)
 
 
 def test_a_lesson_recorded_on_its_day_is_not_late(world: World) -> None:
@@ -1198,7 +1216,7 @@ def test_a_period_mark_after_the_periods_last_day_is_recorded_late_citing_r_6_2(
     [event] = mark.collect_events()
     assert type(event) is PeriodMark.Given
     assert payload(event)["late"] == late("R-6.2", Q2_LAST_DAY, 1, 1)
-    assert mark.late_verdict == Late(rule="R-6.2", due=Q2_LAST_DAY, days=1, working_days=1)
+    assert mark.late == Late(rule="R-6.2", due=Q2_LAST_DAY, days=1, working_days=1)
 
 
 def test_a_period_mark_after_the_new_year_counts_the_working_days_of_the_каникулы(
@@ -1333,4 +1351,4 @@ def test_replaying_a_period_marks_events_rebuilds_equal_state(world: World) -> N
 
     assert state(rebuilt) == state(mark)
     assert (rebuilt.value, rebuilt.version) == ("5", 3)
-    assert rebuilt.late_verdict == Late(rule="R-6.2", due=Q2_LAST_DAY, days=2, working_days=2)
+    assert rebuilt.late == Late(rule="R-6.2", due=Q2_LAST_DAY, days=2, working_days=2)

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from ejournal.domain.calendar import DateRange, DayKind, SchoolCalendar, WorkingCalendar
+from ejournal.domain.calendar import DayKind, Holiday, Period, SchoolCalendar, WorkingCalendar
 from ejournal.domain.errors import (
     AlreadyExists,
     ConflictWithJournal,
@@ -19,10 +19,10 @@ from ejournal.domain.errors import (
     NotFound,
     ReasonRequired,
 )
-from ejournal.domain.journal import ClassJournal, Substitution
+from ejournal.domain.journal import ClassJournal, ProgrammeTopic, Substitution
 from ejournal.domain.people import User
 from ejournal.domain.school import AcademicYear, School
-from ejournal.domain.school_class import Enrolment, SchoolClass, TimetableEntry
+from ejournal.domain.school_class import Enrolment, SchoolClass, TimetableLesson
 from ejournal.domain.values import Role
 from tests.unit.domain_fixtures import (
     SETUP_AT,
@@ -100,7 +100,7 @@ def test_a_calendar_day_is_declared_with_its_kind_and_reason(world: World) -> No
     world.school.declare_calendar_day(day=day, kind="day_off", reason="карантин",
                                       by=world.admin, at=SETUP_AT)
     assert described(world.school.collect_events()) == [(School.CalendarDayDeclared, {
-        "timestamp": SETUP_AT, "day": day, "kind": "day_off", "reason": "карантин",
+        "timestamp": SETUP_AT, "day": day, "kind": DayKind.DAY_OFF, "reason": "карантин",
         "by": world.admin,
     })]
     assert world.school.overlay == {day: DayKind.DAY_OFF}
@@ -150,14 +150,12 @@ def test_a_year_is_planned_with_its_periods_in_order_and_its_holidays() -> None:
     assert described(year.collect_events()) == [(AcademicYear.Planned, {
         "timestamp": SETUP_AT, "school_id": school_id, "name": "2026/2027",
         "starts_on": START, "ends_on": END, "days_per_week": 6,
-        "periods": [{"id": pid, "name": name, "starts_on": s, "ends_on": e}
-                    for pid, name, s, e in QUARTERS],
-        "holidays": [{"name": "осенние каникулы", "starts_on": date(2026, 10, 26),
-                      "ends_on": date(2026, 11, 3)}],
+        "periods": [Period(pid, name, s, e) for pid, name, s, e in QUARTERS],
+        "holidays": [Holiday("осенние каникулы", date(2026, 10, 26), date(2026, 11, 3))],
         "by": by,
     })]
-    assert year.period(QUARTERS[1][0]) == DateRange("II четверть", date(2026, 11, 5),
-                                                    date(2026, 12, 28))
+    assert year.period(QUARTERS[1][0]) == Period(QUARTERS[1][0], "II четверть",
+                                                   date(2026, 11, 5), date(2026, 12, 28))
 
 
 @pytest.mark.parametrize("ends_on", [START, date(2026, 8, 31), date(2025, 9, 1)],
@@ -395,13 +393,12 @@ def test_a_timetable_is_set_from_a_date(world: World) -> None:
     set_timetable(world, [(1, 1, journal), (5, 10, journal)])
     assert described(world.school_class.collect_events()) == [(SchoolClass.TimetableSet, {
         "timestamp": SETUP_AT, "valid_from": date(2026, 9, 1),
-        "lessons": [{"weekday": 1, "slot": 1, "journal_id": journal},
-                    {"weekday": 5, "slot": 10, "journal_id": journal}],
+        "lessons": [TimetableLesson(1, 1, journal), TimetableLesson(5, 10, journal)],
         "by": world.admin,
     })]
     assert world.school_class.timetable_on(date(2026, 8, 31)) == ()
     assert world.school_class.timetable_on(date(2026, 9, 1)) == (
-        TimetableEntry(1, 1, journal), TimetableEntry(5, 10, journal))
+        TimetableLesson(1, 1, journal), TimetableLesson(5, 10, journal))
 
 
 @pytest.mark.parametrize("weekday", [6, 7, 0])
@@ -414,7 +411,7 @@ def test_a_timetable_weekday_outside_a_5_day_week_is_refused(world: World,
 def test_a_saturday_in_the_timetable_of_a_6_day_school_is_accepted(world: World) -> None:
     set_timetable(world, [(6, 1, world.journal.id)], days_per_week=6)
     assert world.school_class.timetable_on(date(2026, 9, 5)) == (
-        TimetableEntry(6, 1, world.journal.id),)
+        TimetableLesson(6, 1, world.journal.id),)
     world.school_class.collect_events()
     with refused(world.school_class, InvalidStructure, field="lessons[0].weekday"):
         set_timetable(world, [(7, 1, world.journal.id)], days_per_week=6)
@@ -443,8 +440,8 @@ def test_a_later_timetable_replaces_the_former_from_its_date(world: World) -> No
     world.school_class.set_timetable(valid_from=date(2026, 11, 9), lessons=[(2, 3, journal)],
                                      class_journals={journal}, days_per_week=5,
                                      by=world.admin, at=SETUP_AT)
-    assert world.school_class.timetable_on(date(2026, 11, 8)) == (TimetableEntry(1, 1, journal),)
-    assert world.school_class.timetable_on(date(2026, 11, 9)) == (TimetableEntry(2, 3, journal),)
+    assert world.school_class.timetable_on(date(2026, 11, 8)) == (TimetableLesson(1, 1, journal),)
+    assert world.school_class.timetable_on(date(2026, 11, 9)) == (TimetableLesson(2, 3, journal),)
 
 
 # === ClassJournal: assignment, substitutes, programme =======================================
@@ -494,7 +491,7 @@ def test_a_work_programme_lists_distinct_topics_with_their_hours(world: World) -
                                 at=SETUP_AT)
     assert described(world.journal.collect_events()) == [(ClassJournal.ProgrammeSet, {
         "timestamp": SETUP_AT,
-        "topics": [{"title": "Дроби", "hours": 10}, {"title": "Уравнения", "hours": 1000}],
+        "topics": [ProgrammeTopic("Дроби", 10), ProgrammeTopic("Уравнения", 1000)],
         "by": world.admin,
     })]
 
@@ -517,7 +514,7 @@ def test_a_user_is_registered_personally_by_the_school() -> None:
                     full_name=" Мария Ивановна ")
     assert described(user.collect_events()) == [(User.Registered, {
         "timestamp": SETUP_AT, "school_id": school_id, "username": "m.ivanova@school-2",
-        "full_name": "Мария Ивановна", "role": "teacher", "by": by,
+        "full_name": "Мария Ивановна", "role": Role.TEACHER, "by": by,
     })]
     assert user.role is Role.TEACHER
 

@@ -25,7 +25,6 @@ from sqlalchemy import (
     Table,
     Uuid,
     insert,
-    select,
 )
 
 from ejournal.api.deps import Principal
@@ -37,8 +36,7 @@ from ejournal.domain.lesson import Lesson
 from ejournal.domain.people import User
 from ejournal.domain.school_class import SchoolClass
 from ejournal.domain.values import Role
-from ejournal.projections.diary import enrolments as diary_enrolments
-from ejournal.projections.diary import journals as diary_journals
+from ejournal.projections.directory import classes_and_journals_of
 
 metadata = MetaData()
 
@@ -74,10 +72,7 @@ def _teaches(svc: Services, teacher_id: UUID, student_id: UUID) -> bool:
     their journals - as the log stands now."""
     svc.projector.wait_for(svc.projector.head(), timeout=5.0)
     with svc.reader.connect() as conn:
-        classes = set(conn.scalars(select(diary_enrolments.c.class_id).where(
-            diary_enrolments.c.student_id == student_id)))
-        journals = set(conn.scalars(select(diary_journals.c.journal_id).where(
-            diary_journals.c.class_id.in_(classes)))) if classes else set()
+        classes, journals = classes_and_journals_of(conn, student_id)
     loaded = svc.app.loader.load([*classes, *journals], read_only={*classes, *journals})
     for aggregate in loaded.values():
         if isinstance(aggregate, SchoolClass) and aggregate.class_teacher_id == teacher_id:

@@ -30,12 +30,12 @@ from eventsourcing.persistence import (
     RecordConflictError,
     Recording,
     StoredEvent,
-    Transcoding,
 )
 
 from ejournal.application.grouping import GroupCommit
 from ejournal.application.loading import AggregateLoader, copy_aggregate
-from ejournal.application.storage import persistence_env
+from ejournal.application.schema import refuse_first_schema
+from ejournal.application.storage import describe, persistence_env
 from ejournal.domain import ids
 from ejournal.domain.base import JournalAggregate
 from ejournal.domain.errors import (
@@ -58,6 +58,7 @@ from ejournal.domain.people import User, UsernameClaim, username_taken
 from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.school import AcademicYear, School
 from ejournal.domain.school_class import SchoolClass
+from ejournal.domain.transcodings import transcodings
 from ejournal.domain.values import Actor, Late, Role
 from ejournal.settings import Settings
 
@@ -68,17 +69,6 @@ MAX_ATTEMPTS = 10
 RETRY_JITTER = 0.002
 RETRY_CAP = 0.25
 A = TypeVar("A", bound=Aggregate)
-
-
-class DateAsISO(Transcoding):
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
 
 
 @dataclass(frozen=True)
@@ -167,6 +157,7 @@ class EJournal(Application[UUID]):
             assert isinstance(self.recorder, PostgresApplicationRecorder)  # noqa: S101
             with _pg_schema_lock(merged):
                 self.recorder.create_table()
+        refuse_first_schema(self.recorder, describe(self.settings))
         self.loader = AggregateLoader(self.recorder, self.mapper,
                                       self.settings.aggregate_cache_size)
         #: A journal's class, year and school never change: kept once read.
@@ -190,7 +181,8 @@ class EJournal(Application[UUID]):
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        transcoder.register(DateAsISO())
+        for transcoding in transcodings():
+            transcoder.register(transcoding)
 
     # --- plumbing ------------------------------------------------------------------------
 
@@ -647,7 +639,7 @@ class EJournal(Application[UUID]):
                 raise LessonAlreadyRecorded(
                     f"the journal has a lesson on {lesson_date}, slot {slot} already"
                 )
-            return [lesson], Written(lesson.id, Late.from_dict(lesson.late))
+            return [lesson], Written(lesson.id, lesson.late)
 
         args = {"journal": journal_id, "date": lesson_date, "slot": slot, "topic": topic,
                 "homework": homework, "programme_topic": programme_topic}
@@ -748,7 +740,7 @@ class EJournal(Application[UUID]):
                     f"student {student_id} has a period mark for {period.name} in this "
                     "journal; change it with a correction"
                 )
-            return [mark], Written(mark.id, mark.late_verdict)
+            return [mark], Written(mark.id, mark.late)
 
         args = {"journal": journal_id, "student": student_id, "period": period_id,
                 "value": value}

@@ -16,14 +16,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from enum import StrEnum
+from enum import Enum
 from functools import lru_cache
 from typing import Any
+from uuid import UUID
 
 import holidays
 
 
-class DayKind(StrEnum):
+class DayKind(Enum):
     """What the school's overlay says of a date."""
 
     DAY_OFF = "day_off"  # an extra day off or an emergency closure
@@ -71,7 +72,23 @@ def is_public_day_off(day: date) -> bool:
 
 
 @dataclass(frozen=True)
-class DateRange:
+class Holiday:
+    """School holidays (каникулы), both days included: working days for teachers, no lessons."""
+
+    name: str
+    starts_on: date
+    ends_on: date
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.starts_on <= day <= self.ends_on
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period of an academic year (четверть, полугодие), both days included;
+    period marks are given for it (R-6.2)."""
+
+    id: UUID
     name: str
     starts_on: date
     ends_on: date
@@ -124,7 +141,7 @@ class SchoolCalendar:
     starts_on: date
     ends_on: date
     days_per_week: int
-    holidays: tuple[DateRange, ...] = ()
+    holidays: tuple[Holiday, ...] = ()
     overlay: Mapping[date, DayKind] = field(default_factory=dict)
 
     @property

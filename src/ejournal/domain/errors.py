@@ -1,13 +1,6 @@
-"""Named domain errors: one small hierarchy, each refusal citing its rule id.
-
-The four kinds map one-to-one onto HTTP answers in ``api/`` (one table there):
-
-* :class:`InvalidEntry` - the entry itself breaks a rule (422);
-* :class:`ConflictWithJournal` - the entry conflicts with what the journal already holds (409);
-* :class:`NotFound` - an unknown id, or one this user may not see (404);
-* :class:`NotPermitted` - a role that may never do this (403).
-
-A command raises before it changes any state, so a refusal writes nothing.
+"""Named domain errors, each refusal citing its rule id: :class:`InvalidEntry` (422),
+:class:`ConflictWithJournal` (409), :class:`NotFound` (404) and :class:`NotPermitted` (403), as
+``api/`` maps them. A command raises before it changes any state, so a refusal writes nothing.
 Rule ids are those of ``docs/requirements.md``.
 """
 

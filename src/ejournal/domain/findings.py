@@ -1,18 +1,9 @@
-"""Findings of the compliance scheduler (issue #5): journal entries that are missing when their
-deadline has passed, and each school's record of the days it has checked.
+"""Findings of the compliance scheduler: journal entries missing when their deadline passed
+(R-4.5, R-4.6, R-6.1d, R-6.2), and each school's record of the days it has checked.
 
-A late entry shows itself when it arrives; a missing one never does. The scheduler checks,
-after each school day, what should have been entered by then (R-4.5, R-4.6, R-6.1d, R-6.2) and
-records each missing entry as a :class:`MissingEntry` - an aggregate whose id is derived from
-what is missing, so that running a check twice, after a restart, or in two processes at once
-records it once (the event store refuses a second "version 1" of the same id). When the entry
-arrives later, the finding is marked resolved with the entry's recording time: the audit is
-itself auditable, and kept forever like every other event.
-
-:class:`ComplianceAudit` is one per school (id derived from the school): the days checked so
-far, which drives the catch-up after the service was down.
-
-These events have no ``by``: nobody enters them; the scheduler records what it found.
+A finding's id is derived from what is missing, so a check run twice, after a restart or in two
+processes records it once; its resolution records when the entry arrived. Nobody enters these
+events, so they have no ``by`` (docs/scheduler.md).
 """
 
 from __future__ import annotations

@@ -19,27 +19,27 @@ def lesson_id(journal_id: UUID, lesson_date: date, slot: int) -> UUID:
     return uuid5(NAMESPACE, f"lesson/{journal_id}/{lesson_date.isoformat()}/{slot}")
 
 
-_EPOCH = date(2000, 1, 1)
-_RANDOM_A = (1 << 24) - 1
-_RANDOM_B = (1 << 12) - 1
-_RANDOM_C = (1 << 62) - 1
+_V1_EPOCH = date(2000, 1, 1)
+_LAYOUT_2 = 0x1
 
 
 def mark_id(lesson_date: date, slot: int, random_bits: int) -> UUID:
     """A mark's id names its lesson's date and slot (an RFC 9562 version 8 UUID).
 
-    Layout: 16 bits of the lesson's day number since 2000-01-01, 8 bits of slot, then
-    98 random bits (``random_bits``, from the application) around the version and variant.
-    With the journal (which the API names beside the mark), it gives the mark's lesson in one
-    read, with no index to keep."""
-    day = (lesson_date - _EPOCH).days
-    if not 0 <= day < 1 << 16 or not 0 <= slot < 1 << 8:
-        raise ValueError("lesson date or slot out of range for a mark id")
-    value = (day << 112) | (slot << 104) | ((random_bits & _RANDOM_A) << 80)
+    Bits, high to low: the lesson date's ordinal (``date.toordinal``, 22 bits: any date)
+    split 16 + 6 around a layout nibble (1) and the slot (4 bits); then 98 random bits
+    (``random_bits``, from the application) around the version and variant. With the journal
+    (which the API names beside the mark), it gives the mark's lesson in one read, with no
+    index to keep. :func:`mark_lesson` also reads the first layout's ids (nibble 0)."""
+    if not 0 <= slot < 1 << 4:
+        raise ValueError("slot out of range for a mark id")
+    day = lesson_date.toordinal()
+    value = ((day >> 6) << 112) | (_LAYOUT_2 << 108) | (slot << 104) | ((day & 0x3F) << 98)
+    value |= (random_bits & ((1 << 18) - 1)) << 80
     value |= 0x8 << 76  # version 8
-    value |= ((random_bits >> 24) & _RANDOM_B) << 64
+    value |= ((random_bits >> 18) & 0xFFF) << 64
     value |= 0b10 << 62  # RFC 9562 variant
-    value |= (random_bits >> 36) & _RANDOM_C
+    value |= (random_bits >> 30) & ((1 << 62) - 1)
     return UUID(int=value)
 
 
@@ -48,8 +48,17 @@ def mark_lesson(journal_id: UUID, mark: UUID) -> UUID | None:
     value = mark.int
     if (value >> 76) & 0xF != 0x8 or (value >> 62) & 0b11 != 0b10:
         return None
-    day, slot = value >> 112, (value >> 104) & 0xFF
-    return lesson_id(journal_id, _EPOCH + timedelta(days=day), slot)
+    layout, slot = (value >> 108) & 0xF, (value >> 104) & 0xF
+    try:
+        if layout == 0:  # the first layout: 16 bits of days since 2000-01-01
+            day = _V1_EPOCH + timedelta(days=value >> 112)
+        elif layout == _LAYOUT_2:
+            day = date.fromordinal(((value >> 112) << 6) | ((value >> 98) & 0x3F))
+        else:
+            return None
+    except (ValueError, OverflowError):
+        return None
+    return lesson_id(journal_id, day, slot)
 
 
 def period_mark_id(journal_id: UUID, student_id: UUID, period_id: UUID) -> UUID:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from ejournal.domain.base import JournalAggregate
+from ejournal.domain.base import JournalAggregate, SchemaV2
 from ejournal.domain.errors import (
     InvalidStructure,
     NotAllowedToWrite,
@@ -31,6 +31,8 @@ class Substitution:
 
 @dataclass(frozen=True)
 class ProgrammeTopic:
+    """A topic of the work programme (рабочая программа) and its planned hours."""
+
     title: str
     hours: int
 
@@ -64,15 +66,14 @@ class ClassJournal(JournalAggregate):
                 Substitution(self.teacher_id, self.from_date, self.to_date)
             )
 
-    class ProgrammeSet(JournalAggregate.Event):
+    class ProgrammeSet(SchemaV2, JournalAggregate.Event):
         """The work programme's topics (рабочая программа, R-4.7); it replaces the former."""
 
-        topics: list[dict[str, Any]]  # {title, hours}
+        topics: list[ProgrammeTopic]
         by: UUID
 
         def apply(self, aggregate: ClassJournal) -> None:
-            aggregate.programme = [ProgrammeTopic(t["title"], int(t["hours"]))
-                                   for t in self.topics]
+            aggregate.programme = list(self.topics)
 
     def __init__(self, school_id: UUID, class_id: UUID, subject_id: UUID, year_id: UUID,
                  teacher_id: UUID, by: UUID) -> None:
@@ -147,5 +148,5 @@ class ClassJournal(JournalAggregate):
             if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 1000:
                 raise InvalidStructure("hours is a whole number 1..1000", field=f"{where}.hours")
             seen.add(clean)
-            rows.append({"title": clean, "hours": hours})
+            rows.append(ProgrammeTopic(clean, hours))
         self._record(self.ProgrammeSet, at=at, topics=rows, by=by)

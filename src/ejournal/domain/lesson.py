@@ -1,10 +1,10 @@
 """A lesson held in a class journal (one column of the grid), with its attendance and marks.
 
-A lesson is its own aggregate, identified by (journal, date, slot): a command's cost depends on
-one lesson's few dozen events, not on the journal's whole year. Every event carries the journal,
-the lesson's date (its business date), its author ``by`` and its recording ``timestamp``;
-entries that answer to a timeliness rule carry ``late`` (null, or rule, due, days,
-working_days) as it stood when they were recorded.
+A lesson is its own aggregate, identified by (journal, date, slot), so a command's cost depends
+on one lesson's few dozen events. Every event names the lesson in full - school, class,
+subject, journal, date and slot - with its author ``by`` and recording ``timestamp``, so a
+reader needs no lookup; entries that answer to a timeliness rule carry ``late`` as it stood
+when they were recorded.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from ejournal.domain.base import JournalAggregate
+from ejournal.domain.base import JournalAggregate, SchemaV2
 from ejournal.domain.calendar import SchoolCalendar
 from ejournal.domain.errors import (
     AlreadyAbsent,
@@ -34,8 +34,11 @@ from ejournal.domain.journal import ClassJournal
 from ejournal.domain.school_class import MAX_SLOT, SchoolClass
 from ejournal.domain.timeliness import R_LESSON, R_SAME_DAY, lateness, local_date, mark_rule_and_due
 from ejournal.domain.values import (
+    Absence,
+    AbsenceReason,
     Actor,
     Late,
+    Work,
     absence_reason,
     mark_value,
     reason_text,
@@ -54,9 +57,15 @@ class LessonContext:
     calendar: SchoolCalendar
     timezone: str
 
-    def late(self, rule: str, due: date, at: datetime) -> dict[str, Any] | None:
-        verdict = lateness(rule, due, at, self.timezone, self.calendar.working)
-        return verdict.as_dict() if verdict else None
+    def late(self, rule: str, due: date, at: datetime) -> Late | None:
+        return lateness(rule, due, at, self.timezone, self.calendar.working)
+
+    def names(self, lesson_date: date, slot: int) -> dict[str, Any]:
+        """The fields by which every lesson event names its lesson."""
+        journal = self.journal
+        return {"school_id": journal.school_id, "class_id": journal.class_id,
+                "subject_id": journal.subject_id, "journal_id": journal.id,
+                "lesson_date": lesson_date, "slot": slot}
 
     def ensure_enrolled(self, student_id: UUID, day: date) -> None:
         if not self.school_class.is_enrolled(student_id, day):
@@ -72,66 +81,72 @@ class Mark:
     id: UUID
     student_id: UUID
     value: str
-    work: str
+    work: Work
     comment: str | None
     by: UUID
     cancelled: bool = False
     history: tuple[str, ...] = ()
 
 
+class LessonEvent(SchemaV2, JournalAggregate.Event):
+    """What every event of a lesson carries besides its own facts."""
+
+    school_id: UUID
+    class_id: UUID
+    subject_id: UUID
+    journal_id: UUID
+    lesson_date: date  # the business date: the lesson's school-local date
+    slot: int
+    by: UUID
+
+
 class Lesson(JournalAggregate):
-    class Held(JournalAggregate.Created):
+    class Held(SchemaV2, JournalAggregate.Created):
         """Lesson held (R-4.5): date, slot, topic, homework."""
 
+        school_id: UUID
+        class_id: UUID
+        subject_id: UUID
         journal_id: UUID
         lesson_date: date
         slot: int
+        by: UUID
         topic: str
         homework: str | None
         programme_topic: str | None
-        by: UUID
-        late: dict[str, Any] | None
+        late: Late | None
 
-    class AttendanceTaken(JournalAggregate.Event):
-        """Attendance taken (R-4.6): these students were absent ("Н"); an empty list: all
+    class AttendanceTaken(LessonEvent):
+        """Attendance taken (R-4.6): these students were absent ("Н"); none listed: all
         present. A later one records further absences."""
 
-        journal_id: UUID
-        lesson_date: date
-        absent: list[dict[str, Any]]  # {student_id, reason: illness|excused|unexcused|null}
-        by: UUID
-        late: dict[str, Any] | None
+        absent: list[Absence]
+        late: Late | None
 
         def apply(self, aggregate: Lesson) -> None:
             aggregate.attendance_taken = True
-            for row in self.absent:
-                aggregate.absent[row["student_id"]] = row["reason"]
+            for absence in self.absent:
+                aggregate.absent[absence.student_id] = absence.reason
 
-    class AbsenceCancelled(JournalAggregate.Event):
-        """The student was there after all (R-4.6)."""
+    class AbsenceCancelled(LessonEvent):
+        """The student was there after all (R-4.6); ``reason`` says why, in free text."""
 
-        journal_id: UUID
-        lesson_date: date
         student_id: UUID
         reason: str
-        by: UUID
-        late: dict[str, Any] | None
+        late: Late | None
 
         def apply(self, aggregate: Lesson) -> None:
             del aggregate.absent[self.student_id]
 
-    class MarkGiven(JournalAggregate.Event):
+    class MarkGiven(LessonEvent):
         """A mark (R-6.1a) in this lesson's column (R-6.1c)."""
 
-        journal_id: UUID
-        lesson_date: date
         mark_id: UUID
         student_id: UUID
         value: str
-        work: str
+        work: Work
         comment: str | None
-        by: UUID
-        late: dict[str, Any] | None
+        late: Late | None
 
         def apply(self, aggregate: Lesson) -> None:
             aggregate.marks[self.mark_id] = Mark(
@@ -139,37 +154,39 @@ class Lesson(JournalAggregate):
                 history=(self.value,),
             )
 
-    class MarkCorrected(JournalAggregate.Event):
-        """A new value for a mark, with the reason; the original stays in the history."""
+    class MarkCorrected(LessonEvent):
+        """A new value for a mark, with the reason (R-7.2); the former stays in the history."""
 
-        journal_id: UUID
-        lesson_date: date
         mark_id: UUID
-        value: str
+        student_id: UUID
+        work: Work
+        value: str  # the new value
         reason: str
-        by: UUID
 
         def apply(self, aggregate: Lesson) -> None:
             mark = aggregate.marks[self.mark_id]
             aggregate.marks[self.mark_id] = replace(mark, value=self.value,
                                                     history=(*mark.history, self.value))
 
-    class MarkCancelled(JournalAggregate.Event):
-        """A mark withdrawn, with the reason; it stays in the history."""
+    class MarkCancelled(LessonEvent):
+        """A mark withdrawn, with the reason (R-7.2); it stays in the history."""
 
-        journal_id: UUID
-        lesson_date: date
         mark_id: UUID
+        student_id: UUID
+        work: Work
+        value: str  # the value withdrawn
         reason: str
-        by: UUID
 
         def apply(self, aggregate: Lesson) -> None:
             aggregate.marks[self.mark_id] = replace(aggregate.marks[self.mark_id],
                                                     cancelled=True)
 
-    def __init__(self, journal_id: UUID, lesson_date: date, slot: int, topic: str,
-                 homework: str | None, programme_topic: str | None, by: UUID,
-                 late: dict[str, Any] | None) -> None:
+    def __init__(self, school_id: UUID, class_id: UUID, subject_id: UUID, journal_id: UUID,
+                 lesson_date: date, slot: int, by: UUID, topic: str, homework: str | None,
+                 programme_topic: str | None, late: Late | None) -> None:
+        self.school_id = school_id
+        self.class_id = class_id
+        self.subject_id = subject_id
         self.journal_id = journal_id
         self.lesson_date = lesson_date
         self.slot = slot
@@ -179,7 +196,7 @@ class Lesson(JournalAggregate):
         self.held_by = by
         self.late = late
         self.attendance_taken = False
-        self.absent: dict[UUID, str | None] = {}
+        self.absent: dict[UUID, AbsenceReason | None] = {}
         self.marks: dict[UUID, Mark] = {}
 
     # --- queries ------------------------------------------------------------------------
@@ -214,11 +231,15 @@ class Lesson(JournalAggregate):
                 f"{lesson_date} is in the future (today is {today} in {ctx.timezone})"
             )
         return cls._start(
-            cls.Held, id=lesson_id, at=at, journal_id=ctx.journal.id, lesson_date=lesson_date,
-            slot=slot, topic=clean_topic, homework=clean_homework,
-            programme_topic=clean_programme, by=ctx.actor.user_id,
-            late=ctx.late(R_LESSON, lesson_date, at),
+            cls.Held, id=lesson_id, at=at, **ctx.names(lesson_date, slot),
+            by=ctx.actor.user_id, topic=clean_topic, homework=clean_homework,
+            programme_topic=clean_programme, late=ctx.late(R_LESSON, lesson_date, at),
         )
+
+    def _names(self) -> dict[str, Any]:
+        return {"school_id": self.school_id, "class_id": self.class_id,
+                "subject_id": self.subject_id, "journal_id": self.journal_id,
+                "lesson_date": self.lesson_date, "slot": self.slot}
 
     def take_attendance(self, ctx: LessonContext, *, absent: list[tuple[UUID, Any]],
                         at: datetime) -> Late | None:
@@ -231,8 +252,7 @@ class Lesson(JournalAggregate):
                 raise InvalidEntry(f"student {student_id} is listed twice",
                                    field=f"{where}.student_id")
             seen.add(student_id)
-            checked = absence_reason(raw_reason, f"{where}.reason")
-            reason = checked.value if checked else None
+            reason = absence_reason(raw_reason, f"{where}.reason")
             ctx.ensure_enrolled(student_id, self.lesson_date)
             if student_id in self.absent:
                 raise AlreadyAbsent(f"student {student_id} is recorded absent already")
@@ -240,11 +260,11 @@ class Lesson(JournalAggregate):
                 raise StudentHasMarks(
                     f"student {student_id} has marks at this lesson; cancel them first"
                 )
-            rows.append({"student_id": student_id, "reason": reason})
+            rows.append(Absence(student_id, reason))
         late = ctx.late(R_SAME_DAY, self.lesson_date, at)
-        self._record(self.AttendanceTaken, at=at, journal_id=self.journal_id,
-                     lesson_date=self.lesson_date, absent=rows, by=ctx.actor.user_id, late=late)
-        return Late.from_dict(late)
+        self._record(self.AttendanceTaken, at=at, **self._names(), by=ctx.actor.user_id,
+                     absent=rows, late=late)
+        return late
 
     def cancel_absence(self, ctx: LessonContext, *, student_id: UUID, reason: Any,
                        at: datetime) -> Late | None:
@@ -253,10 +273,9 @@ class Lesson(JournalAggregate):
         if student_id not in self.absent:
             raise NotAbsent(f"student {student_id} is not recorded absent at this lesson")
         late = ctx.late(R_SAME_DAY, self.lesson_date, at)
-        self._record(self.AbsenceCancelled, at=at, journal_id=self.journal_id,
-                     lesson_date=self.lesson_date, student_id=student_id, reason=why,
-                     by=ctx.actor.user_id, late=late)
-        return Late.from_dict(late)
+        self._record(self.AbsenceCancelled, at=at, **self._names(), by=ctx.actor.user_id,
+                     student_id=student_id, reason=why, late=late)
+        return late
 
     def give_mark(self, ctx: LessonContext, *, mark_id: UUID, student_id: UUID, value: Any,
                   work: Any, comment: Any, at: datetime) -> Late | None:
@@ -274,11 +293,10 @@ class Lesson(JournalAggregate):
             )
         rule, due = mark_rule_and_due(checked_work, self.lesson_date, ctx.calendar.working)
         late = ctx.late(rule, due, at)
-        self._record(self.MarkGiven, at=at, journal_id=self.journal_id,
-                     lesson_date=self.lesson_date, mark_id=mark_id, student_id=student_id,
-                     value=checked_value, work=checked_work.value, comment=clean_comment,
-                     by=ctx.actor.user_id, late=late)
-        return Late.from_dict(late)
+        self._record(self.MarkGiven, at=at, **self._names(), by=ctx.actor.user_id,
+                     mark_id=mark_id, student_id=student_id, value=checked_value,
+                     work=checked_work, comment=clean_comment, late=late)
+        return late
 
     def correct_mark(self, ctx: LessonContext, *, mark_id: UUID, value: Any, reason: Any,
                      at: datetime) -> None:
@@ -291,9 +309,9 @@ class Lesson(JournalAggregate):
             raise MarkCancelledAlready("that mark was cancelled; it cannot be corrected")
         if mark.value == checked_value:
             raise SameValue(f"the mark is {checked_value} already; a correction changes it")
-        self._record(self.MarkCorrected, at=at, journal_id=self.journal_id,
-                     lesson_date=self.lesson_date, mark_id=mark_id, value=checked_value,
-                     reason=why, by=ctx.actor.user_id)
+        self._record(self.MarkCorrected, at=at, **self._names(), by=ctx.actor.user_id,
+                     mark_id=mark_id, student_id=mark.student_id, work=mark.work,
+                     value=checked_value, reason=why)
 
     def cancel_mark(self, ctx: LessonContext, *, mark_id: UUID, reason: Any,
                     at: datetime) -> None:
@@ -302,6 +320,6 @@ class Lesson(JournalAggregate):
         mark = self.mark(mark_id)
         if mark.cancelled:
             raise MarkCancelledAlready("that mark was cancelled already")
-        self._record(self.MarkCancelled, at=at, journal_id=self.journal_id,
-                     lesson_date=self.lesson_date, mark_id=mark_id, reason=why,
-                     by=ctx.actor.user_id)
+        self._record(self.MarkCancelled, at=at, **self._names(), by=ctx.actor.user_id,
+                     mark_id=mark_id, student_id=mark.student_id, work=mark.work,
+                     value=mark.value, reason=why)

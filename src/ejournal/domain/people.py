@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from ejournal.domain.base import JournalAggregate
+from ejournal.domain.base import JournalAggregate, SchemaV2
 from ejournal.domain.errors import AlreadyExists, InvalidEntry
 from ejournal.domain.values import Role, text
 
@@ -24,6 +24,8 @@ def valid_username(raw: Any) -> str:
 
 
 def valid_role(raw: Any) -> Role:
+    if isinstance(raw, Role):
+        return raw
     try:
         return Role(raw)
     except ValueError:
@@ -34,11 +36,11 @@ def valid_role(raw: Any) -> Role:
 class User(JournalAggregate):
     """A personal account (R-2.1, R-4.8): one per person, never shared."""
 
-    class Registered(JournalAggregate.Created):
+    class Registered(SchemaV2, JournalAggregate.Created):
         school_id: UUID | None
         username: str
         full_name: str
-        role: str
+        role: Role
         by: UUID | None
 
     class GuardianLinked(JournalAggregate.Event):
@@ -50,12 +52,12 @@ class User(JournalAggregate):
         def apply(self, aggregate: User) -> None:
             aggregate.guardians.add(self.guardian_id)
 
-    def __init__(self, school_id: UUID | None, username: str, full_name: str, role: str,
+    def __init__(self, school_id: UUID | None, username: str, full_name: str, role: Role,
                  by: UUID | None) -> None:
         self.school_id = school_id
         self.username = username
         self.full_name = full_name
-        self.role = Role(role)
+        self.role = role
         self.registered_by = by
         self.guardians: set[UUID] = set()
 
@@ -70,7 +72,7 @@ class User(JournalAggregate):
                                field="role")
         return cls._start(cls.Registered, id=user_id, at=at, school_id=school_id,
                           username=valid_username(username), full_name=name.strip(),
-                          role=checked_role.value, by=by)
+                          role=checked_role, by=by)
 
     def link_guardian(self, guardian: User, *, by: UUID, at: datetime) -> None:
         if self.role is not Role.STUDENT:

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from ejournal.domain.base import JournalAggregate
-from ejournal.domain.calendar import DateRange, WorkingCalendar
+from ejournal.domain.base import JournalAggregate, SchemaV2
+from ejournal.domain.calendar import Period, WorkingCalendar
 from ejournal.domain.errors import SameValue, StudentNotEnrolled
 from ejournal.domain.journal import ClassJournal
 from ejournal.domain.school_class import SchoolClass
@@ -19,16 +19,18 @@ class PeriodMark(JournalAggregate):
     """Its id derives from (journal, student, period): a second one cannot be recorded (R-6.2);
     a change is a correction with a reason."""
 
-    class Given(JournalAggregate.Created):
+    class Given(SchemaV2, JournalAggregate.Created):
+        school_id: UUID
         journal_id: UUID
         student_id: UUID
         period_id: UUID
         period_ends_on: date  # the business date: the period's last day (R-6.2)
         value: str
         by: UUID
-        late: dict[str, Any] | None
+        late: Late | None
 
-    class Corrected(JournalAggregate.Event):
+    class Corrected(SchemaV2, JournalAggregate.Event):
+        school_id: UUID
         journal_id: UUID
         student_id: UUID
         period_id: UUID
@@ -40,9 +42,9 @@ class PeriodMark(JournalAggregate):
         def apply(self, aggregate: PeriodMark) -> None:
             aggregate.value = self.value
 
-    def __init__(self, journal_id: UUID, student_id: UUID, period_id: UUID,
-                 period_ends_on: date, value: str, by: UUID,
-                 late: dict[str, Any] | None) -> None:
+    def __init__(self, school_id: UUID, journal_id: UUID, student_id: UUID, period_id: UUID,
+                 period_ends_on: date, value: str, by: UUID, late: Late | None) -> None:
+        self.school_id = school_id
         self.journal_id = journal_id
         self.student_id = student_id
         self.period_id = period_id
@@ -53,7 +55,7 @@ class PeriodMark(JournalAggregate):
 
     @classmethod
     def give(cls, *, period_mark_id: UUID, actor: Actor, journal: ClassJournal,
-             school_class: SchoolClass, period_id: UUID, period: DateRange,
+             school_class: SchoolClass, period_id: UUID, period: Period,
              student_id: UUID, value: Any, timezone: str, working: WorkingCalendar,
              at: datetime) -> PeriodMark:
         checked = mark_value(value)
@@ -65,14 +67,10 @@ class PeriodMark(JournalAggregate):
                 rule=R_PERIOD,
             )
         verdict = lateness(R_PERIOD, period.ends_on, at, timezone, working)
-        return cls._start(cls.Given, id=period_mark_id, at=at, journal_id=journal.id,
-                          student_id=student_id, period_id=period_id,
+        return cls._start(cls.Given, id=period_mark_id, at=at, school_id=journal.school_id,
+                          journal_id=journal.id, student_id=student_id, period_id=period_id,
                           period_ends_on=period.ends_on, value=checked, by=actor.user_id,
-                          late=verdict.as_dict() if verdict else None)
-
-    @property
-    def late_verdict(self) -> Late | None:
-        return Late.from_dict(self.late)
+                          late=verdict)
 
     def correct(self, *, actor: Actor, journal: ClassJournal, value: Any, reason: Any,
                 timezone: str, at: datetime) -> None:
@@ -81,7 +79,8 @@ class PeriodMark(JournalAggregate):
         journal.ensure_may_write(actor, local_date(at, timezone))
         if checked == self.value:
             raise SameValue(f"the period mark is {checked} already; a correction changes it")
-        self._record(self.Corrected, at=at, journal_id=self.journal_id,
+        self._record(self.Corrected, at=at, school_id=self.school_id,
+                     journal_id=self.journal_id,
                      student_id=self.student_id, period_id=self.period_id,
                      period_ends_on=self.period_ends_on, value=checked, reason=why,
                      by=actor.user_id)

@@ -7,8 +7,8 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ejournal.domain.base import JournalAggregate
-from ejournal.domain.calendar import DateRange, DayKind, SchoolCalendar
+from ejournal.domain.base import JournalAggregate, SchemaV2
+from ejournal.domain.calendar import DayKind, Holiday, Period, SchoolCalendar
 from ejournal.domain.errors import AlreadyExists, InvalidEntry, InvalidStructure, NotFound
 from ejournal.domain.values import text
 
@@ -46,16 +46,16 @@ class School(JournalAggregate):
         def apply(self, aggregate: School) -> None:
             aggregate.subjects[self.subject_id] = self.name
 
-    class CalendarDayDeclared(JournalAggregate.Event):
+    class CalendarDayDeclared(SchemaV2, JournalAggregate.Event):
         """The school's overlay: a day off (closure) or an extra school/working day."""
 
         day: date
-        kind: str
+        kind: DayKind
         reason: str
         by: UUID
 
         def apply(self, aggregate: School) -> None:
-            aggregate.overlay[self.day] = DayKind(self.kind)
+            aggregate.overlay[self.day] = self.kind
 
     def __init__(self, name: str, timezone: str, by: UUID) -> None:
         self.name = name
@@ -83,41 +83,37 @@ class School(JournalAggregate):
     def declare_calendar_day(self, *, day: date, kind: Any, reason: Any, by: UUID,
                              at: datetime) -> None:
         try:
-            day_kind = DayKind(kind)
+            day_kind = kind if isinstance(kind, DayKind) else DayKind(kind)
         except ValueError:
             raise InvalidEntry("kind is one of day_off, school_day", field="kind") from None
         why = text(reason, "reason", required=True)
-        self._record(self.CalendarDayDeclared, at=at, day=day, kind=day_kind.value,
+        self._record(self.CalendarDayDeclared, at=at, day=day, kind=day_kind,
                      reason=why, by=by)
 
 
 class AcademicYear(JournalAggregate):
     """A school's year: its dates, reporting periods, каникулы and 5- or 6-day week."""
 
-    class Planned(JournalAggregate.Created):
+    class Planned(SchemaV2, JournalAggregate.Created):
         school_id: UUID
         name: str
         starts_on: date
         ends_on: date
         days_per_week: int
-        periods: list[dict[str, Any]]  # {id, name, starts_on, ends_on}
-        holidays: list[dict[str, Any]]  # {name, starts_on, ends_on}
+        periods: list[Period]  # sorted by start, not overlapping
+        holidays: list[Holiday]
         by: UUID
 
     def __init__(self, school_id: UUID, name: str, starts_on: date, ends_on: date,
-                 days_per_week: int, periods: list[dict[str, Any]],
-                 holidays: list[dict[str, Any]], by: UUID) -> None:
+                 days_per_week: int, periods: list[Period], holidays: list[Holiday],
+                 by: UUID) -> None:
         self.school_id = school_id
         self.name = name
         self.starts_on = starts_on
         self.ends_on = ends_on
         self.days_per_week = days_per_week
-        self.periods: dict[UUID, DateRange] = {
-            p["id"]: DateRange(p["name"], p["starts_on"], p["ends_on"]) for p in periods
-        }
-        self.holidays = tuple(
-            DateRange(h["name"], h["starts_on"], h["ends_on"]) for h in holidays
-        )
+        self.periods: dict[UUID, Period] = {p.id: p for p in periods}
+        self.holidays = tuple(holidays)
 
     @classmethod
     def plan(cls, *, year_id: UUID, school_id: UUID, name: Any, starts_on: date,
@@ -153,8 +149,7 @@ class AcademicYear(JournalAggregate):
                 raise InvalidStructure(f"period {clean!r} overlaps the one before it",
                                        field=where)
             previous_end = p_end
-            period_rows.append({"id": pid, "name": clean, "starts_on": p_start,
-                                "ends_on": p_end})
+            period_rows.append(Period(pid, clean, p_start, p_end))
         holiday_rows = []
         for index, (hname, h_start, h_end) in enumerate(holidays):
             where = f"holidays[{index}]"
@@ -163,7 +158,7 @@ class AcademicYear(JournalAggregate):
                 raise InvalidStructure(f"holidays {clean!r} end before they start", field=where)
             if h_start < starts_on or h_end > ends_on:
                 raise InvalidStructure(f"holidays {clean!r} lie outside the year", field=where)
-            holiday_rows.append({"name": clean, "starts_on": h_start, "ends_on": h_end})
+            holiday_rows.append(Holiday(clean, h_start, h_end))
         return cls._start(cls.Planned, id=year_id, at=at, school_id=school_id, name=clean_name,
                           starts_on=starts_on, ends_on=ends_on, days_per_week=days_per_week,
                           periods=period_rows, holidays=holiday_rows, by=by)
@@ -177,7 +172,7 @@ class AcademicYear(JournalAggregate):
             overlay=dict(school.overlay),
         )
 
-    def period(self, period_id: UUID) -> DateRange:
+    def period(self, period_id: UUID) -> Period:
         try:
             return self.periods[period_id]
         except KeyError:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from ejournal.domain.base import JournalAggregate
+from ejournal.domain.base import JournalAggregate, SchemaV2
 from ejournal.domain.errors import ConflictWithJournal, InvalidStructure
 from ejournal.domain.values import Role, text
 
@@ -29,7 +29,10 @@ class Enrolment:
 
 
 @dataclass(frozen=True)
-class TimetableEntry:
+class TimetableLesson:
+    """A lesson of the weekly timetable: ISO ``weekday`` (1 = Monday), ``slot`` and the journal
+    (subject) taught then."""
+
     weekday: int
     slot: int
     journal_id: UUID
@@ -71,18 +74,15 @@ class SchoolClass(JournalAggregate):
             spans = aggregate.enrolments[self.student_id]
             spans[-1] = Enrolment(spans[-1].from_date, self.last_day)
 
-    class TimetableSet(JournalAggregate.Event):
+    class TimetableSet(SchemaV2, JournalAggregate.Event):
         """The weekly timetable from ``valid_from`` on (it replaces the one before)."""
 
         valid_from: date
-        lessons: list[dict[str, Any]]  # {weekday, slot, journal_id}
+        lessons: list[TimetableLesson]
         by: UUID
 
         def apply(self, aggregate: SchoolClass) -> None:
-            entries = tuple(
-                TimetableEntry(int(x["weekday"]), int(x["slot"]), x["journal_id"])
-                for x in self.lessons
-            )
+            entries = tuple(self.lessons)
             kept = [t for t in aggregate.timetables if t[0] < self.valid_from]
             aggregate.timetables = [*kept, (self.valid_from, entries)]
 
@@ -93,7 +93,7 @@ class SchoolClass(JournalAggregate):
         self.name = name
         self.class_teacher_id = class_teacher_id
         self.enrolments: dict[UUID, list[Enrolment]] = {}
-        self.timetables: list[tuple[date, tuple[TimetableEntry, ...]]] = []
+        self.timetables: list[tuple[date, tuple[TimetableLesson, ...]]] = []
 
     @classmethod
     def open(cls, *, class_id: UUID, school_id: UUID, year_id: UUID, name: Any,
@@ -111,8 +111,8 @@ class SchoolClass(JournalAggregate):
     def is_enrolled_during(self, student_id: UUID, first: date, last: date) -> bool:
         return any(e.overlaps(first, last) for e in self.enrolments.get(student_id, ()))
 
-    def timetable_on(self, day: date) -> tuple[TimetableEntry, ...]:
-        current: tuple[TimetableEntry, ...] = ()
+    def timetable_on(self, day: date) -> tuple[TimetableLesson, ...]:
+        current: tuple[TimetableLesson, ...] = ()
         for valid_from, entries in self.timetables:
             if valid_from <= day:
                 current = entries
@@ -177,5 +177,5 @@ class SchoolClass(JournalAggregate):
                 raise InvalidStructure("that journal is not one of this class's journals",
                                        field=f"{where}.journal_id")
             seen.add((weekday, slot))
-            rows.append({"weekday": weekday, "slot": slot, "journal_id": journal})
+            rows.append(TimetableLesson(weekday, slot, journal))
         self._record(self.TimetableSet, at=at, valid_from=valid_from, lessons=rows, by=by)

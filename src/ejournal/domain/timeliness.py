@@ -1,15 +1,8 @@
-"""Which rule an entry answers to, its due date, and how late it was (domain.md).
-
-| entry                                                   | rule    | due                        |
-|---------------------------------------------------------|---------|----------------------------|
-| a lesson held (date, topic, homework)                   | R-4.5   | the lesson's date          |
-| attendance, an absence cancelled, oral/practical/homework mark | R-4.6 | the lesson's date    |
-| a written or test mark                                  | R-6.1d  | lesson date + 3 working days |
-| a period mark                                           | R-6.2   | the period's last day      |
-| a correction or cancellation of a mark                  | never late                   |
-
-An entry is late when its school-local recording date is after its due date; ``days`` is the
-calendar difference, ``working_days`` the working days in (due, recorded].
+"""Which rule an entry answers to, its due date, and how late it was (domain.md): a lesson held
+answers to R-4.5, attendance, a cancelled absence and oral, practical or homework marks to R-4.6
+(due the lesson's date), written and test marks to R-6.1d (three working days later), a period
+mark to R-6.2 (the period's last day); corrections and cancellations are never late. An entry
+is late when its school-local recording date is after its due date.
 """
 
 from __future__ import annotations

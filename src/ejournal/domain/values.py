@@ -1,10 +1,13 @@
-"""Value types of the journal: marks, kinds of work, absence reasons, roles, actors."""
+"""Value types of the journal: marks, kinds of work, absence reasons, roles, actors, lateness.
+
+Enums are plain :class:`~enum.Enum` (not ``str``): events store them through their own
+transcodings (``transcodings.py``), so a field typed ``Work`` reads back as a ``Work``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from enum import StrEnum
+from datetime import date, timedelta
+from enum import Enum
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +19,7 @@ ABSENT_SYMBOL = "Н"
 MAX_TEXT = 2000
 
 
-class Work(StrEnum):
+class Work(Enum):
     """The kind of work a mark is for; it decides the mark's timeliness rule."""
 
     ORAL = "oral"
@@ -31,13 +34,13 @@ class Work(StrEnum):
         return self in (Work.WRITTEN, Work.TEST)
 
 
-class AbsenceReason(StrEnum):
+class AbsenceReason(Enum):
     ILLNESS = "illness"
     EXCUSED = "excused"
     UNEXCUSED = "unexcused"
 
 
-class Role(StrEnum):
+class Role(Enum):
     OPERATOR = "operator"
     ADMIN = "admin"
     TEACHER = "teacher"
@@ -61,6 +64,8 @@ def mark_value(raw: Any) -> str:
 
 
 def work_kind(raw: Any) -> Work:
+    if isinstance(raw, Work):
+        return raw
     try:
         return Work(raw)
     except ValueError:
@@ -69,8 +74,8 @@ def work_kind(raw: Any) -> Work:
 
 
 def absence_reason(raw: Any, field: str = "reason") -> AbsenceReason | None:
-    if raw is None:
-        return None
+    if raw is None or isinstance(raw, AbsenceReason):
+        return raw
     try:
         return AbsenceReason(raw)
     except ValueError:
@@ -123,13 +128,27 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class Absence:
+    """A student absent from a lesson ("Н"), with the reason when it is known."""
+
+    student_id: UUID
+    reason: AbsenceReason | None = None
+
+
+@dataclass(frozen=True)
 class Late:
-    """How an entry broke its timeliness rule. It is recorded all the same."""
+    """How an entry broke its timeliness rule (``rule``, due ``due``, recorded ``days``
+    calendar days and ``working_days`` working days after it). It is recorded all the same."""
 
     rule: str
     due: date
     days: int
     working_days: int
+
+    @property
+    def recorded_on(self) -> date:
+        """The school-local date the entry was recorded on."""
+        return self.due + timedelta(days=self.days)
 
     def as_dict(self) -> dict[str, Any]:
         return {

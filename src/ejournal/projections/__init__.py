@@ -1,1 +1,1 @@
-"""Read models (issue #3)."""
+"""Read models kept from the event log (docs/read-models.md)."""

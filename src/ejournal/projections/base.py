@@ -1,8 +1,9 @@
 """What every read model is made of: its own tables, and handlers for the events it reads.
 
-A read model owns its tables outright (it keeps its own copy of whatever it needs to look up,
-e.g. subject names or enrolments), so that it can be dropped and rebuilt from the event log
-alone, in any order, without reading another read model's tables.
+A read model owns its tables outright (its own copy of what it joins at read time, e.g.
+subject names or enrolments), so that it can be dropped and rebuilt from the event log alone,
+without reading another read model's tables. Events name what their readers need, so a
+handler writes the facts of its event and looks nothing up.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     create_engine,
     event,
 )
@@ -46,18 +48,26 @@ schemas = Table(
     Column("name", String(64), primary_key=True),
     Column("fingerprint", String(64), nullable=False),
 )
+#: A read model whose handler failed: it stopped at ``position`` (the event it could not
+#: apply); the others went on. Cleared when the model is set up again or rebuilt.
+failures = Table(
+    "projection_failures",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("failed_at", DateTime(timezone=True), nullable=False),
+)
 
-E = TypeVar("E")
-Handler = Callable[[Any, Batch, Any, int], None]
-
-#: Above this many remembered entries, a model forgets them all (they are read again as needed).
-MEMO_LIMIT = 200_000
+H = TypeVar("H", bound=Callable[..., None])
 
 
-def handles(*event_classes: type) -> Callable[[Handler], Handler]:
-    """Marks a method of a :class:`ReadModel` as the handler of these event classes."""
+def handles(*event_classes: type) -> Callable[[H], H]:
+    """Marks a method ``(self, batch, e, position)`` of a :class:`ReadModel` as the handler of
+    these event classes. Its ``e`` is annotated with the class (or their union), so mypy
+    checks every event field a read model reads."""
 
-    def mark(method: Handler) -> Handler:
+    def mark(method: H) -> H:
         method._handles = event_classes  # type: ignore[attr-defined]
         return method
 
@@ -70,12 +80,6 @@ class ReadModel:
     Handlers must be deterministic functions of the event and the model's own tables: no
     clock, no I/O besides their batch (:class:`~ejournal.projections.batching.Batch`). They run
     inside the projector batch's transaction.
-
-    A model may remember what it looks up often (a journal's subject, a class's enrolments) in
-    :meth:`remembered` dictionaries, written through whenever it writes the rows they mirror.
-    The projector makes it :meth:`forget` whenever what it remembers may no longer match its
-    tables: a batch that failed, a batch that does not start where this process's last one
-    ended (another process went on), a reset.
     """
 
     name: ClassVar[str]
@@ -98,9 +102,6 @@ class ReadModel:
             # B-tree (no rowid table beside a key index), half the work per row written.
             table.dialect_options["sqlite"]["with_rowid"] = False
 
-    def __init__(self) -> None:
-        self._memo: dict[str, dict[Any, Any]] = {}
-
     def topics(self) -> set[type]:
         return set(self._dispatch)
 
@@ -109,28 +110,6 @@ class ReadModel:
         attr = self._dispatch.get(type(domain_event))
         if attr is not None:
             getattr(self, attr)(batch, domain_event, position)
-
-    def remembered(self, name: str) -> dict[Any, Any]:
-        """The model's memo called ``name`` (a dict, empty after :meth:`forget`)."""
-        memo = self._memo.get(name)
-        if memo is None:
-            memo = self._memo[name] = {}
-        return memo
-
-    def remember(self, name: str, key: Any, value: Any, *, limit: int) -> None:
-        """Remembers ``value`` in memo ``name``, which keeps the ``limit`` latest keys."""
-        memo = self.remembered(name)
-        memo.pop(key, None)
-        memo[key] = value
-        if len(memo) > limit:
-            del memo[next(iter(memo))]
-
-    def forget(self) -> None:
-        self._memo.clear()
-
-    def forget_if_large(self) -> None:
-        if sum(len(m) for m in self._memo.values()) > MEMO_LIMIT:
-            self.forget()
 
     @classmethod
     def fingerprint(cls) -> str:

@@ -1,16 +1,7 @@
 """What read-model handlers write through: a batch that holds writes back and sends them in
-bulk, so that a projector batch of a thousand events costs tens of statements, not thousands.
-
-- ``insert(table, row)`` holds a row; rows of one table with the same columns go out together
-  with ``executemany``.
-- ``run(prepared, params)`` holds the parameters of a statement built once (an UPDATE or DELETE
-  of one table with bind parameters, see :func:`prepare`); consecutive uses go out together.
-- ``execute``/``scalar``/``scalars`` (reads, or any other statement) first send what is held for
-  the tables the statement touches, then run it at once: every handler reads what the handlers
-  before it wrote.
-
-Held writes of one table keep their order; writes of different tables are independent (read
-models have no triggers or foreign keys), so each table's writes are sent in their own runs.
+bulk, a table at a time and in order, so a projector batch of a thousand events costs tens of
+statements, not thousands. A read through the batch first sends what is held for the tables it
+touches, so every handler reads what the handlers before it wrote.
 """
 
 from __future__ import annotations

@@ -11,17 +11,23 @@ from ejournal.projections.base import ReadModel, create_read_engine
 from ejournal.projections.diary import Diary
 from ejournal.projections.directory import Directory
 from ejournal.projections.feed import Feed
+from ejournal.projections.findings import Findings
 from ejournal.projections.grid import Grid
 from ejournal.projections.history import MarkHistory
-from ejournal.projections.late_entries import LateEntries
-from ejournal.projections.overdue import Overdue
 from ejournal.projections.runner import Projector
+from ejournal.projections.structure import SchoolStructure
 from ejournal.projections.summary import Summary
+from ejournal.projections.timeliness import Timeliness
 
 
 def all_models() -> list[ReadModel]:
-    return [Diary(), Grid(), Summary(), LateEntries(), MarkHistory(), Feed(), Directory(),
-            Overdue()]
+    return [Diary(), Grid(), Summary(), Timeliness(), MarkHistory(), Feed(), Directory(),
+            SchoolStructure(), Findings()]
+
+
+def compliance_models() -> list[ReadModel]:
+    """What the compliance scheduler reads: the structure, the entries and the findings."""
+    return [SchoolStructure(), Timeliness(), Findings()]
 
 
 def model_names() -> list[str]:

@@ -6,7 +6,7 @@ rebuilt alone; only the code is shared."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, ClassVar
+from typing import ClassVar
 from uuid import UUID
 
 from sqlalchemy import (
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Connection,
     Date,
     Index,
+    Integer,
     String,
     Table,
     Text,
@@ -42,6 +43,7 @@ def cell_tables(prefix: str) -> tuple[Table, Table]:
         Column("journal_id", Uuid, nullable=False),
         Column("lesson_id", Uuid, nullable=False),
         Column("lesson_date", Date, nullable=False),
+        Column("slot", Integer, nullable=False),  # orders the marks of one day
         Column("student_id", Uuid, nullable=False),
         Column("value", String(1), nullable=False),
         Column("position", BigInteger, nullable=False),  # order of giving, within a cell
@@ -79,28 +81,29 @@ class KeepsCells:
         cls._cancel_mark = prepare(delete(marks).where(marks.c.mark_id == bindparam("m")))
 
     @handles(Lesson.AttendanceTaken)
-    def attendance_taken(self, batch: Batch, e: Any, _: int) -> None:
+    def attendance_taken(self, batch: Batch, e: Lesson.AttendanceTaken, _: int) -> None:
         batch.insert_many(self.absences_table, (
-            {"lesson_id": e.originator_id, "student_id": row["student_id"],
-             "journal_id": e.journal_id, "lesson_date": e.lesson_date} for row in e.absent))
+            {"lesson_id": e.originator_id, "student_id": absence.student_id,
+             "journal_id": e.journal_id, "lesson_date": e.lesson_date}
+            for absence in e.absent))
 
     @handles(Lesson.AbsenceCancelled)
-    def absence_cancelled(self, batch: Batch, e: Any, _: int) -> None:
+    def absence_cancelled(self, batch: Batch, e: Lesson.AbsenceCancelled, _: int) -> None:
         batch.run(self._cancel_absence, {"l": e.originator_id, "s": e.student_id})
 
     @handles(Lesson.MarkGiven)
-    def mark_given(self, batch: Batch, e: Any, position: int) -> None:
+    def mark_given(self, batch: Batch, e: Lesson.MarkGiven, position: int) -> None:
         batch.insert(self.marks_table, {
             "mark_id": e.mark_id, "journal_id": e.journal_id, "lesson_id": e.originator_id,
-            "lesson_date": e.lesson_date, "student_id": e.student_id, "value": e.value,
-            "position": position})
+            "lesson_date": e.lesson_date, "slot": e.slot, "student_id": e.student_id,
+            "value": e.value, "position": position})
 
     @handles(Lesson.MarkCorrected)
-    def mark_corrected(self, batch: Batch, e: Any, _: int) -> None:
+    def mark_corrected(self, batch: Batch, e: Lesson.MarkCorrected, _: int) -> None:
         batch.run(self._correct_mark, {"m": e.mark_id, "v": e.value})
 
     @handles(Lesson.MarkCancelled)
-    def mark_cancelled(self, batch: Batch, e: Any, _: int) -> None:
+    def mark_cancelled(self, batch: Batch, e: Lesson.MarkCancelled, _: int) -> None:
         batch.run(self._cancel_mark, {"m": e.mark_id})
 
 
@@ -139,19 +142,19 @@ class KeepsRoster:
             enrolments.c.last_day.is_(None)).values(last_day=bindparam("d")))
 
     @handles(User.Registered)
-    def user_registered(self, batch: Batch, e: Any, _: int) -> None:
-        if e.role == Role.STUDENT.value:
+    def user_registered(self, batch: Batch, e: User.Registered, _: int) -> None:
+        if e.role is Role.STUDENT:
             batch.insert(self.students_table,
                          {"student_id": e.originator_id, "full_name": e.full_name})
 
     @handles(SchoolClass.StudentEnrolled)
-    def student_enrolled(self, batch: Batch, e: Any, _: int) -> None:
+    def student_enrolled(self, batch: Batch, e: SchoolClass.StudentEnrolled, _: int) -> None:
         batch.insert(self.enrolments_table, {
             "class_id": e.originator_id, "student_id": e.student_id,
             "from_date": e.from_date, "last_day": None})
 
     @handles(SchoolClass.EnrolmentEnded)
-    def enrolment_ended(self, batch: Batch, e: Any, _: int) -> None:
+    def enrolment_ended(self, batch: Batch, e: SchoolClass.EnrolmentEnded, _: int) -> None:
         batch.run(self._end_enrolment,
                   {"c": e.originator_id, "s": e.student_id, "d": e.last_day})
 

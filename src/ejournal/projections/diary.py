@@ -4,14 +4,14 @@ with subject, slot, topic, homework, the student's current marks and "Н" when a
 Lessons are kept per class and date, and enrolments per student: a month of one student's
 diary is an index range scan of their class's lessons over the days they were enrolled (one
 per enrolment, usually one), plus their own marks and absences - whatever the size of the
-school. A lesson held costs one row, not one per student.
+school. A lesson held costs one row, not one per student; its subject's name is joined when
+read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
@@ -29,12 +29,12 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    func,
     or_,
     select,
     update,
 )
 
-from ejournal.domain.journal import ClassJournal
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.school import School
 from ejournal.domain.school_class import SchoolClass
@@ -45,12 +45,6 @@ subjects = Table(
     "diary_subjects", metadata,
     Column("subject_id", Uuid, primary_key=True),
     Column("name", Text, nullable=False),
-)
-journals = Table(
-    "diary_journals", metadata,
-    Column("journal_id", Uuid, primary_key=True),
-    Column("class_id", Uuid, nullable=False, index=True),
-    Column("subject", Text, nullable=False),
 )
 enrolments = Table(
     "diary_enrolments", metadata,
@@ -67,7 +61,7 @@ lessons = Table(
     Column("class_id", Uuid, nullable=False),
     Column("lesson_date", Date, nullable=False),
     Column("slot", Integer, nullable=False),
-    Column("subject", Text, nullable=False),
+    Column("subject_id", Uuid, nullable=False),
     Column("topic", Text, nullable=False),
     Column("homework", Text, nullable=True),
     Index("ix_diary_lessons_class_date", "class_id", "lesson_date"),
@@ -102,80 +96,51 @@ _end_enrolment = prepare(update(enrolments).where(
 
 
 class Diary(ReadModel):
-    """Remembers subject names and each journal's class and subject (what every lesson held
-    needs), and writes everything else through the batch."""
-
     name = "diary"
-    tables = (subjects, journals, enrolments, lessons, absences, marks)
-
-    def _subject_name(self, batch: Batch, subject_id: UUID) -> str:
-        names = self.remembered("subjects")
-        if subject_id not in names:
-            names[subject_id] = batch.scalar(
-                select(subjects.c.name).where(subjects.c.subject_id == subject_id)) or ""
-        name: str = names[subject_id]
-        return name
-
-    def _journal(self, batch: Batch, journal_id: UUID) -> tuple[UUID, str]:
-        known = self.remembered("journals")
-        if journal_id not in known:
-            row = batch.execute(select(journals.c.class_id, journals.c.subject)
-                                .where(journals.c.journal_id == journal_id)).one()
-            known[journal_id] = (row.class_id, row.subject)
-        found: tuple[UUID, str] = known[journal_id]
-        return found
+    tables = (subjects, enrolments, lessons, absences, marks)
 
     @handles(School.SubjectAdded)
-    def subject_added(self, batch: Batch, e: Any, _: int) -> None:
+    def subject_added(self, batch: Batch, e: School.SubjectAdded, _: int) -> None:
         batch.insert(subjects, {"subject_id": e.subject_id, "name": e.name})
-        self.remembered("subjects")[e.subject_id] = e.name
-
-    @handles(ClassJournal.Opened)
-    def journal_opened(self, batch: Batch, e: Any, _: int) -> None:
-        name = self._subject_name(batch, e.subject_id)
-        batch.insert(journals, {"journal_id": e.originator_id, "class_id": e.class_id,
-                                "subject": name})
-        self.remembered("journals")[e.originator_id] = (e.class_id, name)
 
     @handles(SchoolClass.StudentEnrolled)
-    def student_enrolled(self, batch: Batch, e: Any, _: int) -> None:
+    def student_enrolled(self, batch: Batch, e: SchoolClass.StudentEnrolled, _: int) -> None:
         batch.insert(enrolments, {"class_id": e.originator_id, "student_id": e.student_id,
                                   "from_date": e.from_date, "last_day": None})
 
     @handles(SchoolClass.EnrolmentEnded)
-    def enrolment_ended(self, batch: Batch, e: Any, _: int) -> None:
+    def enrolment_ended(self, batch: Batch, e: SchoolClass.EnrolmentEnded, _: int) -> None:
         batch.run(_end_enrolment, {"c": e.originator_id, "s": e.student_id, "d": e.last_day})
 
     @handles(Lesson.Held)
-    def lesson_held(self, batch: Batch, e: Any, _: int) -> None:
-        class_id, subject = self._journal(batch, e.journal_id)
+    def lesson_held(self, batch: Batch, e: Lesson.Held, _: int) -> None:
         batch.insert(lessons, {
-            "lesson_id": e.originator_id, "journal_id": e.journal_id, "class_id": class_id,
-            "lesson_date": e.lesson_date, "slot": e.slot, "subject": subject,
+            "lesson_id": e.originator_id, "journal_id": e.journal_id, "class_id": e.class_id,
+            "lesson_date": e.lesson_date, "slot": e.slot, "subject_id": e.subject_id,
             "topic": e.topic, "homework": e.homework})
 
     @handles(Lesson.AttendanceTaken)
-    def attendance_taken(self, batch: Batch, e: Any, _: int) -> None:
-        batch.insert_many(absences, ({"student_id": row["student_id"],
+    def attendance_taken(self, batch: Batch, e: Lesson.AttendanceTaken, _: int) -> None:
+        batch.insert_many(absences, ({"student_id": absence.student_id,
                                       "lesson_id": e.originator_id,
-                                      "lesson_date": e.lesson_date} for row in e.absent))
+                                      "lesson_date": e.lesson_date} for absence in e.absent))
 
     @handles(Lesson.AbsenceCancelled)
-    def absence_cancelled(self, batch: Batch, e: Any, _: int) -> None:
+    def absence_cancelled(self, batch: Batch, e: Lesson.AbsenceCancelled, _: int) -> None:
         batch.run(_cancel_absence, {"l": e.originator_id, "s": e.student_id})
 
     @handles(Lesson.MarkGiven)
-    def mark_given(self, batch: Batch, e: Any, position: int) -> None:
+    def mark_given(self, batch: Batch, e: Lesson.MarkGiven, position: int) -> None:
         batch.insert(marks, {"mark_id": e.mark_id, "student_id": e.student_id,
                              "lesson_id": e.originator_id, "lesson_date": e.lesson_date,
-                             "value": e.value, "work": e.work, "position": position})
+                             "value": e.value, "work": e.work.value, "position": position})
 
     @handles(Lesson.MarkCorrected)
-    def mark_corrected(self, batch: Batch, e: Any, _: int) -> None:
+    def mark_corrected(self, batch: Batch, e: Lesson.MarkCorrected, _: int) -> None:
         batch.run(_correct_mark, {"m": e.mark_id, "v": e.value})
 
     @handles(Lesson.MarkCancelled)
-    def mark_cancelled(self, batch: Batch, e: Any, _: int) -> None:
+    def mark_cancelled(self, batch: Batch, e: Lesson.MarkCancelled, _: int) -> None:
         batch.run(_cancel_mark, {"m": e.mark_id})
 
 
@@ -201,7 +166,7 @@ _enrolment = enrolments.alias("e")
 #: The diary's one statement (built once): see :func:`read_diary`.
 _DIARY = (
     select(cast(lessons.c.lesson_id, Text), lessons.c.lesson_date,
-           cast(lessons.c.journal_id, Text), lessons.c.slot, lessons.c.subject,
+           cast(lessons.c.journal_id, Text), lessons.c.slot, func.coalesce(subjects.c.name, ""),
            lessons.c.topic, lessons.c.homework, cast(marks.c.mark_id, Text), marks.c.value,
            marks.c.work, absences.c.lesson_date)
     .select_from(_enrolment)
@@ -209,6 +174,7 @@ _DIARY = (
                         lessons.c.lesson_date >= _enrolment.c.from_date,
                         or_(_enrolment.c.last_day.is_(None),
                             lessons.c.lesson_date <= _enrolment.c.last_day)))
+    .outerjoin(subjects, subjects.c.subject_id == lessons.c.subject_id)
     .outerjoin(marks, and_(marks.c.student_id == bindparam("student"),
                            marks.c.lesson_date == lessons.c.lesson_date,
                            marks.c.lesson_id == lessons.c.lesson_id))

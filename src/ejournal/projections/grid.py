@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
@@ -69,11 +68,11 @@ class Grid(KeepsRoster, KeepsCells, ReadModel):
     tables = (students, journals, enrolments, lessons, marks, absences)
 
     @handles(ClassJournal.Opened)
-    def journal_opened(self, batch: Batch, e: Any, _: int) -> None:
+    def journal_opened(self, batch: Batch, e: ClassJournal.Opened, _: int) -> None:
         batch.insert(journals, {"journal_id": e.originator_id, "class_id": e.class_id})
 
     @handles(Lesson.Held)
-    def lesson_held(self, batch: Batch, e: Any, _: int) -> None:
+    def lesson_held(self, batch: Batch, e: Lesson.Held, _: int) -> None:
         batch.insert(lessons, {"lesson_id": e.originator_id, "journal_id": e.journal_id,
                                "lesson_date": e.lesson_date, "slot": e.slot, "topic": e.topic})
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
@@ -46,7 +45,8 @@ items = Table(
 
 
 def _item(batch: Batch, mark_id: UUID, position: int, kind: str, value: str,
-          reason: str | None, e: Any, *, period_mark: bool) -> None:
+          reason: str | None, e: Lesson.MarkGiven | Lesson.MarkCorrected | Lesson.MarkCancelled
+          | PeriodMark.Given | PeriodMark.Corrected, *, period_mark: bool) -> None:
     batch.insert(items, {"mark_id": mark_id, "position": position,
                          "journal_id": e.journal_id, "period_mark": period_mark, "kind": kind,
                          "value": value, "reason": reason, "by": e.by,
@@ -58,26 +58,24 @@ class MarkHistory(ReadModel):
     tables = (items,)
 
     @handles(Lesson.MarkGiven)
-    def mark_given(self, batch: Batch, e: Any, position: int) -> None:
+    def mark_given(self, batch: Batch, e: Lesson.MarkGiven, position: int) -> None:
         _item(batch, e.mark_id, position, "given", e.value, None, e, period_mark=False)
 
     @handles(Lesson.MarkCorrected)
-    def mark_corrected(self, batch: Batch, e: Any, position: int) -> None:
+    def mark_corrected(self, batch: Batch, e: Lesson.MarkCorrected, position: int) -> None:
         _item(batch, e.mark_id, position, "corrected", e.value, e.reason, e, period_mark=False)
 
     @handles(Lesson.MarkCancelled)
-    def mark_cancelled(self, batch: Batch, e: Any, position: int) -> None:
-        value = batch.scalar(select(items.c.value).where(items.c.mark_id == e.mark_id)
-                             .order_by(items.c.position.desc()).limit(1))
-        _item(batch, e.mark_id, position, "cancelled", value or "", e.reason, e,
-              period_mark=False)
+    def mark_cancelled(self, batch: Batch, e: Lesson.MarkCancelled, position: int) -> None:
+        _item(batch, e.mark_id, position, "cancelled", e.value, e.reason, e, period_mark=False)
 
     @handles(PeriodMark.Given)
-    def period_mark_given(self, batch: Batch, e: Any, position: int) -> None:
+    def period_mark_given(self, batch: Batch, e: PeriodMark.Given, position: int) -> None:
         _item(batch, e.originator_id, position, "given", e.value, None, e, period_mark=True)
 
     @handles(PeriodMark.Corrected)
-    def period_mark_corrected(self, batch: Batch, e: Any, position: int) -> None:
+    def period_mark_corrected(self, batch: Batch, e: PeriodMark.Corrected, position: int
+                              ) -> None:
         _item(batch, e.originator_id, position, "corrected", e.value, e.reason, e,
               period_mark=True)
 

@@ -5,21 +5,36 @@ each model's tracking position are written together, so a crash at any point eit
 the whole batch or none of it; the next run starts after the last committed position. Two
 projectors on one database take turns: on PostgreSQL the position rows are locked
 (``SELECT ... FOR UPDATE``), on SQLite the batch begins with ``BEGIN IMMEDIATE``.
+
+Each model applies the batch inside its own savepoint: a model whose handler fails is rolled
+back to where it stood, stops there (its failure is recorded, logged and shown by
+``ejournal projections status``), and the others go on.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from eventsourcing.utils import get_topic
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from ejournal.application import EJournal
-from ejournal.projections.base import ReadModel, ddl_lock, metadata, positions, schemas
+from ejournal.projections.base import (
+    ReadModel,
+    ddl_lock,
+    failures,
+    metadata,
+    positions,
+    schemas,
+)
 from ejournal.projections.batching import Batch
+
+log = logging.getLogger("ejournal.projections")
 
 DEFAULT_BATCH = 1000
 #: Seconds the projector lets new events gather after reaching the log's end (run_forever).
@@ -31,6 +46,7 @@ class Status:
     name: str
     position: int
     head: int
+    error: str | None = None  # why the model stopped, when it failed
 
     @property
     def lag(self) -> int:
@@ -49,9 +65,8 @@ class Projector:
         self._topics = {get_topic(cls) for m in self.models for cls in m.topics()}
         self._advanced = threading.Condition()
         self._known_position = 0
-        #: where this process's last committed batch left each model (what it remembers fits
-        #: its tables only while the next batch starts there)
-        self._ended: dict[str, int] = {}
+        #: models that failed: this projector leaves them where they stopped
+        self.failed: set[str] = set()
 
     # --- schema ----------------------------------------------------------------------------
 
@@ -63,7 +78,7 @@ class Projector:
         tables that exist) has its tables dropped and made anew and is rebuilt from the start
         of the log."""
         with ddl_lock(self.engine) as conn:
-            metadata.create_all(conn, tables=[positions, schemas])
+            metadata.create_all(conn, tables=[positions, schemas, failures])
             known = dict(conn.execute(select(schemas.c.name, schemas.c.fingerprint)).tuples().all())
             have = set(conn.scalars(select(positions.c.name)))
             stale = [m for m in self.models
@@ -85,17 +100,14 @@ class Projector:
             for name in self.names:
                 if name not in have:
                     conn.execute(insert(positions).values(name=name, position=0))
+            conn.execute(delete(failures).where(failures.c.name.in_(self.names)))
             conn.commit()
-        for model in self.models:
-            model.forget()
-        self._ended.clear()
+        self.failed.clear()
 
     def reset(self, names: Sequence[str]) -> None:
         """Drops and recreates these read models' tables and sets them back to the start."""
         chosen = [m for m in self.models if m.name in names]
-        for model in chosen:
-            model.forget()
-            self._ended.pop(model.name, None)
+        self.failed.difference_update(names)
         with ddl_lock(self.engine) as conn:
             for model in chosen:
                 metadata.drop_all(conn, tables=list(model.tables))
@@ -104,19 +116,14 @@ class Projector:
         with self.engine.begin() as conn:
             conn.execute(update(positions).where(positions.c.name.in_(names))
                          .values(position=0, updated_at=datetime.now(tz=UTC)))
+            conn.execute(delete(failures).where(failures.c.name.in_(names)))
 
     # --- running ---------------------------------------------------------------------------
 
     def run_batch(self, limit: int = DEFAULT_BATCH) -> int:
         """Applies the next batch of events; returns how many notifications it read."""
-        try:
-            with self.engine.begin() as conn:
-                last = self._apply_batch(conn, limit)
-        except BaseException:
-            for model in self.models:  # the batch's writes are gone; so is what was noted
-                model.forget()
-            self._ended.clear()
-            raise
+        with self.engine.begin() as conn:
+            last = self._apply_batch(conn, limit)
         if last is None:
             return 0
         end, count = last
@@ -129,38 +136,53 @@ class Projector:
         if self.engine.dialect.name == "postgresql":
             query = query.with_for_update()
         at = dict(conn.execute(query).tuples().all())
-        for model in self.models:
-            if self._ended.get(model.name) != at[model.name]:
-                model.forget()  # another process moved it on, or it was reset
-        start = min(at.values()) + 1
+        self.failed.update(conn.scalars(select(failures.c.name)
+                                        .where(failures.c.name.in_(self.names))))
+        running = [m for m in self.models if m.name not in self.failed]
+        if not running:
+            return None
+        start = min(at[m.name] for m in running) + 1
         notifications = self.app.recorder.select_notifications(start=start, limit=limit)
         if not notifications:
             self._note(start - 1)
-            for model in self.models:
-                self._ended[model.name] = at[model.name]
             return None
-        batch = Batch(conn)
         topics = self._topics
         to_domain_event = self.app.mapper.to_domain_event
-        for notification in notifications:
-            if notification.topic not in topics:
-                continue
-            domain_event = to_domain_event(notification)
-            position = notification.id
-            for model in self.models:
-                if at[model.name] < position:
-                    model.apply(batch, domain_event, position)
-        batch.flush()
+        events = [(n.id, to_domain_event(n)) for n in notifications if n.topic in topics]
         last = notifications[-1].id
+        done = [m.name for m in running if self._apply_model(conn, m, events, at[m.name])]
         conn.execute(
             update(positions)
-            .where(positions.c.name.in_(self.names), positions.c.position < last)
+            .where(positions.c.name.in_(done), positions.c.position < last)
             .values(position=last, updated_at=datetime.now(tz=UTC))
         )
-        for model in self.models:
-            self._ended[model.name] = max(at[model.name], last)
-            model.forget_if_large()
         return last, len(notifications)
+
+    def _apply_model(self, conn: Connection, model: ReadModel,
+                     events: list[tuple[int, Any]], after: int) -> bool:
+        """The batch's events after ``after`` applied to one model, in its own savepoint;
+        False when a handler failed (the model is rolled back and recorded as failed)."""
+        position = after
+        savepoint = conn.begin_nested()
+        try:
+            batch = Batch(conn)
+            for position, domain_event in events:
+                if position > after:
+                    model.apply(batch, domain_event, position)
+            batch.flush()
+        except Exception as error:
+            savepoint.rollback()
+            self.failed.add(model.name)
+            detail = f"{type(error).__name__}: {error}"
+            log.exception("read model %s failed at position %d; it stops there, the others go "
+                          "on", model.name, position)
+            conn.execute(delete(failures).where(failures.c.name == model.name))
+            conn.execute(insert(failures).values(name=model.name, position=position,
+                                                 error=detail[:2000],
+                                                 failed_at=datetime.now(tz=UTC)))
+            return False
+        savepoint.commit()
+        return True
 
     def catch_up(self, limit: int = DEFAULT_BATCH,
                  progress: Callable[[int, int], None] | None = None) -> int:
@@ -204,11 +226,15 @@ class Projector:
         with self.reader.connect() as conn:
             rows = dict(conn.execute(select(positions.c.name, positions.c.position)
                                      .where(positions.c.name.in_(self.names))).tuples().all())
-        return [Status(name, rows.get(name, 0), head) for name in self.names]
+            errors = dict(conn.execute(select(failures.c.name, failures.c.error)
+                                       .where(failures.c.name.in_(self.names))).tuples().all())
+        return [Status(name, rows.get(name, 0), head, errors.get(name)) for name in self.names]
 
     def position(self) -> int:
-        """The position every one of these read models has reached."""
-        return min(s.position for s in self.statuses())
+        """The position every one of these read models that has not failed has reached."""
+        statuses = self.statuses()
+        running = [s.position for s in statuses if s.error is None]
+        return min(running) if running else min(s.position for s in statuses)
 
     def _note(self, position: int) -> None:
         with self._advanced:

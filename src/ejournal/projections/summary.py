@@ -2,11 +2,11 @@
 period, their current marks in the period's lessons, the average, the absences and the period
 mark (R-6.2); per journal and period, the quality and success percentages of the period marks.
 
-The tables hold facts, each written by the one event that states it (a period, a lesson's slot,
-a mark, an absence, a period mark, an enrolment, a name), and the summary is computed at read
-time: whatever order the log brings them in, the answer is the same. Marks, absences and period
-marks are indexed by journal and date (or period), so one summary reads one journal's period,
-whatever the size of the school.
+The tables hold facts, each written by the one event that states it (a period, a mark, an
+absence, a period mark, an enrolment, a name), and the summary is computed at read time:
+whatever order the log brings them in, the answer is the same. Marks, absences and period marks
+are indexed by journal and date (or period), so one summary reads one journal's period, whatever
+the size of the school.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
@@ -23,7 +22,6 @@ from sqlalchemy import (
     Connection,
     Date,
     Index,
-    Integer,
     String,
     Table,
     Uuid,
@@ -35,7 +33,6 @@ from sqlalchemy import (
 
 from ejournal.domain.errors import NotFound
 from ejournal.domain.journal import ClassJournal
-from ejournal.domain.lesson import Lesson
 from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.school import AcademicYear
 from ejournal.projections.base import ReadModel, handles, metadata
@@ -67,11 +64,6 @@ journals = Table(
     Column("class_id", Uuid, nullable=False),
     Column("year_id", Uuid, nullable=False),
 )
-lessons = Table(
-    "summary_lessons", metadata,
-    Column("lesson_id", Uuid, primary_key=True),
-    Column("slot", Integer, nullable=False),  # orders the marks of one day
-)
 marks, absences = cell_tables("summary")
 period_marks = Table(
     "summary_period_marks", metadata,
@@ -95,32 +87,27 @@ class Summary(KeepsRoster, KeepsCells, ReadModel):
     marks_table = marks
     absences_table = absences
     name = "summary"
-    tables = (students, periods, journals, enrolments, lessons, marks, absences, period_marks)
+    tables = (students, periods, journals, enrolments, marks, absences, period_marks)
 
     @handles(AcademicYear.Planned)
-    def year_planned(self, batch: Batch, e: Any, _: int) -> None:
-        # periods: [{id, name, starts_on, ends_on}]
+    def year_planned(self, batch: Batch, e: AcademicYear.Planned, _: int) -> None:
         batch.insert_many(periods, (
-            {"period_id": p["id"], "year_id": e.originator_id, "starts_on": p["starts_on"],
-             "ends_on": p["ends_on"]} for p in e.periods))
+            {"period_id": p.id, "year_id": e.originator_id, "starts_on": p.starts_on,
+             "ends_on": p.ends_on} for p in e.periods))
 
     @handles(ClassJournal.Opened)
-    def journal_opened(self, batch: Batch, e: Any, _: int) -> None:
+    def journal_opened(self, batch: Batch, e: ClassJournal.Opened, _: int) -> None:
         batch.insert(journals, {"journal_id": e.originator_id, "class_id": e.class_id,
                                 "year_id": e.year_id})
 
-    @handles(Lesson.Held)
-    def lesson_held(self, batch: Batch, e: Any, _: int) -> None:
-        batch.insert(lessons, {"lesson_id": e.originator_id, "slot": e.slot})
-
     @handles(PeriodMark.Given)
-    def period_mark_given(self, batch: Batch, e: Any, _: int) -> None:
+    def period_mark_given(self, batch: Batch, e: PeriodMark.Given, _: int) -> None:
         batch.insert(period_marks, {
             "period_mark_id": e.originator_id, "journal_id": e.journal_id,
             "period_id": e.period_id, "student_id": e.student_id, "value": e.value})
 
     @handles(PeriodMark.Corrected)
-    def period_mark_corrected(self, batch: Batch, e: Any, _: int) -> None:
+    def period_mark_corrected(self, batch: Batch, e: PeriodMark.Corrected, _: int) -> None:
         batch.run(_correct_period_mark, {"p": e.originator_id, "v": e.value})
 
 
@@ -165,10 +152,9 @@ def read_summary(conn: Connection, journal_id: UUID, period_id: UUID) -> Summary
     given: dict[UUID, list[str]] = defaultdict(list)
     for student_id, value in conn.execute(
         select(marks.c.student_id, marks.c.value)
-        .outerjoin(lessons, lessons.c.lesson_id == marks.c.lesson_id)
         .where(marks.c.journal_id == journal_id, marks.c.lesson_date >= first,
                marks.c.lesson_date <= last)
-        .order_by(marks.c.lesson_date, lessons.c.slot, marks.c.position)
+        .order_by(marks.c.lesson_date, marks.c.slot, marks.c.position)
     ).tuples():
         given[student_id].append(value)
     absent: dict[UUID, int] = dict(conn.execute(

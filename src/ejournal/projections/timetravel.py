@@ -2,9 +2,9 @@
 
 The same read model's handlers are run over the events that were recorded up to the moment,
 into a private in-memory SQLite database, and the same query answers from it. Only the
-aggregates the question touches are read (a journal, its class, school and lessons; or a
-student's classes and their journals and lessons), so the cost depends on that journal or
-student, not on the size of the school.
+aggregates the question touches are read (a journal, its class and lessons; or a student's
+school, classes and their lessons), so the cost depends on that journal or student, not on
+the size of the school.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from ejournal.projections.base import ReadModel, metadata
 from ejournal.projections.batching import Batch
 from ejournal.projections.diary import Diary, DiaryDay, read_diary
 from ejournal.projections.diary import enrolments as diary_enrolments
-from ejournal.projections.diary import journals as diary_journals
 from ejournal.projections.diary import lessons as diary_lessons
 from ejournal.projections.grid import Grid, GridView, journal_lesson_ids, read_grid
 
@@ -88,21 +87,19 @@ def diary_as_of(app: EJournal, engine: Engine, student_id: UUID, first: date, la
     with engine.connect() as conn:
         classes = set(conn.scalars(select(diary_enrolments.c.class_id).where(
             diary_enrolments.c.student_id == student_id)))
-        journal_ids = set(conn.scalars(select(diary_journals.c.journal_id).where(
-            diary_journals.c.class_id.in_(classes)))) if classes else set()
-        lesson_ids = _lessons(conn, journal_ids, first, last)
+        lesson_ids = _lessons(conn, classes, first, last)
     school = _school_of(app, student_id)
-    ids = classes | journal_ids | lesson_ids | ({school} if school else set())
+    ids = classes | lesson_ids | ({school} if school else set())
     memory = replay_in_memory(Diary(), events_as_of(app, engine, ids, as_of))
     with memory.connect() as conn:
         return read_diary(conn, student_id, first, last)
 
 
-def _lessons(conn: Connection, journal_ids: set[UUID], first: date, last: date) -> set[UUID]:
-    if not journal_ids:
+def _lessons(conn: Connection, class_ids: set[UUID], first: date, last: date) -> set[UUID]:
+    if not class_ids:
         return set()
     return set(conn.scalars(select(diary_lessons.c.lesson_id).where(
-        diary_lessons.c.journal_id.in_(journal_ids), diary_lessons.c.lesson_date >= first,
+        diary_lessons.c.class_id.in_(class_ids), diary_lessons.c.lesson_date >= first,
         diary_lessons.c.lesson_date <= last)))
 
 

@@ -1,1 +1,1 @@
-"""Compliance scheduler (issue #5)."""
+"""Compliance scheduler: finds journal entries missing after their deadline (docs/scheduler.md)."""

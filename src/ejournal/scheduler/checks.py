@@ -1,22 +1,10 @@
 """The compliance checks: pure functions of the journal's aggregates, the calendars and a day.
 
-The check of one **deadline day** ``day`` (school-local) finds every entry that was due by the
-end of that day and is missing:
-
-* **R-4.5** - a lesson in the class timetable on ``day`` (a school day of the class's year:
-  not in каникулы, not a public holiday or transferred day off, a day of its 5- or 6-day week,
-  with the school's overlay) with no lesson held in that journal, date and slot;
-* **R-4.6** - a lesson held on ``day`` with no attendance taken;
-* **R-6.1d** - a lesson held on a date whose deadline (the lesson's date + 3 working days of
-  the production calendar with transfers and the school's overlay; каникулы are working days)
-  is ``day``, with written work (at least one current ``written`` or ``test`` mark), where a
-  student enrolled that day and not recorded absent has no current written mark;
-* **R-6.2** - a period whose last day is ``day``: a student enrolled in the class on that day
-  with no period mark in one of the class's journals.
-
-Nothing here reads the clock or the database: :func:`wanted` says which aggregates the check of
-a day needs (only that day's - never the year's), the caller loads them, and :func:`check_day`
-decides. Which days are due "as of" a moment is :func:`deadline_days`.
+The check of one school-local **deadline day** finds every entry due by its end and missing:
+a timetabled lesson not held (R-4.5), a lesson without attendance (R-4.6), a present student
+without a mark for written work three working days on (R-6.1d), an enrolled student without a
+period mark on the period's last day (R-6.2). :func:`wanted` says what the check of a day must
+load (that day's aggregates only), :func:`check_day` decides (docs/scheduler.md).
 """
 
 from __future__ import annotations
@@ -41,7 +29,6 @@ from ejournal.domain.timeliness import (
     WRITTEN_WORK_DAYS,
     local_date,
 )
-from ejournal.domain.values import Work
 
 #: How far back from a deadline its lesson can lie: three working days after a lesson are
 #: never further than this, even across the New Year holidays.
@@ -239,7 +226,7 @@ def written_work_marked(state: SchoolState, day: date, facts: DayFacts) -> list[
             if journal is None or school_class is None:
                 continue
             written = [m for m in lesson.marks.values()
-                       if not m.cancelled and Work(m.work).is_written]
+                       if not m.cancelled and m.work.is_written]
             if not written:
                 continue  # no written work known at this lesson
             marked = {m.student_id for m in written}

@@ -1,22 +1,9 @@
 """Running the compliance checks for a school: which days, under which lock, recorded how.
 
-One run of a school (:meth:`ComplianceRunner.run_school`):
-
-1. takes the school's lock - a PostgreSQL advisory lock, or a file lock beside an SQLite
-   database - so that of several scheduler processes only one checks a school at a time
-   (the others skip it: the holder records everything);
-2. reads the school's record of the days it has checked (``ComplianceAudit``) and checks every
-   **deadline day** after the last one, up to the school-local day before "now" - so after
-   downtime it catches up on every day it missed, and a day is never checked twice;
-3. for each day loads only what that day's check needs (the lessons of that day and of the
-   days whose written work is due then, the period marks of a period ending then - by their
-   derived ids, a few hundred per statement) and records the day's new findings together with
-   "day checked" in one transaction (:meth:`EJournal.record_findings`);
-4. resolves the findings whose entry has arrived since (from the ``overdue`` read model, which
-   this run keeps up to date itself), with the entry's recording time.
-
-``check`` (the CLI's ``ejournal check``) evaluates every deadline day of the school's years
-before a date, records what is new, and leaves the scheduler's record of checked days alone.
+A run takes the school's lock (a PostgreSQL advisory lock or a file lock beside the SQLite
+file), checks every deadline day after the last one its ``ComplianceAudit`` records, saves each
+day's findings with "day checked" in one transaction, then resolves the findings whose entry
+has arrived (docs/scheduler.md). ``check`` is ``ejournal check``: on demand, records what is new.
 """
 
 from __future__ import annotations
@@ -45,14 +32,10 @@ from ejournal.domain.school import AcademicYear, School
 from ejournal.domain.school_class import SchoolClass
 from ejournal.domain.timeliness import local_date
 from ejournal.projections.base import create_read_engine
-from ejournal.projections.overdue import (
-    Overdue,
-    answered_before,
-    answered_findings,
-    known_schools,
-    school_structure,
-)
+from ejournal.projections.catalog import compliance_models
+from ejournal.projections.findings import answered_before, answered_findings
 from ejournal.projections.runner import Projector
+from ejournal.projections.structure import known_schools, school_structure
 from ejournal.scheduler import checks
 from ejournal.settings import Settings
 
@@ -141,12 +124,12 @@ class ComplianceRunner:
     def open(cls, settings: Settings,
              clock: Callable[[], datetime] | None = None) -> ComplianceRunner:
         """Its own application (connections and aggregate cache) and its own projector of the
-        ``overdue`` read model, so that it needs no other process to be running."""
+        compliance read models, so that it needs no other process to be running."""
         own = settings.model_copy(update={
             "aggregate_cache_size": max(settings.aggregate_cache_size, MIN_CACHE)})
         app = EJournal(own, clock=clock)
-        projector = Projector(app, create_read_engine(settings, writer=True), [Overdue()],
-                              reader=create_read_engine(settings))
+        projector = Projector(app, create_read_engine(settings, writer=True),
+                              compliance_models(), reader=create_read_engine(settings))
         projector.setup()
         return cls(app, projector, SchoolLocks(settings, projector.reader), clock)
 
@@ -158,7 +141,7 @@ class ComplianceRunner:
     # --- reading -------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Brings the ``overdue`` read model up to the end of the log."""
+        """Brings the compliance read models up to the end of the log."""
         self.projector.catch_up()
 
     def schools(self) -> dict[UUID, str]:

@@ -1,18 +1,7 @@
-"""The scheduler as a service (APScheduler 3.x): inside ``ejournal serve`` or standalone as
-``ejournal scheduler``.
-
-* On start it catches up: every known school is checked for every day since the last one its
-  record says was checked (the service may have been down for days).
-* Per school, a cron job at ``EJOURNAL_SCHEDULER_RUN_AT`` (default 00:30) **in the school's own
-  time zone** checks the day that has just ended there - a school in Novosibirsk is checked
-  four hours before one in Moscow.
-* Every ``EJOURNAL_SCHEDULER_REFRESH_SECONDS`` it looks for newly registered schools, adds
-  their jobs and catches them up.
-
-A missed run is neither lost nor run twice: a run checks every day after the last one recorded
-as checked, and records each day with its findings in one transaction. Several processes may
-run the scheduler at once: each school is checked under a database lock by one of them
-(``runner.SchoolLocks``), and findings have derived ids in any case.
+"""The scheduler as a service (APScheduler 3.x), inside ``ejournal serve`` or as ``ejournal
+scheduler``: on start it catches every school up, then checks each school nightly at
+``EJOURNAL_SCHEDULER_RUN_AT`` in the school's own time zone, and looks for new schools every
+``EJOURNAL_SCHEDULER_REFRESH_SECONDS`` (docs/scheduler.md).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from ejournal.api.deps import CurrentUser, Principal, ServicesDep
 from ejournal.domain.errors import NotPermitted
 from ejournal.domain.findings import RULES
 from ejournal.domain.values import Role
-from ejournal.projections.overdue import read_overdue, read_timeliness
+from ejournal.projections.findings import read_overdue, read_timeliness
 
 router = APIRouter(prefix="/api/v1", tags=["compliance"])
 PAGE = 1000

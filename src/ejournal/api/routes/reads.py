@@ -36,8 +36,8 @@ from ejournal.projections.diary import DiaryDay, read_diary
 from ejournal.projections.feed import read_feed
 from ejournal.projections.grid import GridView, read_grid
 from ejournal.projections.history import read_mark_history
-from ejournal.projections.late_entries import read_late_entries
 from ejournal.projections.summary import read_summary
+from ejournal.projections.timeliness import read_late_entries
 from ejournal.projections.timetravel import diary_as_of, grid_as_of
 
 router = APIRouter(prefix="/api/v1", tags=["reads"])

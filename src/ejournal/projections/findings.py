@@ -1,21 +1,12 @@
-"""Overdue entries and timeliness (R-4.5, R-4.6, R-6.1d, R-6.2; reported for R-3.4d).
+"""Findings of the compliance scheduler (``MissingEntry.Found`` / ``.Resolved``): what was
+missing when its deadline passed, who answered for it, and when it arrived, if it did; and the
+timeliness report, which counts them beside the entries (``timeliness.py``).
 
-Three things, each from the event log alone:
-
-* **the findings** of the compliance scheduler (``MissingEntry.Found`` / ``.Resolved``): what
-  was missing when its deadline passed, who answered for it, and when it arrived (if it did);
-* **every entry that answers to a timeliness rule** (lesson held, attendance, a cancelled
-  absence, a mark, a period mark): one row each, with its rule, author, business date and
-  whether it was late (its own ``late`` verdict). The timeliness report counts them; a late
-  entry that answers an open finding marks it "entered" at once, and the scheduler then
-  records ``MissingEntry.Resolved`` with the entry's recording time;
-* **the structure the scheduler walks**: each school's time zone, academic years, classes
-  and journals (ids only - the scheduler reads the aggregates themselves).
-
-A finding's row may arrive after the entry that answers it (the scheduler checked, the
-teacher wrote, then the finding was saved): :func:`answered_before` finds those among the
-entries kept, in one query for a run's new findings, so no order of the two loses the
-resolution.
+A late entry that answers an open finding marks it "entered" at once, and the scheduler then
+records ``MissingEntry.Resolved`` with the entry's recording time. A finding's row may arrive
+after the entry that answers it (the scheduler checked, the teacher wrote, then the finding
+was saved): :func:`answered_before` finds those among the entries kept, so no order of the two
+loses the resolution.
 """
 
 from __future__ import annotations
@@ -28,7 +19,6 @@ from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     Column,
     Connection,
     Date,
@@ -37,7 +27,6 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
-    Text,
     Uuid,
     and_,
     bindparam,
@@ -50,63 +39,17 @@ from sqlalchemy import (
 
 from ejournal.domain.findings import MissingEntry
 from ejournal.domain.ids import lesson_id, period_mark_id
-from ejournal.domain.journal import ClassJournal
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.period_mark import PeriodMark
-from ejournal.domain.school import AcademicYear, School
-from ejournal.domain.school_class import SchoolClass
 from ejournal.domain.timeliness import R_LESSON, R_PERIOD, R_SAME_DAY, R_WRITTEN
-from ejournal.domain.values import Work
 from ejournal.projections.base import ReadModel, as_utc, handles, metadata
 from ejournal.projections.batching import Batch, prepare
+from ejournal.projections.timeliness import Entry, entries, entry_rule
 
 OPEN, ENTERED, RESOLVED = "open", "entered", "resolved"
 
-
-schools = Table(
-    "overdue_schools", metadata,
-    Column("school_id", Uuid, primary_key=True),
-    Column("timezone", Text, nullable=False),
-)
-years = Table(
-    "overdue_years", metadata,
-    Column("year_id", Uuid, primary_key=True),
-    Column("school_id", Uuid, nullable=False, index=True),
-    Column("starts_on", Date, nullable=False),
-    Column("ends_on", Date, nullable=False),
-)
-classes = Table(
-    "overdue_classes", metadata,
-    Column("class_id", Uuid, primary_key=True),
-    Column("school_id", Uuid, nullable=False, index=True),
-    Column("year_id", Uuid, nullable=False),
-)
-journals = Table(
-    "overdue_journals", metadata,
-    Column("journal_id", Uuid, primary_key=True),
-    Column("school_id", Uuid, nullable=False, index=True),
-    Column("class_id", Uuid, nullable=False),
-)
-#: One row per entry that answers to a timeliness rule (domain.md's table).
-entries = Table(
-    "overdue_entries", metadata,
-    Column("position", BigInteger, primary_key=True),  # the event's log position
-    Column("school_id", Uuid, nullable=False),
-    Column("journal_id", Uuid, nullable=False),
-    Column("target_id", Uuid, nullable=False),  # the lesson, or the period mark
-    Column("kind", String(32), nullable=False),  # lesson|attendance|absence_cancellation|...
-    Column("student_id", Uuid, nullable=True),  # marks, cancelled absences, period marks
-    Column("rule", String(16), nullable=False),
-    Column("business_date", Date, nullable=False),
-    Column("by", Uuid, nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),  # UTC
-    Column("late", Boolean, nullable=False),
-    Index("ix_overdue_entries_target", "target_id"),
-    # The timeliness report reads this index alone (a year of a school: an index range).
-    Index("ix_overdue_entries_report", "school_id", "business_date", "by", "rule", "late"),
-)
 findings = Table(
-    "overdue_findings", metadata,
+    "findings", metadata,
     Column("finding_id", Uuid, primary_key=True),
     Column("position", BigInteger, nullable=False, unique=True),  # of MissingEntry.Found
     Column("school_id", Uuid, nullable=False),
@@ -125,11 +68,11 @@ findings = Table(
     Column("entered_by", Uuid, nullable=True),
     Column("resolved_at", DateTime(timezone=True), nullable=True),  # Resolved recorded
     # The list: by business date, then in the order found; and the report's covering index.
-    Index("ix_overdue_findings_list", "school_id", "business_date", "position"),
-    Index("ix_overdue_findings_report", "school_id", "business_date", "teacher_id", "rule",
+    Index("ix_findings_list", "school_id", "business_date", "position"),
+    Index("ix_findings_report", "school_id", "business_date", "teacher_id", "rule",
           "status"),
-    Index("ix_overdue_findings_school_status", "school_id", "status"),
-    Index("ix_overdue_findings_target", "target_id"),
+    Index("ix_findings_school_status", "school_id", "status"),
+    Index("ix_findings_target", "target_id"),
 )
 
 #: Which entry answers a finding of each rule: (kind, rule of the entry).
@@ -154,110 +97,47 @@ _RESOLVED = prepare(update(findings).where(findings.c.finding_id == bindparam("f
     resolved_at=bindparam("done")))
 
 
-class Overdue(ReadModel):
-    name = "overdue"
-    tables = (schools, years, classes, journals, entries, findings)
+class Findings(ReadModel):
+    name = "findings"
+    tables = (findings,)
 
-    # --- structure -------------------------------------------------------------------------
-
-    @handles(School.Registered)
-    def school_registered(self, batch: Batch, e: Any, _: int) -> None:
-        batch.insert(schools, dict(school_id=e.originator_id, timezone=e.timezone))
-
-    @handles(AcademicYear.Planned)
-    def year_planned(self, batch: Batch, e: Any, _: int) -> None:
-        batch.insert(years, dict(year_id=e.originator_id, school_id=e.school_id,
-                                          starts_on=e.starts_on, ends_on=e.ends_on))
-
-    @handles(SchoolClass.Opened)
-    def class_opened(self, batch: Batch, e: Any, _: int) -> None:
-        batch.insert(classes, dict(class_id=e.originator_id, school_id=e.school_id,
-                                            year_id=e.year_id))
-
-    @handles(ClassJournal.Opened)
-    def journal_opened(self, batch: Batch, e: Any, _: int) -> None:
-        batch.insert(journals, dict(journal_id=e.originator_id, school_id=e.school_id,
-                                    class_id=e.class_id))
-        self.remembered("school_of_journal")[e.originator_id] = e.school_id
-
-    def _school_of(self, batch: Batch, journal_id: UUID) -> UUID:
-        memo = self.remembered("school_of_journal")
-        school = memo.get(journal_id)
-        if school is None:
-            school = memo[journal_id] = batch.scalar(
-                select(journals.c.school_id).where(journals.c.journal_id == journal_id))
-        return school  # type: ignore[no-any-return]
-
-    # --- entries ---------------------------------------------------------------------------
-
-    @handles(Lesson.Held)
-    def lesson_held(self, batch: Batch, e: Any, position: int) -> None:
-        self._entry(batch, e, position, "lesson", R_LESSON, e.lesson_date, None)
-
-    @handles(Lesson.AttendanceTaken)
-    def attendance_taken(self, batch: Batch, e: Any, position: int) -> None:
-        self._entry(batch, e, position, "attendance", R_SAME_DAY, e.lesson_date, None)
-
-    @handles(Lesson.AbsenceCancelled)
-    def absence_cancelled(self, batch: Batch, e: Any, position: int) -> None:
-        self._entry(batch, e, position, "absence_cancellation", R_SAME_DAY, e.lesson_date,
-                    e.student_id)
-
-    @handles(Lesson.MarkGiven)
-    def mark_given(self, batch: Batch, e: Any, position: int) -> None:
-        rule = R_WRITTEN if Work(e.work).is_written else R_SAME_DAY
-        self._entry(batch, e, position, "mark", rule, e.lesson_date, e.student_id)
-
-    @handles(PeriodMark.Given)
-    def period_mark_given(self, batch: Batch, e: Any, position: int) -> None:
-        self._entry(batch, e, position, "period_mark", R_PERIOD, e.period_ends_on, e.student_id)
-
-    def _entry(self, batch: Batch, e: Any, position: int, kind: str, rule: str,
-               business_date: date, student_id: UUID | None) -> None:
-        late = e.late
-        # An entry's own verdict names its rule when it is late; on time, the table decides.
-        chosen = late["rule"] if late else rule
-        recorded_at = as_utc(e.timestamp)
-        batch.insert(entries, dict(
-            position=position, school_id=self._school_of(batch, e.journal_id),
-            journal_id=e.journal_id, target_id=e.originator_id, kind=kind,
-            student_id=student_id, rule=chosen, business_date=business_date, by=e.by,
-            recorded_at=recorded_at, late=bool(late)))
-        if not late:
-            return  # an entry on time cannot answer a finding: it was made before the deadline
-        answered = _ANSWERED_BY.get((kind, chosen))
+    @handles(Lesson.Held, Lesson.AttendanceTaken, Lesson.AbsenceCancelled, Lesson.MarkGiven,
+             PeriodMark.Given)
+    def entry_recorded(self, batch: Batch, e: Entry, _: int) -> None:
+        """A late entry answers the open findings that wait for it (one on time was made
+        before the deadline: no finding waits for it)."""
+        if e.late is None:
+            return
+        kind, rule, _day, student_id = entry_rule(e)
+        answered = _ANSWERED_BY.get((kind, rule))
         if answered is None:
             return
-        params = {"t": e.originator_id, "r": answered, "at": recorded_at, "b": e.by}
+        params = {"t": e.originator_id, "r": answered, "at": as_utc(e.timestamp), "b": e.by}
         if answered in _BY_STUDENT:
             batch.run(_ENTERED_BY_STUDENT, {**params, "s": student_id})
         else:
             batch.run(_ENTERED, params)
 
-    # --- findings ----------------------------------------------------------------------------
-
     @handles(MissingEntry.Found)
-    def missing_entry_found(self, batch: Batch, e: Any, position: int) -> None:
-        if e.rule == R_PERIOD:
+    def missing_entry_found(self, batch: Batch, e: MissingEntry.Found, position: int) -> None:
+        if e.student_id is not None and e.period_id is not None:  # R-6.2
             target = period_mark_id(e.journal_id, e.student_id, e.period_id)
         else:
-            target = lesson_id(e.journal_id, e.business_date, e.slot)
-        # Open: an entry recorded after it marks it entered (``_entry``); one recorded between
-        # the check's read and this save is found by the scheduler (``answered_before``).
-        batch.insert(findings, dict(
-            finding_id=e.originator_id, position=position, school_id=e.school_id, rule=e.rule,
-            journal_id=e.journal_id, business_date=e.business_date, slot=e.slot,
-            student_id=e.student_id, period_id=e.period_id, due=e.due,
-            teacher_id=e.teacher_id, target_id=target, detected_at=as_utc(e.timestamp),
-            status=OPEN, entered_at=None, entered_by=None, resolved_at=None))
+            target = lesson_id(e.journal_id, e.business_date, e.slot or 0)
+        # Open: an entry recorded after it marks it entered (``entry_recorded``); one recorded
+        # between the check's read and this save is found by the scheduler (answered_before).
+        batch.insert(findings, {
+            "finding_id": e.originator_id, "position": position, "school_id": e.school_id,
+            "rule": e.rule, "journal_id": e.journal_id, "business_date": e.business_date,
+            "slot": e.slot, "student_id": e.student_id, "period_id": e.period_id,
+            "due": e.due, "teacher_id": e.teacher_id, "target_id": target,
+            "detected_at": as_utc(e.timestamp), "status": OPEN, "entered_at": None,
+            "entered_by": None, "resolved_at": None})
 
     @handles(MissingEntry.Resolved)
-    def missing_entry_resolved(self, batch: Batch, e: Any, _: int) -> None:
+    def missing_entry_resolved(self, batch: Batch, e: MissingEntry.Resolved, _: int) -> None:
         batch.run(_RESOLVED, {"f": e.originator_id, "at": as_utc(e.entered_at),
                               "b": e.entered_by, "done": as_utc(e.timestamp)})
-
-
-# --- reading -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -350,38 +230,6 @@ def read_timeliness(conn: Connection, school_id: UUID, first: date, last: date
                 str(kv[0][0]), kv[0][1]))]
 
 
-# --- what the scheduler reads ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SchoolStructure:
-    school_id: UUID
-    timezone: str
-    years: dict[UUID, tuple[date, date]]
-    classes: dict[UUID, UUID]  # class -> year
-    journals: dict[UUID, UUID]  # journal -> class
-
-
-def known_schools(conn: Connection) -> dict[UUID, str]:
-    """Every school and its time zone."""
-    return dict(conn.execute(select(schools.c.school_id, schools.c.timezone)).tuples().all())
-
-
-def school_structure(conn: Connection, school_id: UUID) -> SchoolStructure | None:
-    timezone = conn.scalar(select(schools.c.timezone).where(schools.c.school_id == school_id))
-    if timezone is None:
-        return None
-    year_rows = conn.execute(select(years.c.year_id, years.c.starts_on, years.c.ends_on)
-                             .where(years.c.school_id == school_id)).all()
-    class_rows = conn.execute(select(classes.c.class_id, classes.c.year_id)
-                              .where(classes.c.school_id == school_id)).tuples().all()
-    journal_rows = conn.execute(select(journals.c.journal_id, journals.c.class_id)
-                                .where(journals.c.school_id == school_id)).tuples().all()
-    return SchoolStructure(school_id, timezone,
-                           {r.year_id: (r.starts_on, r.ends_on) for r in year_rows},
-                           dict(class_rows), dict(journal_rows))
-
-
 @dataclass(frozen=True)
 class Answered:
     """A finding whose entry has arrived, not yet recorded as resolved."""
@@ -413,7 +261,7 @@ def answered_before(conn: Connection, school_id: UUID,
     by_target: dict[UUID, list[Any]] = {}
     for i in range(0, len(targets), 500):
         for row in conn.execute(select(
-                entries.c.target_id, entries.c.kind, entries.c.rule, entries.c.student_id,
+                entries.c.target_id, entries.c.entry, entries.c.rule, entries.c.student_id,
                 entries.c.position, entries.c.recorded_at, entries.c.by).where(
                 entries.c.target_id.in_(targets[i:i + 500]))).all():
             by_target.setdefault(row.target_id, []).append(row)
@@ -421,7 +269,7 @@ def answered_before(conn: Connection, school_id: UUID,
     for finding in found:
         kind, entry_rule = ANSWERS[finding.rule]
         candidates = [e for e in by_target.get(finding.target_id, ())
-                      if e.kind == kind and e.rule == entry_rule
+                      if e.entry == kind and e.rule == entry_rule
                       and (finding.rule not in _BY_STUDENT or e.student_id == finding.student_id)]
         if candidates:
             first = min(candidates, key=lambda e: e.position)
