@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 from ejournal import __version__
 from ejournal.application import EJournal
 from ejournal.application.storage import UnsupportedDatabase, describe
+from ejournal.domain.base import FirstSchemaLog
 from ejournal.domain.errors import DomainError
 from ejournal.settings import Settings
 
@@ -87,9 +88,11 @@ def cmd_projections_status(settings: Settings, _: argparse.Namespace) -> int:
     try:
         projector = projector_for(app)
         projector.setup()
-        print(f"{'read model':16} {'position':>10} {'head':>10} {'lag':>8}")
+        print(f"{'read model':16} {'position':>10} {'head':>10} {'lag':>8}  state")
         for status in projector.statuses():
-            print(f"{status.name:16} {status.position:>10} {status.head:>10} {status.lag:>8}")
+            state = f"stopped: {status.error}" if status.error else "running"
+            print(f"{status.name:16} {status.position:>10} {status.head:>10} {status.lag:>8}"
+                  f"  {state}")
     finally:
         app.close()
     return 0
@@ -173,6 +176,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from ejournal.api.app import create_app
 
+    _app(settings).close()  # a log of the first event schema is refused before the server starts
     username = os.environ.get("EJOURNAL_BOOTSTRAP_USERNAME")
     password = os.environ.get("EJOURNAL_BOOTSTRAP_PASSWORD")
     if username and password:
@@ -180,6 +184,20 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     app = create_app(settings, run_projector=not args.no_projector,
                      run_scheduler=not args.no_scheduler, settle_heap=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    """Copies a log of the first event schema into a new database as today's schema records
+    it (the facts old events lack are taken from the earlier events of the same log)."""
+    from ejournal.migration.copy import migrate
+
+    source = settings.model_copy(update={"database_url": args.source})
+    target = settings.model_copy(update={"database_url": args.target})
+    done = migrate(source, target)
+    print(f"migrated {done.events} events and {done.credentials} accounts' credentials from "
+          f"{describe(source)} to {describe(target)}; read models are rebuilt from the log on "
+          "the first start (or `ejournal projections rebuild`)")
     return 0
 
 
@@ -313,6 +331,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="do not run the compliance scheduler in this process")
     serve.set_defaults(run=cmd_serve)
 
+    migrate = sub.add_parser("migrate", help="copy an event log of the first schema into a "
+                                             "new, empty database as today's schema records it")
+    migrate.add_argument("--from", dest="source", required=True, metavar="URL",
+                         help="the old database (only read)")
+    migrate.add_argument("--to", dest="target", required=True, metavar="URL",
+                         help="the new database (it must hold no events yet)")
+    migrate.set_defaults(run=cmd_migrate)
+
     scheduler = sub.add_parser("scheduler", help="run the compliance scheduler (a process of "
                                                  "its own in production)")
     scheduler.add_argument("--once", action="store_true",
@@ -344,6 +370,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DomainError as exc:
         print(f"ejournal: refused: {exc}", file=sys.stderr)
         return 1
+    except FirstSchemaLog as exc:
+        print(f"ejournal: {exc}", file=sys.stderr)
+        return 2
     except ValueError as exc:
         print(f"ejournal: {exc}", file=sys.stderr)
         return 2
