@@ -37,6 +37,7 @@ from ejournal.accounts import Accounts, audit, credentials, tokens
 from ejournal.api.access import access_log
 from ejournal.application import EJournal
 from ejournal.domain.calendar import is_public_day_off
+from ejournal.domain.values import Work
 from ejournal.projections.base import create_read_engine
 from tests.api.conftest import OPERATOR, Server
 from tests.api.helpers import PROBLEM
@@ -617,7 +618,7 @@ def _mark_arrange(world: World, _: str, target: str) -> Req:
 def _mark_verify(cell: Cell) -> None:
     lesson = _lesson_of(cell.world, cell.req.note["lesson"])
     mark = lesson.marks[UUID(cell.body["id"])]
-    assert (mark.student_id, mark.value, mark.work) == (cell.world.s0, "5", "oral")
+    assert (mark.student_id, mark.value, mark.work) == (cell.world.s0, "5", Work.ORAL)
 
 
 def _given_mark(world: World, target: str) -> tuple[UUID, UUID, UUID]:

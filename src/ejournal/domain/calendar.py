@@ -71,11 +71,9 @@ def is_public_day_off(day: date) -> bool:
     return day in _production_calendar(day.year)
 
 
-@dataclass(frozen=True)
-class Holiday:
-    """School holidays (каникулы), both days included: working days for teachers, no lessons."""
+class _Days:
+    """A run of days, both ends included."""
 
-    name: str
     starts_on: date
     ends_on: date
 
@@ -84,17 +82,23 @@ class Holiday:
 
 
 @dataclass(frozen=True)
-class Period:
-    """A reporting period of an academic year (четверть, полугодие), both days included;
-    period marks are given for it (R-6.2)."""
+class Holiday(_Days):
+    """School holidays (каникулы): working days for teachers, no lessons."""
+
+    name: str
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True)
+class Period(_Days):
+    """A reporting period of an academic year (четверть, полугодие); period marks are given for
+    it (R-6.2)."""
 
     id: UUID
     name: str
     starts_on: date
     ends_on: date
-
-    def __contains__(self, day: object) -> bool:
-        return isinstance(day, date) and self.starts_on <= day <= self.ends_on
 
 
 @dataclass(frozen=True)

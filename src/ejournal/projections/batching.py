@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from psycopg import sql as psycopg_sql
-from sqlalchemy import Connection, Dialect, Result, Table, Uuid, insert
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Connection, Dialect, Result, Table, insert
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.util import find_tables
 from sqlalchemy.types import TypeEngine
@@ -40,48 +38,18 @@ def prepare(statement: Executable) -> Prepared:
     return Prepared(statement, _tables_of(statement))
 
 
-def _uuid_hex(values: list[Any]) -> list[Any]:
-    return [None if v is None else v.hex for v in values]
-
-
-def _fast(kind: type, fast: Callable[[Any], Any], sa: Callable[[Any], Any]
-          ) -> Callable[[list[Any]], list[Any]]:
-    """``fast`` for values of exactly ``kind`` (a C method: no Python frame per value),
-    SQLAlchemy's ``sa`` for anything else."""
-    def convert(values: list[Any]) -> list[Any]:
-        return [fast(v) if type(v) is kind else None if v is None else sa(v) for v in values]
-    return convert
-
-
-def _moment_text(moment: datetime) -> str:
-    return moment.isoformat(" ", "microseconds")[:26]
-
-
-def _each(sa: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
-    def convert(values: list[Any]) -> list[Any]:
-        return [None if v is None else sa(v) for v in values]
-    return convert
-
-
 def _column_converter(column_type: TypeEngine[Any], dialect: Dialect
                       ) -> Callable[[list[Any]], list[Any]] | None:
-    """How a column's values go to the driver, a column at a time: SQLAlchemy's own bind
-    processor, or for the commonest SQLite types the same strings made without a Python call
-    per value (a UUID's 32 hex digits; a date's and a moment's ISO text, as SQLAlchemy's SQLite
-    types write them - ``tests/projections/test_batching.py`` holds them equal)."""
-    impl = column_type.dialect_impl(dialect)
-    sa = impl.bind_processor(dialect)
+    """How a column's values go to the driver: SQLAlchemy's own bind processor for the type,
+    a column at a time (None when the driver takes the values as they are)."""
+    sa = column_type.dialect_impl(dialect).bind_processor(dialect)
     if sa is None:
         return None
-    if dialect.name == "sqlite":
-        if (isinstance(impl, Uuid) and impl.as_uuid
-                and not (impl.native_uuid and dialect.supports_native_uuid)):
-            return _uuid_hex
-        if isinstance(impl, sqlite.DATE):
-            return _fast(date, date.isoformat, sa)
-        if isinstance(impl, sqlite.DATETIME):
-            return _fast(datetime, _moment_text, sa)
-    return _each(sa)
+
+    def convert(values: list[Any]) -> list[Any]:
+        return [None if v is None else sa(v) for v in values]
+
+    return convert
 
 
 @dataclass(frozen=True)
@@ -130,8 +98,12 @@ def _row_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _Ro
 
 
 class Batch:
+    """One model's writes of one projector batch. ``remembered`` is the model's scratch memo for
+    this batch alone: it cannot outlive a rolled-back batch or miss another process's."""
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.remembered: dict[Any, Any] = {}
         #: per table, runs of held writes in order: (the columns of an INSERT or a prepared
         #: statement, parameter rows)
         self._held: dict[Table, list[tuple[tuple[str, ...] | Prepared,

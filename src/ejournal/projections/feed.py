@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    bindparam,
     func,
     select,
 )
@@ -73,6 +74,9 @@ FeedEvent = (Lesson.MarkGiven | Lesson.MarkCorrected | Lesson.MarkCancelled
              | Lesson.AttendanceTaken | Lesson.AbsenceCancelled)
 
 
+_GUARDIANS = select(guardians.c.guardian_id).where(guardians.c.student_id == bindparam("s"))
+
+
 class Feed(ReadModel):
     """Writes each item to the student and to their guardians linked so far."""
 
@@ -80,10 +84,18 @@ class Feed(ReadModel):
     tables = (subjects, guardians, items)
     kept_tables = (read_cursors,)
 
+    def _recipients(self, batch: Batch, student_id: UUID) -> list[UUID]:
+        """The student and their guardians linked so far (remembered for the batch: a class's
+        students recur in every lesson)."""
+        found: list[UUID] | None = batch.remembered.get(student_id)
+        if found is None:
+            found = batch.remembered[student_id] = [
+                student_id, *batch.scalars(_GUARDIANS, {"s": student_id})]
+        return found
+
     def _publish(self, batch: Batch, position: int, e: FeedEvent, student_id: UUID,
                  kind: str, **fields: Any) -> None:
-        recipients = [student_id, *batch.scalars(
-            select(guardians.c.guardian_id).where(guardians.c.student_id == student_id))]
+        recipients = self._recipients(batch, student_id)
         row = {"position": position, "student_id": student_id, "kind": kind,
                "journal_id": e.journal_id, "lesson_date": e.lesson_date,
                "subject_id": e.subject_id, "recorded_at": as_utc(e.timestamp),
@@ -98,6 +110,7 @@ class Feed(ReadModel):
     @handles(User.GuardianLinked)
     def guardian_linked(self, batch: Batch, e: User.GuardianLinked, _: int) -> None:
         batch.insert(guardians, {"student_id": e.originator_id, "guardian_id": e.guardian_id})
+        batch.remembered.pop(e.originator_id, None)
 
     @handles(Lesson.MarkGiven)
     def mark_given(self, batch: Batch, e: Lesson.MarkGiven, position: int) -> None:
