@@ -122,6 +122,7 @@ def test_a_migrated_log_answers_what_the_first_schema_answered(
     app = EJournal(database.settings, clock=lambda: NOW)
     try:
         assert done.events == app.recorder.max_notification_id()
+        assert done.credentials == (5 if name == "v1-demo" else 0)  # the demo's logins
         actual = _answers(app)
     finally:
         app.close()
