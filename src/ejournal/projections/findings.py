@@ -203,28 +203,23 @@ def read_timeliness(conn: Connection, school_id: UUID, first: date, last: date
     """Per teacher and rule: entries on time and late (by their author), and entries missing
     (by the teacher who answered for them), over business dates ``first``..``last``."""
     counts: dict[tuple[UUID, str], list[int]] = {}
-    made = conn.execute(
-        select(entries.c.by, entries.c.rule,
-               func.sum(case((entries.c.late, 0), else_=1)),
-               func.sum(case((entries.c.late, 1), else_=0)))
-        .where(entries.c.school_id == school_id, entries.c.business_date >= first,
-               entries.c.business_date <= last)
-        .group_by(entries.c.by, entries.c.rule)).all()
-    for by, rule, on_time, late in made:
-        row = counts.setdefault((by, rule), [0, 0, 0, 0])
-        row[0] += int(on_time or 0)
-        row[1] += int(late or 0)
-    found = conn.execute(
-        select(findings.c.teacher_id, findings.c.rule,
-               func.sum(case((findings.c.status == OPEN, 1), else_=0)),
-               func.sum(case((findings.c.status == OPEN, 0), else_=1)))
-        .where(findings.c.school_id == school_id, findings.c.business_date >= first,
-               findings.c.business_date <= last)
-        .group_by(findings.c.teacher_id, findings.c.rule)).all()
-    for teacher, rule, missing, resolved in found:
-        row = counts.setdefault((teacher, rule), [0, 0, 0, 0])
-        row[2] += int(missing or 0)
-        row[3] += int(resolved or 0)
+
+    def tally(table: Any, who: Any, yes: Any, at: int) -> None:
+        """Per (who, rule) of the school's rows over the dates: how many are ``yes``, how
+        many not, added at ``counts[...][at]`` and ``[at + 1]``."""
+        rows = conn.execute(
+            select(who, table.c.rule, func.sum(case((yes, 1), else_=0)),
+                   func.sum(case((yes, 0), else_=1)))
+            .where(table.c.school_id == school_id, table.c.business_date >= first,
+                   table.c.business_date <= last)
+            .group_by(who, table.c.rule)).all()
+        for key, rule, yes_count, no_count in rows:
+            row = counts.setdefault((key, rule), [0, 0, 0, 0])
+            row[at] += int(yes_count or 0)
+            row[at + 1] += int(no_count or 0)
+
+    tally(entries, entries.c.by, ~entries.c.late, 0)  # on time, late
+    tally(findings, findings.c.teacher_id, findings.c.status == OPEN, 2)  # missing, resolved
     return [Timeliness(teacher, rule, *values)
             for (teacher, rule), values in sorted(counts.items(), key=lambda kv: (
                 str(kv[0][0]), kv[0][1]))]
