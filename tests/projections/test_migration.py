@@ -158,3 +158,19 @@ def test_migrating_a_log_of_todays_schema_or_into_a_used_database_is_refused(
         migrate(source, database.settings)
     with pytest.raises(MigrationRefused, match="not of the first event schema"):
         migrate(database.settings, Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}"))
+
+
+def test_ejournal_migrate_copies_the_log_and_the_new_database_starts(tmp_path: Path) -> None:
+    source = _old(tmp_path, "v1-demo")
+    target = f"sqlite:///{tmp_path / 'new.db'}"
+    done = subprocess.run(
+        [sys.executable, "-m", "ejournal.cli", "migrate", "--from", source.database_url,
+         "--to", target], capture_output=True, text=True, timeout=120, check=False,
+        env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert "migrated 2613 events and 5 accounts' credentials" in done.stdout
+    app = EJournal(Settings(database_url=target))
+    try:
+        assert app.recorder.max_notification_id() == 2613
+    finally:
+        app.close()
