@@ -34,7 +34,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ejournal.accounts import Accounts, audit, credentials, tokens
-from ejournal.api.access import access_log
+from ejournal.api.access_log import access_log
 from ejournal.application import EJournal
 from ejournal.domain.calendar import is_public_day_off
 from ejournal.domain.values import Work

@@ -1,4 +1,4 @@
-"""Who may read whose data (R-5.3a), denied by default, and the access log of staff reads.
+"""Who may read whose data (R-5.3a), denied by default, and which reads are logged.
 
 A resource the user may not see answers 404, exactly as an unknown one, so that ids cannot
 be probed. Relations that decide access take effect as soon as they are acknowledged: the
@@ -14,18 +14,6 @@ from datetime import datetime
 from uuid import UUID
 
 from fastapi import HTTPException, Request
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Uuid,
-    insert,
-)
 
 from ejournal.api.deps import Principal
 from ejournal.api.services import Services
@@ -37,20 +25,6 @@ from ejournal.domain.people import User
 from ejournal.domain.school_class import SchoolClass
 from ejournal.domain.values import Role
 from ejournal.projections.directory import classes_and_journals_of
-
-metadata = MetaData()
-
-access_log = Table(
-    "access_log", metadata,
-    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
-           autoincrement=True),
-    Column("student_id", Uuid, nullable=False),
-    Column("viewer_id", Uuid, nullable=False),
-    Column("viewer_role", String(16), nullable=False),
-    Column("what", String(32), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Index("ix_access_log_student", "student_id", "id"),
-)
 
 STAFF = (Role.TEACHER, Role.ADMIN, Role.AUDITOR)
 TOKEN_PATH = "/api/v1/auth/token"  # noqa: S105 - a path, not a secret
@@ -171,17 +145,12 @@ def log_access(svc: Services, viewer: Principal, student_ids: UUID | Iterable[UU
     when - one row per student whose data the answer holds."""
     if viewer.role not in STAFF:
         return
-    whose = [student_ids] if isinstance(student_ids, UUID) else list(dict.fromkeys(student_ids))
-    if not whose:
-        return
-    with svc.accounts.engine.begin() as conn:
-        conn.execute(insert(access_log), [
-            {"student_id": s, "viewer_id": viewer.user_id, "viewer_role": viewer.role.value,
-             "what": what, "at": at} for s in whose])
+    whose = [student_ids] if isinstance(student_ids, UUID) else student_ids
+    svc.access_log.record(viewer.user_id, viewer.role.value, whose, what, at)
 
 
 def audit_refusal(request: Request, status: int) -> None:
-    """Every refused access is recorded for the audit (issue #4): a bad or missing token
+    """Every refused access is recorded for the audit: a bad or missing token
     (``unauthenticated``), a role that may never (403) or a resource not visible (404) to an
     authenticated user (``access_refused``). Never the token; the path holds only ids."""
     principal: Principal | None = getattr(request.state, "principal", None)

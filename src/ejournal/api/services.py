@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from ejournal.accounts import Accounts
+from ejournal.api.access_log import AccessLog
 from ejournal.application import EJournal
 from ejournal.application.storage import (
     drop_read_only_connections,
@@ -28,6 +29,7 @@ class Services:
     projector: Projector
     reader: Engine
     accounts: Accounts
+    access_log: AccessLog
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 
@@ -42,13 +44,9 @@ class Services:
         for engine in (projector.engine, projector.reader, accounts.engine):
             drop_read_only_connections(engine)
         accounts.setup()
-        from ejournal.api.access import metadata as access_metadata
-        from ejournal.projections.base import ddl_lock
-
-        with ddl_lock(accounts.engine) as conn:
-            access_metadata.create_all(conn)
-            conn.commit()
-        return cls(settings, app, projector, projector.reader, accounts)
+        access_log = AccessLog(accounts.engine)
+        access_log.setup()
+        return cls(settings, app, projector, projector.reader, accounts, access_log)
 
     def now(self) -> datetime:
         return datetime.now(tz=UTC)

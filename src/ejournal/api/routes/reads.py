@@ -12,10 +12,8 @@ from uuid import UUID
 from fastapi import APIRouter, Header, HTTPException, Query, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from ejournal.api.access import (
-    access_log,
     log_access,
     mark_student,
     may_audit_school,
@@ -332,15 +330,10 @@ def late_entries(svc: ServicesDep, user: SchoolAuditor, school_id: UUID, first: 
 def student_access_log(svc: ServicesDep, user: AccessLogReader, student_id: UUID,
                        cursor: str | None = None) -> dict[str, Any]:
     may_read_student(svc, user, student_id)
-    after = _cursor(cursor)
-    with svc.accounts.engine.connect() as conn:
-        rows = conn.execute(select(access_log).where(access_log.c.student_id == student_id,
-                                                     access_log.c.id > after)
-                            .order_by(access_log.c.id).limit(PAGE + 1)).all()
+    rows = svc.access_log.of_student(student_id, after=_cursor(cursor), limit=PAGE + 1)
     page = rows[:PAGE]
     return {"items": [{"viewer_id": str(r.viewer_id), "viewer_role": r.viewer_role,
-                       "what": r.what, "at": r.at.replace(tzinfo=UTC).isoformat()
-                       if r.at.tzinfo is None else r.at.isoformat()} for r in page],
+                       "what": r.what, "at": r.at.isoformat()} for r in page],
             "next": str(page[-1].id) if len(rows) > PAGE else None}
 
 
