@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from ejournal.accounts import Accounts
+from ejournal.api.paging import dated_cursor, position_cursor
 from ejournal.projections.base import create_read_engine
 from ejournal.scheduler.runner import ComplianceRunner
 from tests.api.conftest import OPERATOR, Server
@@ -155,11 +156,12 @@ def test_nobody_else_may_read_them(server: Server) -> None:
         backwards = problem(c.get(f"/api/v1/schools/{s.school}/timeliness",
                                   params={"from": "2026-12-01", "to": "2026-11-01"}), 422)
         assert "`to` is before `from`" in backwards["detail"]
-        for bad_cursor in ("x", "12", "2026-11-16.", "2026-11-16.-1", "2026-13-01.5",
-                           "2026-11-16.99999999999999999999"):
+        for bad_cursor in ("x", "12", "2026-11-16.5", "2026-11-16.-1",
+                           "2026-11-16.99999999999999999999", position_cursor("feed").encode(5),
+                           dated_cursor("overdue").encode((date(2026, 11, 16), 5))[:-2]):
             cursor = problem(c.get(f"/api/v1/schools/{s.school}/overdue",
                                    params={"cursor": bad_cursor}), 422)
-            assert "cursor" in cursor["detail"]
+            assert [e["field"] for e in cursor["errors"]] == ["cursor"], bad_cursor
     # Their own school's findings are there, for their own admin.
     assert len(_items(server, stranger, other.school)) == 3
 

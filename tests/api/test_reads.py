@@ -119,3 +119,36 @@ def test_reads_need_a_token(server: Server) -> None:
                      f"/api/v1/journals/{s.journal}/grid",
                      f"/api/v1/schools/{s.school}/late-entries", "/api/v1/me/feed"):
             assert c.get(path).status_code == 401, path
+
+
+def test_the_feed_pages_with_the_cursor_it_gives_and_refuses_another_lists(
+    server: Server,
+) -> None:
+    s, names = _school(server, "r6")
+    app = EJournal(server.database.settings, clock=lambda: datetime(2026, 11, 23, 9, tzinfo=UTC))
+    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=4, topic="Опрос").id
+    assert lesson is not None
+    for n in range(60):
+        app.give_mark(s.teacher, s.journal, lesson, student_id=s.students[0],
+                      value="2345"[n % 4], work="oral")
+    app.close()
+    guardian = server.login(names["guardian"], PASSWORD)
+    with server.client(guardian) as c:
+        first = c.get("/api/v1/me/feed")
+        assert first.status_code == 200, first.text
+        second = c.get("/api/v1/me/feed", params={"cursor": first.json()["next"]})
+        assert second.status_code == 200, second.text
+        foreign = c.get(f"/api/v1/students/{s.students[0]}/access-log",
+                        params={"cursor": first.json()["next"]})
+    pages = [first.json()["items"], second.json()["items"]]
+    # Newest first, 50 a page, then the rest: each of the 60 marks and the first lesson's.
+    assert [len(p) for p in pages] == [50, 11]
+    assert second.json()["next"] is None
+    marks = [i for p in pages for i in p if i["kind"] == "mark_given"]
+    positions = [i["position"] for p in pages for i in p]
+    assert positions == sorted(positions, reverse=True)
+    assert len(marks) == 61
+    assert [i["value"] for i in marks[:60]] == ["2345"[n % 4] for n in reversed(range(60))]
+    # A cursor is for the list that gave it.
+    assert foreign.status_code == 422
+    assert [e["field"] for e in foreign.json()["errors"]] == ["cursor"]

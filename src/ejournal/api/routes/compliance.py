@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from ejournal.api.access import not_found
 from ejournal.api.deps import CurrentUser, Principal, ServicesDep
+from ejournal.api.paging import CursorQuery, dated_cursor
 from ejournal.domain.errors import NotPermitted
 from ejournal.domain.findings import RULES
 from ejournal.domain.values import Role
@@ -20,6 +21,7 @@ from ejournal.projections.findings import read_overdue, read_timeliness
 
 router = APIRouter(prefix="/api/v1", tags=["compliance"])
 PAGE = 1000
+OVERDUE = dated_cursor("overdue")
 
 #: The rules the scheduler checks (domain.md).
 Rule = Literal["R-4.5", "R-4.6", "R-6.1d", "R-6.2"]
@@ -49,27 +51,12 @@ def may_audit(user: Principal, school_id: UUID) -> None:
         raise not_found("school", school_id)
 
 
-def _cursor(raw: str | None) -> tuple[date, int] | None:
-    """``YYYY-MM-DD.N``: the business date and log position of the last item given."""
-    if raw is None:
-        return None
-    day, _, position = raw.partition(".")
-    try:
-        found = (date.fromisoformat(day), int(position))
-    except ValueError:
-        found = None
-    if found is None or not position.isascii() or not position.isdigit() or \
-            found[1] >= 2**63:
-        raise HTTPException(422, "cursor is not one this API gave")
-    return found
-
-
 @router.get("/schools/{school_id}/overdue", summary="Missing entries the scheduler found")
 def overdue(svc: ServicesDep, user: CurrentUser, school_id: UUID, first: From = None,
             last: To = None,
             rule: Annotated[Rule | None, Query(description="R-4.5, R-4.6, R-6.1d or R-6.2")
                             ] = None,
-            journal_id: UUID | None = None, cursor: str | None = None) -> dict[str, Any]:
+            journal_id: UUID | None = None, cursor: CursorQuery = None) -> dict[str, Any]:
     """Each finding: the rule, the journal, the business date (the lesson's, or the period's
     last day), the student (null for a whole lesson), when it was detected, and when the entry
     was recorded after all (``resolved_at``, null while it is missing). Oldest first: by
@@ -79,8 +66,8 @@ def overdue(svc: ServicesDep, user: CurrentUser, school_id: UUID, first: From = 
     with svc.reader.connect() as conn:
         rows = read_overdue(conn, school_id, first=span[0], last=span[1],
                             rule=rule, journal_id=journal_id,
-                            after=_cursor(cursor), limit=PAGE + 1)
-    page = rows[:PAGE]
+                            after=OVERDUE.decode(cursor), limit=PAGE + 1)
+    page, following = OVERDUE.page(rows, PAGE, lambda r: (r.business_date, r.position))
     return {
         "items": [{"rule": r.rule, "journal_id": str(r.journal_id),
                    "date": r.business_date.isoformat(),
@@ -90,8 +77,7 @@ def overdue(svc: ServicesDep, user: CurrentUser, school_id: UUID, first: From = 
                    "slot": r.slot, "due": r.due.isoformat(), "teacher_id": str(r.teacher_id),
                    "resolved_by": str(r.resolved_by) if r.resolved_by else None}
                   for r in page],
-        "next": (f"{page[-1].business_date.isoformat()}.{page[-1].position}"
-                 if len(rows) > PAGE else None),
+        "next": following,
     }
 
 

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
 from ejournal.api.access import (
@@ -29,6 +28,7 @@ from ejournal.api.deps import (
     SchoolAuditor,
     ServicesDep,
 )
+from ejournal.api.paging import CursorQuery, Page, position_cursor
 from ejournal.api.services import Services
 from ejournal.projections.diary import DiaryDay, read_diary
 from ejournal.projections.feed import read_feed
@@ -40,6 +40,10 @@ from ejournal.projections.timetravel import diary_as_of, grid_as_of
 
 router = APIRouter(prefix="/api/v1", tags=["reads"])
 PAGE = 1000
+FEED_PAGE = 50
+LATE_ENTRIES = position_cursor("late-entries")
+ACCESS_LOG = position_cursor("access-log")
+FEED = position_cursor("feed")
 
 From = Annotated[date | None, Query(alias="from", description="first date (inclusive)")]
 To = Annotated[date | None, Query(alias="to", description="last date (inclusive)")]
@@ -71,16 +75,6 @@ def _moment(as_of: datetime | None) -> datetime | None:
 def _fresh(svc: Services, position: int | None) -> None:
     if position is not None:
         svc.projector.wait_for(position, timeout=5.0)
-
-
-def _cursor(raw: str | None) -> int:
-    if raw is None:
-        return 0
-    # ASCII digits only ("²".isdigit() is true) and within a 64-bit log position.
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
-        raise RequestValidationError([{"loc": ("query", "cursor"), "type": "cursor",
-                                       "msg": "cursor is not one this API gave"}])
-    return int(raw)
 
 
 class MarkOut(BaseModel):
@@ -208,9 +202,8 @@ class HistoryItemOut(BaseModel):
     recorded_at: datetime
 
 
-class HistoryOut(BaseModel):
-    items: list[HistoryItemOut]
-    next: str | None
+class HistoryOut(Page[HistoryItemOut]):
+    pass
 
 
 Day = date  # a date type by another name, where a field is called ``date``
@@ -230,9 +223,8 @@ class LateEntryOut(BaseModel):
     working_days: int
 
 
-class LateEntriesOut(BaseModel):
-    items: list[LateEntryOut]
-    next: str | None
+class LateEntriesOut(Page[LateEntryOut]):
+    pass
 
 
 class AccessOut(BaseModel):
@@ -242,9 +234,8 @@ class AccessOut(BaseModel):
     at: datetime
 
 
-class AccessLogOut(BaseModel):
-    items: list[AccessOut]
-    next: str | None
+class AccessLogOut(Page[AccessOut]):
+    pass
 
 
 class FeedItemOut(BaseModel):
@@ -259,9 +250,8 @@ class FeedItemOut(BaseModel):
     recorded_at: datetime
 
 
-class FeedOut(BaseModel):
-    items: list[FeedItemOut]
-    next: str | None
+class FeedOut(Page[FeedItemOut]):
+    pass
 
 
 @router.get("/journals/{journal_id}/summary", response_model=SummaryOut)
@@ -309,42 +299,46 @@ def late_entries(svc: ServicesDep, user: SchoolAuditor, school_id: UUID, first: 
                  journal_id: UUID | None = None,
                  rule: Annotated[str | None, Query(pattern=r"^R-[0-9][0-9.]*[a-z]?$",
                                                    max_length=16)] = None,
-                 cursor: str | None = None) -> dict[str, Any]:
+                 cursor: CursorQuery = None) -> dict[str, Any]:
     may_audit_school(user, school_id)
     with svc.reader.connect() as conn:
         rows = read_late_entries(conn, school_id, first=first, last=last,
                                  teacher_id=teacher_id, journal_id=journal_id, rule=rule,
-                                 after_position=_cursor(cursor) or None, limit=PAGE + 1)
-    page = rows[:PAGE]
+                                 after_position=LATE_ENTRIES.decode(cursor),
+                                 limit=PAGE + 1)
+    page, following = LATE_ENTRIES.page(rows, PAGE, lambda r: r.position)
     return {
         "items": [{"rule": r.rule, "journal_id": str(r.journal_id), "entry": r.entry,
                    "date": r.business_date.isoformat(), "due": r.due.isoformat(),
                    "recorded_at": r.recorded_at.isoformat(),
                    "recorded_on": r.recorded_on.isoformat(), "by": str(r.by), "days": r.days,
                    "working_days": r.working_days} for r in page],
-        "next": str(page[-1].position) if len(rows) > PAGE else None,
+        "next": following,
     }
 
 
 @router.get("/students/{student_id}/access-log", response_model=AccessLogOut)
 def student_access_log(svc: ServicesDep, user: AccessLogReader, student_id: UUID,
-                       cursor: str | None = None) -> dict[str, Any]:
+                       cursor: CursorQuery = None) -> dict[str, Any]:
     may_read_student(svc, user, student_id)
-    rows = svc.access_log.of_student(student_id, after=_cursor(cursor), limit=PAGE + 1)
-    page = rows[:PAGE]
+    rows = svc.access_log.of_student(student_id, after=ACCESS_LOG.decode(cursor) or 0,
+                                     limit=PAGE + 1)
+    page, following = ACCESS_LOG.page(rows, PAGE, lambda r: r.id)
     return {"items": [{"viewer_id": str(r.viewer_id), "viewer_role": r.viewer_role,
                        "what": r.what, "at": r.at.isoformat()} for r in page],
-            "next": str(page[-1].id) if len(rows) > PAGE else None}
+            "next": following}
 
 
 @router.get("/me/feed", response_model=FeedOut)
-def feed(svc: ServicesDep, user: FeedReader, cursor: str | None = None) -> dict[str, Any]:
-    before = _cursor(cursor) or None
+def feed(svc: ServicesDep, user: FeedReader, cursor: CursorQuery = None) -> dict[str, Any]:
+    """Newest first. A page never splits the items of one event: it may hold a few more than
+    50."""
+    before = FEED.decode(cursor)
     with svc.reader.connect() as conn:
-        items = read_feed(conn, user.user_id, before=before, limit=50)
+        items = read_feed(conn, user.user_id, before=before, limit=FEED_PAGE)
     return {"items": [{"position": i.position, "student_id": str(i.student_id),
                        "kind": i.kind, "journal_id": str(i.journal_id),
                        "lesson_date": i.lesson_date.isoformat(), "subject": i.subject,
                        "value": i.value, "work": i.work,
                        "recorded_at": i.recorded_at.isoformat()} for i in items],
-            "next": str(items[-1].position) if len(items) >= 50 else None}
+            "next": FEED.encode(items[-1].position) if len(items) >= FEED_PAGE else None}
