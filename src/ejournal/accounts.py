@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
+from typing import Protocol, TypeVar
+from uuid import UUID, uuid4
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -35,6 +37,7 @@ from sqlalchemy import (
     update,
 )
 
+from ejournal.domain.errors import IdempotencyKeyReused
 from ejournal.projections.base import as_utc, ddl_lock, reading
 
 metadata = MetaData()
@@ -90,6 +93,16 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+class Registered(Protocol):
+    """What recording an account answers: the account's id."""
+
+    @property
+    def id(self) -> UUID | None: ...
+
+
+R = TypeVar("R", bound=Registered)
+
+
 @dataclass(frozen=True)
 class Session:
     user_id: UUID
@@ -125,6 +138,29 @@ class Accounts:
     def forget_password(self, user_id: UUID) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(credentials).where(credentials.c.user_id == user_id))
+
+    def open_account(self, password: str, register: Callable[[UUID], R], *,
+                     now: datetime) -> R:
+        """An account with its password: the credential is stored first, under a new id, then
+        ``register(new_id)`` records the account (its answer names the account's id). There is
+        never an account without a password, and a refused account leaves no credential.
+
+        ``register`` answers another id when it replays an earlier request (its Idempotency-Key):
+        the password is in no receipt, so that it was the same request is checked against the
+        first account's credential - another password is ``IdempotencyKeyReused``."""
+        new_id = uuid4()
+        self.set_password(new_id, password, now=now)
+        try:
+            registered = register(new_id)
+        except BaseException:
+            self.forget_password(new_id)
+            raise
+        if registered.id == new_id:
+            return registered
+        self.forget_password(new_id)
+        if registered.id is None or not self.check_password(registered.id, password):
+            raise IdempotencyKeyReused("this idempotency key was used with a different request")
+        return registered
 
     def check_password(self, user_id: UUID, password: str) -> bool:
         with self.engine.connect() as conn:

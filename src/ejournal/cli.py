@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from ejournal import __version__
 from ejournal.application import EJournal
@@ -150,14 +150,11 @@ def _bootstrap(settings: Settings, username: str, password: str) -> str:
             return f"operator {username} exists already"
         if len(password) < 8:
             raise ValueError("the operator's password is at least 8 characters")
-        user_id = uuid4()
-        # The credential first, then the account: never an account without a password.
-        accounts.set_password(user_id, password, now=datetime.now(tz=UTC))
-        try:
-            app.register_operator(username=username, full_name=username, user_id=user_id)
-        except BaseException:
-            accounts.forget_password(user_id)
-            raise
+        accounts.open_account(
+            password,
+            lambda user_id: app.register_operator(username=username, full_name=username,
+                                                  user_id=user_id),
+            now=datetime.now(tz=UTC))
         return f"operator {username} created"
     finally:
         app.close()

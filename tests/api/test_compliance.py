@@ -187,3 +187,29 @@ def test_ejournal_check_and_the_overdue_endpoint_agree(server: Server) -> None:
     # The one entered late is listed as resolved, and the check no longer finds it.
     assert [key(i) for i in listed if i["resolved_at"] is not None] == [
         ("R-4.5", str(s.journal), NEXT_MON.isoformat(), None)]
+
+
+def test_the_openapi_document_describes_the_compliance_answers(server: Server) -> None:
+    with server.client() as c:
+        document = c.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+
+    def body(path: str) -> dict[str, Any]:
+        ok = document["paths"][f"/api/v1/schools/{{school_id}}/{path}"]["get"]["responses"]
+        ref: str = ok["200"]["content"]["application/json"]["schema"]["$ref"]
+        found: dict[str, Any] = schemas[ref.rsplit("/", 1)[1]]
+        return found
+
+    def item(schema: dict[str, Any]) -> dict[str, Any]:
+        found: dict[str, Any] = schemas[schema["properties"]["items"]["items"]["$ref"]
+                                        .rsplit("/", 1)[1]]
+        return found
+
+    overdue, timeliness = body("overdue"), body("timeliness")
+    assert set(overdue["required"]) == {"items", "next"}
+    assert set(item(overdue)["properties"]) == {
+        "rule", "journal_id", "date", "student_id", "detected_at", "resolved_at", "slot", "due",
+        "teacher_id", "resolved_by"}
+    assert set(timeliness["required"]) == {"from", "to", "items", "next"}
+    assert set(item(timeliness)["required"]) == {
+        "teacher_id", "rule", "on_time", "late", "missing", "resolved"}

@@ -4,39 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Header, HTTPException, Request
-from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
 
 from ejournal.api.services import Services
-from ejournal.application import Written
 from ejournal.domain.errors import NotPermitted, StudentsNeverWrite
 from ejournal.domain.people import User
 from ejournal.domain.values import Role
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
-
-#: Dates a request may carry: the years of the Russian production calendar (``holidays``
-#: knows 1991-2100). Lateness counts its working days; a year 1 or 9999 means nothing there,
-#: and counting working days across centuries would cost seconds of CPU per request.
-FIRST_DAY, LAST_DAY = date(1991, 1, 1), date(2100, 12, 31)
-
-
-def _within_calendar(day: date) -> date:
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise PydanticCustomError("date_range", "a date lies within {first} .. {last}",
-                                  {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()})
-    return day
-
-
-#: A date in a request body, within FIRST_DAY .. LAST_DAY.
-SchoolDate = Annotated[date, AfterValidator(_within_calendar)]
 
 
 async def services(request: Request) -> Services:
@@ -145,14 +124,3 @@ IdempotencyKey = Annotated[
            description="Scoped per user: the same key with the same body returns the first "
                        "answer and writes nothing; with another body it is 409."),
 ]
-
-
-def written_response(written: Written, status: int = 201,
-                     body: dict[str, Any] | None = None) -> JSONResponse:
-    """A write's answer: ``{id?, late}`` (or ``body``), ``Idempotent-Replayed`` on a replay."""
-    content = body if body is not None else {
-        **({"id": str(written.id)} if written.id else {}),
-        "late": written.late.as_dict() if written.late else None,
-    }
-    headers = {"Idempotent-Replayed": "true"} if written.replayed else None
-    return JSONResponse(content, status_code=status, headers=headers)

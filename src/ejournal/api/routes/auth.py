@@ -8,30 +8,14 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
 
 from ejournal.api.deps import Administrator, CurrentUser, ServicesDep
+from ejournal.api.responses import MeOut, TokenOut
 from ejournal.domain.people import User
 from ejournal.domain.values import Role
 from ejournal.projections.directory import children_of, classes_taught_by
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
-
-
-class TokenOut(BaseModel):
-    access_token: str
-    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
-    expires_in: int
-
-
-class MeOut(BaseModel):
-    id: UUID
-    username: str
-    full_name: str
-    school_id: UUID | None
-    role: str
-    class_teacher_of: list[UUID]
-    children: list[UUID]
 
 
 def _address(request: Request) -> str:

@@ -5,13 +5,12 @@ guardian feed and the access log - from the read models, never by replaying aggr
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Response
 
+from ejournal.api import queries
 from ejournal.api.access import (
     log_access,
     mark_student,
@@ -28,7 +27,19 @@ from ejournal.api.deps import (
     SchoolAuditor,
     ServicesDep,
 )
-from ejournal.api.paging import CursorQuery, Page, position_cursor
+from ejournal.api.paging import CursorQuery, position_cursor
+from ejournal.api.queries import AsOf, From, LogPosition, To
+from ejournal.api.responses import (
+    AccessLogOut,
+    DiaryOut,
+    FeedOut,
+    GridLessonOut,
+    GridOut,
+    GridStudentOut,
+    HistoryOut,
+    LateEntriesOut,
+    SummaryOut,
+)
 from ejournal.api.services import Services
 from ejournal.projections.diary import DiaryDay, read_diary
 from ejournal.projections.feed import read_feed
@@ -45,62 +56,9 @@ LATE_ENTRIES = position_cursor("late-entries")
 ACCESS_LOG = position_cursor("access-log")
 FEED = position_cursor("feed")
 
-From = Annotated[date | None, Query(alias="from", description="first date (inclusive)")]
-To = Annotated[date | None, Query(alias="to", description="last date (inclusive)")]
-AsOf = Annotated[datetime | None, Query(description="answer as the journal stood then")]
-LogPosition = Annotated[int | None, Header(alias="X-Log-Position", ge=0,
-                                           description="wait until the read models hold "
-                                                       "this write (read your own write)")]
-
-
-def _school_year(today: date) -> tuple[date, date]:
-    start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
-    return start, date(start.year + 1, 8, 31)
-
-
-def _range(first: date | None, last: date | None, now: datetime) -> tuple[date, date]:
-    default_first, default_last = _school_year(now.date())
-    chosen = (first or default_first, last or default_last)
-    if chosen[1] < chosen[0]:
-        raise HTTPException(422, "`to` is before `from`")
-    return chosen
-
-
-def _moment(as_of: datetime | None) -> datetime | None:
-    if as_of is None:
-        return None
-    return as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
-
-
 def _fresh(svc: Services, position: int | None) -> None:
     if position is not None:
         svc.projector.wait_for(position, timeout=5.0)
-
-
-class MarkOut(BaseModel):
-    id: str
-    value: str
-    work: str
-
-
-class DiaryLessonOut(BaseModel):
-    journal_id: UUID
-    slot: int
-    subject: str
-    topic: str
-    homework: str | None
-    marks: list[MarkOut]
-    absent: bool
-
-
-class DiaryDayOut(BaseModel):
-    date: date
-    lessons: list[DiaryLessonOut]
-
-
-class DiaryOut(BaseModel):
-    student_id: UUID
-    days: list[DiaryDayOut]
 
 
 def _diary_out(student_id: UUID, days: list[DiaryDay]) -> Response:
@@ -124,33 +82,15 @@ def diary(svc: ServicesDep, user: DiaryReader, student_id: UUID, first: From = N
           last: To = None, as_of: AsOf = None, position: LogPosition = None) -> Response:
     now = svc.now()
     may_read_student(svc, user, student_id)
-    span = _range(first, last, now)
+    span = queries.span(first, last, now.date())
     log_access(svc, user, student_id, "diary", now)
-    moment = _moment(as_of)
+    moment = queries.moment(as_of)
     if moment is not None:
         return _diary_out(student_id, diary_as_of(svc.app, svc.reader, student_id, *span,
                                                   as_of=moment))
     _fresh(svc, position)
     with svc.reader.connect() as conn:
         return _diary_out(student_id, read_diary(conn, student_id, *span))
-
-
-class GridLessonOut(BaseModel):
-    id: UUID
-    date: date
-    slot: int
-    topic: str
-
-
-class GridStudentOut(BaseModel):
-    id: UUID
-    full_name: str
-    cells: dict[str, list[str]]
-
-
-class GridOut(BaseModel):
-    lessons: list[GridLessonOut]
-    students: list[GridStudentOut]
 
 
 def _grid_out(view: GridView) -> GridOut:
@@ -167,8 +107,8 @@ def grid(svc: ServicesDep, user: JournalReader, journal_id: UUID, first: From = 
          last: To = None, as_of: AsOf = None, position: LogPosition = None) -> GridOut:
     now = svc.now()
     may_read_journal(svc, user, journal_id)
-    span = _range(first, last, now)
-    moment = _moment(as_of)
+    span = queries.span(first, last, now.date())
+    moment = queries.moment(as_of)
     if moment is not None:
         view = grid_as_of(svc.app, svc.reader, journal_id, *span, as_of=moment)
     else:
@@ -177,81 +117,6 @@ def grid(svc: ServicesDep, user: JournalReader, journal_id: UUID, first: From = 
             view = read_grid(conn, journal_id, *span)
     log_access(svc, user, (s.id for s in view.students), "grid", now)
     return _grid_out(view)
-
-
-class SummaryStudentOut(BaseModel):
-    student_id: UUID
-    full_name: str
-    marks: list[str]
-    average: float | None
-    absences: int
-    period_mark: str | None
-
-
-class SummaryOut(BaseModel):
-    students: list[SummaryStudentOut]
-    quality_percent: float | None
-    success_percent: float | None
-
-
-class HistoryItemOut(BaseModel):
-    kind: str = Field(description="given | corrected | cancelled")
-    value: str
-    reason: str | None
-    by: UUID
-    recorded_at: datetime
-
-
-class HistoryOut(Page[HistoryItemOut]):
-    pass
-
-
-Day = date  # a date type by another name, where a field is called ``date``
-
-
-class LateEntryOut(BaseModel):
-    rule: str
-    journal_id: UUID
-    entry: str = Field(description="lesson | attendance | absence_cancellation | mark | "
-                                   "period_mark")
-    date: Day
-    due: Day
-    recorded_at: datetime
-    recorded_on: Day
-    by: UUID
-    days: int
-    working_days: int
-
-
-class LateEntriesOut(Page[LateEntryOut]):
-    pass
-
-
-class AccessOut(BaseModel):
-    viewer_id: UUID
-    viewer_role: str
-    what: str = Field(description="diary | grid | summary | mark_history")
-    at: datetime
-
-
-class AccessLogOut(Page[AccessOut]):
-    pass
-
-
-class FeedItemOut(BaseModel):
-    position: int
-    student_id: UUID
-    kind: str
-    journal_id: UUID
-    lesson_date: date
-    subject: str
-    value: str | None
-    work: str | None
-    recorded_at: datetime
-
-
-class FeedOut(Page[FeedItemOut]):
-    pass
 
 
 @router.get("/journals/{journal_id}/summary", response_model=SummaryOut)

@@ -8,26 +8,31 @@ answers. Every write takes an ``Idempotency-Key``.
 
 from __future__ import annotations
 
-from datetime import date
 from enum import Enum
-from typing import Annotated, Any, Literal
-from uuid import UUID, uuid4
+from typing import Any
+from uuid import UUID
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from ejournal.api.deps import (
-    Administrator,
-    IdempotencyKey,
-    Operator,
-    SchoolDate,
-    ServicesDep,
-    written_response,
+from ejournal.api.deps import Administrator, IdempotencyKey, Operator, ServicesDep
+from ejournal.api.requests import (
+    CalendarDayIn,
+    ClassIn,
+    EnrolmentEndIn,
+    EnrolmentIn,
+    GuardianIn,
+    JournalIn,
+    ProgrammeIn,
+    SchoolIn,
+    SubjectIn,
+    SubstitutionIn,
+    TimetableIn,
+    UserIn,
+    YearIn,
 )
+from ejournal.api.responses import CreatedOut, PeriodOut, WrittenOut, YearOut, written_response
 from ejournal.domain.errors import DomainError
-from ejournal.domain.people import USERNAME
-from ejournal.domain.values import MAX_TEXT, Role
 
 router = APIRouter(prefix="/api/v1")
 
@@ -35,156 +40,6 @@ SCHOOLS: list[str | Enum] = ["school structure"]
 PEOPLE: list[str | Enum] = ["school structure: people"]
 CLASSES: list[str | Enum] = ["school structure: classes"]
 JOURNALS: list[str | Enum] = ["school structure: journals"]
-
-
-# --- shapes ------------------------------------------------------------------------------
-
-
-def _clean_text(value: str) -> str:
-    """Text is valid Unicode without NUL (the message never echoes the value)."""
-    if "\x00" in value:
-        raise ValueError("text must not contain a NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("text must not contain a lone surrogate") from None
-    return value
-
-
-Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT),
-                 AfterValidator(_clean_text)]
-Reason = Name
-Username = Annotated[str, StringConstraints(pattern=USERNAME.pattern),
-                     AfterValidator(_clean_text)]
-Password = Annotated[str, StringConstraints(min_length=8, max_length=1024),
-                     AfterValidator(_clean_text)]
-Timezone = Annotated[str, StringConstraints(min_length=1, max_length=64),
-                     AfterValidator(_clean_text)]
-Weekday = Annotated[int, Field(ge=1, le=7, description="ISO: 1 = Monday ... 7 = Sunday")]
-Slot = Annotated[int, Field(ge=1, le=10)]
-
-
-class StrictIn(BaseModel):
-    """A request body: unknown fields are refused."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class SchoolIn(StrictIn):
-    name: Name
-    timezone: Timezone = Field(description="IANA, e.g. Asia/Novosibirsk")
-
-
-class UserIn(StrictIn):
-    username: Username = Field(description="2-64 latin letters, digits and . _ @ -; "
-                                           "unique across the platform")
-    password: Password = Field(description="at least 8 characters; never echoed",
-                               repr=False)
-    full_name: Name
-    role: Role = Field(description="an admin registers any role but operator")
-
-
-class DateSpanIn(StrictIn):
-    name: Name
-    starts_on: SchoolDate
-    ends_on: SchoolDate
-
-
-class YearIn(StrictIn):
-    name: Name
-    starts_on: SchoolDate
-    ends_on: SchoolDate
-    days_per_week: Literal[5, 6]
-    periods: list[DateSpanIn] = Field(min_length=1, max_length=50)
-    holidays: list[DateSpanIn] = Field(default_factory=list, max_length=100,
-                                       description="каникулы")
-
-
-class CalendarDayIn(StrictIn):
-    date: SchoolDate
-    kind: Literal["day_off", "school_day"]
-    reason: Reason
-
-
-class SubjectIn(StrictIn):
-    name: Name
-
-
-class ClassIn(StrictIn):
-    name: Name
-    year_id: UUID
-    class_teacher_id: UUID | None = None
-
-
-class EnrolmentIn(StrictIn):
-    student_id: UUID
-    from_date: SchoolDate
-
-
-class EnrolmentEndIn(StrictIn):
-    on_date: SchoolDate = Field(description="the student's last day in the class")
-
-
-class GuardianIn(StrictIn):
-    guardian_id: UUID
-
-
-class JournalIn(StrictIn):
-    class_id: UUID
-    subject_id: UUID
-    teacher_id: UUID
-
-
-class SubstitutionIn(StrictIn):
-    teacher_id: UUID
-    from_date: SchoolDate
-    to_date: SchoolDate
-
-
-class TopicIn(StrictIn):
-    title: Name
-    hours: Annotated[int, Field(ge=1, le=1000)]
-
-
-class ProgrammeIn(StrictIn):
-    topics: list[TopicIn] = Field(max_length=1000)
-
-
-class TimetableLessonIn(StrictIn):
-    weekday: Weekday
-    slot: Slot
-    journal_id: UUID
-
-
-class TimetableIn(StrictIn):
-    valid_from: SchoolDate
-    lessons: list[TimetableLessonIn] = Field(max_length=7 * 10)
-
-
-class LateOut(BaseModel):
-    rule: str
-    due: date
-    days: int
-    working_days: int
-
-
-class WrittenOut(BaseModel):
-    late: LateOut | None = None
-
-
-class CreatedOut(WrittenOut):
-    id: UUID
-
-
-class PeriodOut(BaseModel):
-    id: UUID
-    name: str
-    starts_on: date
-    ends_on: date
-
-
-class YearOut(CreatedOut):
-    periods: list[PeriodOut]
 
 
 def _named(new_id: UUID | None) -> UUID:
@@ -213,23 +68,13 @@ def register_school(svc: ServicesDep, user: Operator, body: SchoolIn,
 @router.post("/schools/{school_id}/users", tags=PEOPLE, **CREATED)
 def register_user(svc: ServicesDep, user: Administrator, school_id: UUID, body: UserIn,
                   key: IdempotencyKey = None) -> JSONResponse:
-    """A personal account. The credential is stored first, under the account's id: there is
-    never an account without a password, and a refused account leaves no credential."""
-    new_id = uuid4()
-    svc.accounts.set_password(new_id, body.password, now=svc.now())
-    try:
-        written = svc.app.register_user(user.user_id, school_id, username=body.username,
-                                        full_name=body.full_name, role=body.role.value,
-                                        idempotency_key=key, user_id=new_id)
-    except BaseException:
-        svc.accounts.forget_password(new_id)
-        raise
-    if written.id != new_id:
-        # A replay: the account is the first request's. The password is not in the receipt,
-        # so "the same body" is checked against the account's credential.
-        svc.accounts.forget_password(new_id)
-        if written.id is None or not svc.accounts.check_password(written.id, body.password):
-            raise HTTPException(409, "this idempotency key was used with a different request")
+    """A personal account with its password (stored first: ``Accounts.open_account``)."""
+    written = svc.accounts.open_account(
+        body.password,
+        lambda new_id: svc.app.register_user(user.user_id, school_id, username=body.username,
+                                             full_name=body.full_name, role=body.role.value,
+                                             idempotency_key=key, user_id=new_id),
+        now=svc.now())
     return written_response(written)
 
 
@@ -250,7 +95,7 @@ def plan_year(svc: ServicesDep, user: Administrator, school_id: UUID, body: Year
     )
     period_ids: dict[str, str] = written.extra["periods"]
     answer = YearOut(
-        id=_named(written.id),
+        id=_named(written.id), late=None,
         periods=[PeriodOut(id=UUID(period_ids[p.name.strip()]), name=p.name.strip(),
                            starts_on=p.starts_on, ends_on=p.ends_on) for p in body.periods],
     )
