@@ -1,80 +1,39 @@
 """Shared fixtures: every test that touches storage runs on a real SQLite file and on a real
-PostgreSQL server (a fresh schema per test).
-
-PostgreSQL is taken from ``EJOURNAL_TEST_POSTGRES_URL`` (the README's test command and
-``.ci/run`` set it). Without it the PostgreSQL half is skipped, visibly; with
-``EJOURNAL_REQUIRE_POSTGRES=1`` (CI) an unreachable server fails the run instead.
-"""
+PostgreSQL server (``database``: a fresh one per test; ``module_database``: one per module),
+with the application and the HTTP server on the test's clock (``tests/databases.py``,
+``tests/servers.py``)."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from ejournal.application import EJournal
-from ejournal.settings import Settings
+from tests.databases import KINDS, NOW, Clock, Database, fresh_database
+from tests.servers import Server, serving
 
-PG_URL = os.environ.get("EJOURNAL_TEST_POSTGRES_URL")
-REQUIRE_PG = os.environ.get("EJOURNAL_REQUIRE_POSTGRES") == "1"
-
-
-@dataclass
-class Database:
-    """A fresh, empty database: a file for SQLite, a new schema for PostgreSQL."""
-
-    kind: str
-    settings: Settings
-
-    def app(self, clock: Clock | None = None) -> EJournal:
-        return EJournal(self.settings, clock=clock)
+__all__ = ["NOW", "Clock", "Database"]
 
 
-class Clock:
-    """A settable clock for the application layer (the domain never reads one)."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, now: datetime) -> None:
-        self.now = now
-
-
-def _drop_schema(schema: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    assert PG_URL is not None
-    conninfo = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=KINDS)
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        yield Database("sqlite", Settings(database_url=f"sqlite:///{tmp_path / 'ejournal.db'}"))
-        return
-    if not PG_URL:
-        if REQUIRE_PG:
-            pytest.fail("EJOURNAL_REQUIRE_POSTGRES=1 but EJOURNAL_TEST_POSTGRES_URL is not set")
-        pytest.skip("PostgreSQL half: set EJOURNAL_TEST_POSTGRES_URL to run it")
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    yield Database("postgres", Settings(database_url=PG_URL, database_schema=schema))
-    _drop_schema(schema)
+    with fresh_database(request.param, tmp_path) as fresh:
+        yield fresh
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def module_database(request: pytest.FixtureRequest,
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """One database for a whole module (set up once, e.g. a matrix of many small cells)."""
+    with fresh_database(request.param, tmp_path_factory.mktemp("db")) as fresh:
+        yield fresh
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
+    return Clock(NOW)
 
 
 @pytest.fixture
@@ -82,3 +41,17 @@ def app(database: Database, clock: Clock) -> Iterator[EJournal]:
     application = database.app(clock)
     yield application
     application.close()
+
+
+@pytest.fixture
+def server(database: Database) -> Iterator[Server]:
+    """The API in this process over ``database``, its clock at ``NOW``."""
+    with serving(database) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def module_server(module_database: Database) -> Iterator[Server]:
+    """One server for a whole module, over ``module_database``."""
+    with serving(module_database) as running:
+        yield running

@@ -52,7 +52,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     accounts = Accounts(create_read_engine(settings))
     try:
         accounts.setup()
-        now = datetime.now(tz=UTC)
+        now = args.now or datetime.now(tz=UTC)
         summary = load_demo(app, now=now, seed=args.seed)
         logins = grant_logins(accounts, summary, now=now, password=args.password)
     finally:
@@ -136,7 +136,8 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _bootstrap(settings: Settings, username: str, password: str) -> str:
+def _bootstrap(settings: Settings, username: str, password: str,
+               now: datetime | None = None) -> str:
     """Creates the first operator, if no account exists yet with that username."""
     from ejournal.accounts import Accounts
     from ejournal.projections.base import create_read_engine
@@ -154,7 +155,7 @@ def _bootstrap(settings: Settings, username: str, password: str) -> str:
             password,
             lambda user_id: app.register_operator(username=username, full_name=username,
                                                   user_id=user_id),
-            now=datetime.now(tz=UTC))
+            now=now or datetime.now(tz=UTC))
         return f"operator {username} created"
     finally:
         app.close()
@@ -167,6 +168,8 @@ def cmd_bootstrap(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """The HTTP API. ``--now`` (tests only, not in ``--help``) stops the server's clock at that
+    moment, so that what a test expects does not depend on the day it runs."""
     import os
 
     import uvicorn
@@ -174,11 +177,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from ejournal.api.app import create_app
 
     _app(settings).close()  # a log of the first event schema is refused before the server starts
+    frozen: datetime | None = args.now
+    clock = (lambda: frozen) if frozen is not None else None
     username = os.environ.get("EJOURNAL_BOOTSTRAP_USERNAME")
     password = os.environ.get("EJOURNAL_BOOTSTRAP_PASSWORD")
     if username and password:
-        print(_bootstrap(settings, username, password), flush=True)
-    app = create_app(settings, run_projector=not args.no_projector,
+        print(_bootstrap(settings, username, password, now=frozen), flush=True)
+    app = create_app(settings, clock=clock, run_projector=not args.no_projector,
                      run_scheduler=not args.no_scheduler, settle_heap=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
@@ -206,7 +211,7 @@ def _moment(raw: str) -> datetime:
 
 
 def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
-    """The compliance scheduler (issue #5) as a process of its own: catches every school up,
+    """The compliance scheduler as a process of its own: catches every school up,
     then checks each one nightly in its own time zone, until SIGINT/SIGTERM. ``--once``: catch
     up and exit (``--now`` acts as if it were that moment)."""
     import logging
@@ -296,6 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="vary it to load another demo school beside the first")
     demo.add_argument("--password", default=None,
                       help="one password for the printed logins (default: a random one each)")
+    demo.add_argument("--now", type=_moment, default=None,
+                      help="record the demo as of this moment (ISO 8601 with offset; default: "
+                           "now): its last lessons are that day's")
     demo.set_defaults(run=cmd_demo)
 
     projections = sub.add_parser("projections", help="read models: status and rebuild")
@@ -326,6 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="do not run the projector in this process")
     serve.add_argument("--no-scheduler", action="store_true",
                        help="do not run the compliance scheduler in this process")
+    # Tests only: the server's clock stands still at this moment (ISO 8601 with offset).
+    serve.add_argument("--now", type=_moment, default=None, help=argparse.SUPPRESS)
     serve.set_defaults(run=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="copy an event log of the first schema into a "

@@ -11,7 +11,7 @@ from uuid import UUID
 import httpx
 
 from ejournal.application import EJournal
-from tests.api.conftest import OPERATOR, Server
+from tests.servers import OPERATOR, Server
 
 PASSWORD = "pa55word-for-tests"
 PROBLEM = "application/problem+json"
@@ -57,10 +57,9 @@ def log_length(server: Server) -> int:
         app.close()
 
 
-def school_year(today: date | None = None) -> tuple[date, date]:
+def school_year(today: date) -> tuple[date, date]:
     """The school year around ``today``: 1 September to 31 May."""
-    day = today or date.today()  # noqa: DTZ011 - the server records with the real clock
-    first = day.year if day.month >= 8 else day.year - 1
+    first = today.year if today.month >= 8 else today.year - 1
     return date(first, 9, 1), date(first + 1, 5, 31)
 
 
@@ -133,9 +132,10 @@ def build_school(server: Server, prefix: str = "s1", *, students: int = 2,
                  today: date | None = None) -> School:
     """The operator registers a school and its admin; the admin registers a teacher,
     students, a guardian (linked to the first student) and an auditor, plans the year around
-    ``today``, adds a subject, opens a class (the teacher is its class teacher), enrols the
-    students from the year's first day and opens the class's journal of that subject."""
-    starts_on, ends_on = school_year(today)
+    ``today`` (the server's, if None), adds a subject, opens a class (the teacher is its class
+    teacher), enrols the students from the year's first day and opens the class's journal of
+    that subject."""
+    starts_on, ends_on = school_year(today or server.clock().date())
     op = operator_token(server)
     school_id = add_school(server, op, name=f"Школа {prefix}")
     admin_id = add_user(server, op, school_id, f"{prefix}-admin", "admin", "Администратор")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ejournal.accounts import audit, credentials
 from ejournal.application import EJournal
 from ejournal.projections.base import create_read_engine
-from tests.api.conftest import OPERATOR, Server
+from tests.servers import OPERATOR, Server
 
 
 def test_the_operator_logs_in_and_reads_who_they_are(server: Server) -> None:

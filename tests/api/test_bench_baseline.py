@@ -7,8 +7,8 @@ from sqlalchemy import text
 
 from ejournal.api.bench import ENV, PATH, TABLE
 from ejournal.projections.base import create_read_engine
-from tests.api.conftest import Server, serving
 from tests.conftest import Database
+from tests.servers import Server, serving
 
 
 def test_the_baseline_endpoint_is_absent_in_normal_serving(server: Server) -> None:

@@ -15,10 +15,10 @@ from ejournal.accounts import Accounts
 from ejournal.api.paging import dated_cursor, position_cursor
 from ejournal.projections.base import create_read_engine
 from ejournal.scheduler.runner import ComplianceRunner
-from tests.api.conftest import OPERATOR, Server
 from tests.api.helpers import problem
 from tests.conftest import Clock
 from tests.scheduler.conftest import School, cli_env, local, make_school
+from tests.servers import OPERATOR, Server
 
 PASSWORD = "пароль-для-аудита"
 MON, WED, THU, NEXT_MON, NEXT_TUE, NEXT_WED = (
@@ -44,7 +44,7 @@ def _school(server: Server, tag: str) -> tuple[School, dict[str, str]]:
     s = make_school(app, starts_on=MON, students=2, timetable=[(1, 1), (3, 2)], tag=tag)
     accounts = Accounts(create_read_engine(settings))
     for user_id in (s.admin, s.auditor, s.teacher):
-        accounts.set_password(user_id, PASSWORD, now=datetime.now(tz=UTC))
+        accounts.set_password(user_id, PASSWORD, now=server.clock())
     accounts.engine.dispose()
 
     clock.set(local(s.timezone, MON, 9))

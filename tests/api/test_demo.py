@@ -4,65 +4,30 @@ diary - on SQLite and PostgreSQL, with real processes and a real HTTP server."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import httpx
-import pytest
 
 from ejournal.application import EJournal
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.school_class import SchoolClass
-from tests.api.conftest import _free_port
 from tests.conftest import Database
+from tests.servers import serve_env, serving_process
 
-
-def _env(database: Database) -> dict[str, str]:
-    return {**os.environ, "EJOURNAL_DATABASE_URL": database.settings.database_url,
-            "EJOURNAL_DATABASE_SCHEMA": database.settings.database_schema}
+#: The moment the demo is recorded and served at: Friday 18 December 2026, 09:00 UTC.
+DEMO_NOW = datetime(2026, 12, 18, 9, 0, tzinfo=UTC)
 
 
 def _ejournal(database: Database, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ejournal.cli", *args], env=_env(database),
-                          text=True, capture_output=True, timeout=600, check=False)
-
-
-@pytest.fixture
-def served(database: Database) -> Iterator[str]:
-    """`ejournal serve` as its own process; the URL once /healthz answers."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ejournal.cli", "serve", "--port", str(port), "--no-scheduler"],
-        env=_env(database), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = datetime.now(tz=UTC) + timedelta(seconds=60)
-    try:
-        with httpx.Client(base_url=url, timeout=5) as c:
-            while True:
-                assert process.poll() is None, process.stderr.read() if process.stderr else ""
-                assert datetime.now(tz=UTC) < deadline, "ejournal serve did not answer"
-                try:
-                    if c.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    process_wait(process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def process_wait(process: subprocess.Popen[str]) -> None:
-    """Waits a moment for the server to come up (or die), without sleeping blind."""
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=0.1)
+    return subprocess.run([sys.executable, "-m", "ejournal.cli", *args],
+                          env=serve_env(database.settings), text=True, capture_output=True,
+                          timeout=600, check=False)
 
 
 def _logins(stdout: str) -> dict[str, tuple[str, str]]:
@@ -99,19 +64,20 @@ def _expected_diary(database: Database, student: UUID) -> dict[tuple[str, str, i
 
 
 def test_a_newcomer_loads_the_demo_serves_it_and_reads_a_diary_as_a_guardian(
-    database: Database, request: pytest.FixtureRequest
+    database: Database, tmp_path: Path
 ) -> None:
     # Given `ejournal demo` (which prints the logins to try) and the read models built
-    demo = _ejournal(database, "demo")
+    demo = _ejournal(database, "demo", "--now", DEMO_NOW.isoformat())
     assert demo.returncode == 0, demo.stderr
     logins = _logins(demo.stdout)
     assert list(logins) == ["guardian", "student", "teacher", "admin", "auditor"]
     rebuilt = _ejournal(database, "projections", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stderr
     # When `ejournal serve` runs and the guardian logs in with the printed password
-    url = request.getfixturevalue("served")
     username, password = logins["guardian"]
-    with httpx.Client(base_url=url, timeout=30) as c:
+    log = tmp_path / "serve.log"
+    with serving_process(database.settings, log, "--no-scheduler", now=DEMO_NOW) as served, \
+            httpx.Client(base_url=served.url, timeout=30) as c:
         token = c.post("/api/v1/auth/token",
                        data={"username": username, "password": password}).json()
         headers = {"Authorization": f"Bearer {token['access_token']}"}
@@ -134,6 +100,7 @@ def test_a_newcomer_loads_the_demo_serves_it_and_reads_a_diary_as_a_guardian(
     expected = _expected_diary(database, UUID(child))
     assert answered == expected
     assert len({key[0] for key in answered}) >= 15  # a month of school days
+    assert max(key[0] for key in answered) == "2026-12-18"  # up to the day it was recorded
     assert sum(len(v[2]) for v in answered.values()) >= 5  # with marks
     subjects = defaultdict(int)
     for day in diary.json()["days"]:

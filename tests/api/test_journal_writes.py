@@ -1,23 +1,20 @@
 """Journal entries over HTTP (api-v1.md, "Journal entries"), on a real server and database.
 
-The server runs on the real clock, so lesson dates are chosen relative to today in the
-school's time zone: the latest school days of the 2026/27 year built by ``build_school``, and
-today itself, made a school day by the school's calendar overlay so that on-time entries can
-be recorded whatever day of the week the tests run. Expected lateness is computed here from
-domain.md's table and the Russian production calendar (the ``holidays`` tables).
+The server's clock stands at noon (Moscow) of ``TODAY``, a Monday of the 2026/27 year built by
+``build_school``: the week of lessons before it spans a weekend, the autumn каникулы and the
+public holiday of 4 November. Expected lateness is computed here from domain.md's table and
+the Russian production calendar (the ``holidays`` tables), not taken from the code under test.
 """
 
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import holidays
 import httpx
@@ -27,11 +24,14 @@ from ejournal.accounts import Accounts
 from ejournal.application import EJournal
 from ejournal.domain.lesson import Lesson
 from ejournal.projections.base import create_read_engine
-from tests.api.conftest import Server
 from tests.builders import SmallSchool, build_school
+from tests.servers import Server
 
 PASSWORD = "correct horse battery staple"
 TZ = "Europe/Moscow"
+#: The server's today: Monday 9 November 2026, at noon in Moscow.
+TODAY = date(2026, 11, 9)
+NOON = datetime(2026, 11, 9, 9, 0, tzinfo=UTC)
 YEAR_STARTS, YEAR_ENDS = date(2026, 9, 1), date(2027, 5, 31)
 SCHOOL_HOLIDAYS = [(date(2026, 10, 26), date(2026, 11, 4)), (date(2026, 12, 29), date(2027, 1, 11)),
                    (date(2027, 3, 22), date(2027, 3, 29))]
@@ -47,20 +47,19 @@ def _production() -> Any:
     return holidays.country_holidays("RU", years=range(2026, 2028))
 
 
-def _working(day: date, today: date) -> bool:
-    """A working day: the production calendar, plus today (the overlay makes it a school day)."""
-    return day == today or bool(_production().is_working_day(day))
+def _working(day: date) -> bool:
+    return bool(_production().is_working_day(day))
 
 
-def _working_days(after: date, until: date, today: date) -> int:
+def _working_days(after: date, until: date) -> int:
     """Working days in (after, until]."""
-    return sum(_working(after + timedelta(n), today) for n in range(1, (until - after).days + 1))
+    return sum(_working(after + timedelta(n)) for n in range(1, (until - after).days + 1))
 
 
-def _plus_working_days(day: date, n: int, today: date) -> date:
+def _plus_working_days(day: date, n: int) -> date:
     while n:
         day += timedelta(days=1)
-        n -= _working(day, today)
+        n -= _working(day)
     return day
 
 
@@ -68,21 +67,20 @@ def _late(rule: str, due: date, today: date) -> dict[str, Any] | None:
     if today <= due:
         return None
     return {"rule": rule, "due": due.isoformat(), "days": (today - due).days,
-            "working_days": _working_days(due, today, today)}
+            "working_days": _working_days(due, today)}
 
 
 def _school_day(day: date) -> bool:
-    """A school day of the 5-day school build_school makes, without any overlay."""
+    """A school day of the 5-day school build_school makes."""
     return (YEAR_STARTS <= day <= YEAR_ENDS and day.isoweekday() <= 5
             and not any(a <= day <= b for a, b in SCHOOL_HOLIDAYS) and day not in _production())
 
 
 def test_the_calendar_oracle_agrees_with_the_production_calendar() -> None:
-    far = date(2030, 1, 1)  # no overlay day in range
-    assert _working_days(date(2026, 11, 23), date(2026, 11, 25), far) == 2  # Mon -> Wed
-    assert _working_days(date(2026, 11, 27), date(2026, 11, 30), far) == 1  # Fri -> Mon
-    assert _working_days(date(2026, 11, 2), date(2026, 11, 5), far) == 2  # 4 Nov is a holiday
-    assert _plus_working_days(date(2026, 11, 27), 3, far) == date(2026, 12, 2)
+    assert _working_days(date(2026, 11, 23), date(2026, 11, 25)) == 2  # Mon -> Wed
+    assert _working_days(date(2026, 11, 27), date(2026, 11, 30)) == 1  # Fri -> Mon
+    assert _working_days(date(2026, 11, 2), date(2026, 11, 5)) == 2  # 4 Nov is a holiday
+    assert _plus_working_days(date(2026, 11, 27), 3) == date(2026, 12, 2)
     assert not _school_day(date(2026, 10, 28))  # autumn каникулы
     assert _school_day(date(2026, 11, 23))
 
@@ -136,27 +134,13 @@ class World:
         return mark_id
 
 
-def _local_today() -> date:
-    """Today in the school's time zone, away from midnight (the server reads its own clock)."""
-    now = datetime.now(tz=ZoneInfo(TZ))
-    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    if midnight - now < timedelta(minutes=2):
-        time.sleep((midnight - now).total_seconds() + 1)
-    return datetime.now(tz=ZoneInfo(TZ)).date()
-
-
 @pytest.fixture
 def world(server: Server) -> Iterator[World]:
-    today = _local_today()
-    if not date(2026, 9, 8) <= today <= YEAR_ENDS:
-        pytest.skip("build_school makes the 2026/27 year: these tests run during it")
-    app = EJournal(server.database.settings)
+    server.clock.set(NOON)
+    app = server.app()
     tag = uuid.uuid4().hex[:8]
     school = build_school(app, timezone=TZ, tag=tag)
     other = build_school(app, timezone=TZ, tag=f"{tag}-x")
-    # Today is a school day whatever day of the week it is (the school's calendar overlay).
-    app.declare_calendar_day(school.admin, school.school, day=today, kind="school_day",
-                             reason="занятия по графику отработки")
     accounts = Accounts(create_read_engine(server.database.settings))
     people = {"teacher": (school.teacher, f"teacher-{tag}"),
               "other_teacher": (school.other_teacher, f"other-{tag}"),
@@ -164,10 +148,10 @@ def world(server: Server) -> Iterator[World]:
               "student": (school.students[0], f"student0-{tag}"),
               "other_admin": (other.admin, f"admin-{tag}-x")}
     for user_id, _ in people.values():
-        accounts.set_password(user_id, PASSWORD, now=datetime.now(tz=UTC))
+        accounts.set_password(user_id, PASSWORD, now=NOON)
     accounts.engine.dispose()
     tokens = {who: server.login(username, PASSWORD) for who, (_, username) in people.items()}
-    yield World(server, app, school, other, tokens, today)
+    yield World(server, app, school, other, tokens, TODAY)
     app.close()
 
 
@@ -198,7 +182,12 @@ def _problem(answer: httpx.Response, status: int, rule: str | None = None) -> di
 def test_a_week_of_entries_by_the_teacher_answers_exact_lateness(world: World) -> None:
     today, s = world.today, world.school
     week = _recent_school_days(today, 5)
-    assert week, "no school day before today in this year"
+    # Across the каникулы and 4 November: late by days that are not all working days.
+    assert week == [date(2026, 10, 21), date(2026, 10, 22), date(2026, 10, 23),
+                    date(2026, 11, 5), date(2026, 11, 6)]
+    assert _late("R-4.5", week[0], today) == {"rule": "R-4.5", "due": "2026-10-21",
+                                              "days": 19, "working_days": 12}
+    assert _late("R-6.1d", _plus_working_days(week[-1], 3), today) is None
     first, present, written = s.students
     positions: list[int] = []
 
@@ -228,7 +217,7 @@ def test_a_week_of_entries_by_the_teacher_answers_exact_lateness(world: World) -
         assert UUID(oral["id"])
         written_ok(world.post("teacher", f"{path}/marks",
                               {"student_id": str(written), "value": "3", "work": "test"}),
-                   _late("R-6.1d", _plus_working_days(day, 3, today), today))
+                   _late("R-6.1d", _plus_working_days(day, 3), today))
 
     # The student was there after all, on the first day of the week.
     answer = world.post("teacher", f"{world.journal}/lessons/{lessons[week[0]]}/absences/"

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 from ejournal.accounts import Accounts
 from ejournal.application import EJournal
 from ejournal.projections.base import create_read_engine
-from tests.api.conftest import Server
 from tests.builders import SmallSchool, build_school
+from tests.servers import Server
 
 PASSWORD = "пароль-для-теста"
 MON = date(2026, 11, 23)
@@ -27,7 +27,7 @@ def _school(server: Server, tag: str) -> tuple[SmallSchool, dict[str, str]]:
            "auditor": s.auditor, "guardian": s.guardian, "student0": s.students[0],
            "student1": s.students[1]}
     for user_id in ids.values():
-        accounts.set_password(user_id, PASSWORD, now=datetime.now(tz=UTC))
+        accounts.set_password(user_id, PASSWORD, now=server.clock())
     lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=3, topic="Дроби",
                              homework="№ 7")
     assert lesson.id is not None

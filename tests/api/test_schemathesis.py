@@ -17,8 +17,8 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status
 from schemathesis.engine.events import EngineFinished, NonFatalError, ScenarioFinished
 
-from tests.api.conftest import Server
 from tests.api.helpers import School, build_school
+from tests.servers import Server
 
 SEED = 20261129
 SESSION_ENDING = ("/api/v1/auth/logout", "/api/v1/users/{user_id}/revoke-sessions")

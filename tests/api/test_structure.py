@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from ejournal.accounts import credentials
 from ejournal.projections.base import create_read_engine
-from tests.api.conftest import Server
 from tests.api.helpers import (
     PASSWORD,
     School,
@@ -25,6 +24,7 @@ from tests.api.helpers import (
     problem,
     year_body,
 )
+from tests.servers import Server
 
 Y1, Y2 = date(2026, 9, 1), date(2027, 5, 31)
 

@@ -7,68 +7,32 @@ writes nothing by comparing the log's head before and after, and writes on its o
 
 from __future__ import annotations
 
-import socket
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from ejournal.accounts import Accounts
-from ejournal.api.app import SECURITY_HEADERS, create_app
+from ejournal.api.app import SECURITY_HEADERS
 from ejournal.application import EJournal
 from ejournal.projections.base import create_read_engine
-from ejournal.settings import Settings
-from tests.api.conftest import (  # noqa: F401 - the fixtures shared_server builds on
-    OPERATOR,
-    Server,
-    module_database,
-    module_server,
-)
 from tests.builders import SmallSchool, build_school
+from tests.databases import NOW
+from tests.servers import Server
 
 PASSWORD = "correct horse battery staple"
 PROBLEM = "application/problem+json"
 #: A school day of the 2026/27 year that ``build_school`` plans (a Monday, no holiday).
 SCHOOL_DAY = date(2026, 11, 23)
-#: School days of that year from 16 November on (Monday to Friday; no holiday until 29.12).
-SCHOOL_DAYS = [date(2026, 11, 16) + timedelta(days=n) for n in range(40)
-               if (date(2026, 11, 16) + timedelta(days=n)).isoweekday() <= 5
-               and date(2026, 11, 16) + timedelta(days=n) < date(2026, 12, 29)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def start_server(settings: Settings, app: Any = None) -> tuple[str, uvicorn.Server,
-                                                               threading.Thread]:
-    """uvicorn in a thread on a free loopback port (as tests/api/conftest.py does)."""
-    port = free_port()
-    config = uvicorn.Config(app or create_app(settings), host="127.0.0.1", port=port,
-                            log_level="critical", lifespan="on")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    started = threading.Event()
-    while not started.is_set() and thread.is_alive():
-        started.wait(0.01) if not instance.started else started.set()
-    assert instance.started, "the server did not start"
-    return f"http://127.0.0.1:{port}", instance, thread
-
-
-@pytest.fixture(scope="module")
-def shared_server(module_server: Server) -> Server:  # noqa: F811 - the fixture, by name
-    """One server a module over one database a module: ``tests/api/conftest.py``'s."""
-    return module_server
+#: School days of that year from 16 November until the day of ``NOW`` (Monday to Friday; no
+#: holiday in between): a lesson on any of them is in the past for the server.
+SCHOOL_DAYS = [date(2026, 11, 16) + timedelta(days=n)
+               for n in range((NOW.date() - date(2026, 11, 16)).days + 1)
+               if (date(2026, 11, 16) + timedelta(days=n)).isoweekday() <= 5]
 
 
 def assert_secure(answer: httpx.Response) -> None:
@@ -125,9 +89,11 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(shared_server: Server) -> Iterator[World]:
-    server = shared_server
-    app = EJournal(server.database.settings)
+def world(module_server: Server) -> Iterator[World]:
+    """One server and world a module and database (building a world costs seconds: argon2 on
+    every password)."""
+    server = module_server
+    app = server.app()
     tag = uuid.uuid4().hex[:8]
     a = build_school(app, tag=tag)
     b = build_school(app, tag=f"{tag}-b")
@@ -139,7 +105,7 @@ def world(shared_server: Server) -> Iterator[World]:
                                                                   f"teacher-{tag}-b"),
     }
     for user_id, _ in people.values():
-        accounts.set_password(user_id, PASSWORD, now=datetime.now(tz=UTC))
+        accounts.set_password(user_id, PASSWORD, now=server.clock())
     accounts.engine.dispose()
     tokens = {who: server.login(username, PASSWORD) for who, (_, username) in people.items()}
     yield World(server, app, a, b, tokens, tag)

@@ -1,24 +1,21 @@
-"""What the fault tests share: an ``ejournal serve`` subprocess that can be killed and started
-again, teachers writing marks with Idempotency-Keys that retry until answered, and the
-reconciliation of what the server acknowledged against the event log and the read models.
+"""What the fault tests share: a school to write into, teachers writing marks with
+Idempotency-Keys that retry until answered (against ``ejournal serve``, which a test may kill
+and start again: ``tests/servers.py``), and the reconciliation of what the server acknowledged
+against the event log and the read models.
 
-Waiting is on conditions (a server answering /healthz, a number of answers, a number of
-refusals), polled with short pauses and bounded by deadlines; never a bare sleep."""
+Waiting is on conditions (a number of answers, a number of refusals), polled with short pauses
+and bounded by deadlines; never a bare sleep."""
 
 from __future__ import annotations
 
 import itertools
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -31,91 +28,12 @@ from ejournal.projections.base import create_read_engine
 from ejournal.projections.catalog import projector_for
 from ejournal.settings import Settings
 from tests.builders import SmallSchool, build_school
-from tests.faults.conftest import PASSWORD, SCHOOL_DAYS, free_port
+from tests.databases import NOW, Clock
+from tests.faults.conftest import PASSWORD, SCHOOL_DAYS
+from tests.servers import wait_until
 
 #: Outcomes a client meets while the service is in trouble and retries on.
 RETRIED = frozenset({503, 507})
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str,
-               pause: float = 0.02) -> None:
-    """Polls ``condition`` until it holds; fails the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    resting = threading.Event()
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        resting.wait(pause)
-
-
-def serve_env(settings: Settings) -> dict[str, str]:
-    return {**os.environ, "EJOURNAL_DATABASE_URL": settings.database_url,
-            "EJOURNAL_DATABASE_SCHEMA": settings.database_schema,
-            "EJOURNAL_LOCK_TIMEOUT": str(settings.lock_timeout)}
-
-
-class Serve:
-    """``ejournal serve`` as a process of its own (with its embedded projector), on a fixed
-    loopback port so that clients find it again after a restart."""
-
-    def __init__(self, settings: Settings, log: Path, *args: str) -> None:
-        self.settings = settings
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self.args = args
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    def start(self, timeout: float = 60) -> None:
-        assert self.proc is None or self.proc.poll() is not None
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "ejournal.cli", "serve", "--port", str(self.port),
-                 *self.args], env=serve_env(self.settings), stdout=out,
-                stderr=subprocess.STDOUT)
-        self.starts += 1
-        wait_until(self._healthy, timeout, f"ejournal serve on {self.url}\n{self.tail()}")
-
-    def _healthy(self) -> bool:
-        assert self.proc is not None
-        if self.proc.poll() is not None:
-            raise AssertionError(f"ejournal serve exited with {self.proc.returncode}:\n"
-                                 f"{self.tail()}")
-        try:
-            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no flush, no goodbye."""
-        assert self.proc is not None
-        self.proc.kill()
-        self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=30)
-
-    def tail(self, lines: int = 40) -> str:
-        if not self.log.exists():
-            return ""
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-
-@contextmanager
-def serving(settings: Settings, log: Path, *args: str) -> Iterator[Serve]:
-    server = Serve(settings, log, *args)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 # --- a school to write into ------------------------------------------------------------------
@@ -139,7 +57,7 @@ class Classroom:
 
 
 def classroom(settings: Settings, *, students: int = 5, lessons: int = 4) -> Classroom:
-    app = EJournal(settings)
+    app = EJournal(settings, clock=Clock(NOW))
     try:
         tag = os.urandom(4).hex()
         s = build_school(app, students=students, tag=tag)
@@ -156,7 +74,7 @@ def classroom(settings: Settings, *, students: int = 5, lessons: int = 4) -> Cla
     accounts = Accounts(create_read_engine(settings))
     try:
         accounts.setup()
-        accounts.set_password(s.teacher, PASSWORD, now=datetime.now(tz=UTC))
+        accounts.set_password(s.teacher, PASSWORD, now=NOW)
     finally:
         accounts.engine.dispose()
     return Classroom(settings, s, held, f"teacher-{tag}")

@@ -16,9 +16,10 @@ import httpx
 
 from ejournal.application import EJournal
 from ejournal.domain.lesson import Lesson
-from tests.conftest import Database
+from tests.conftest import NOW, Clock, Database
 from tests.faults.conftest import assert_problem
-from tests.faults.harness import classroom, serving
+from tests.faults.harness import classroom
+from tests.servers import serving_process
 
 CLIENTS = 50
 
@@ -29,7 +30,7 @@ def test_fifty_concurrent_corrections_of_one_mark_are_each_recorded_or_refused(
     # Given a mark "4" in a held lesson
     room = classroom(database.settings, students=3, lessons=1)
     lesson_id = room.lessons[0]
-    app = EJournal(database.settings)
+    app = EJournal(database.settings, clock=Clock(NOW))
     mark_id = app.give_mark(room.school.teacher, room.school.journal, lesson_id,
                             student_id=room.school.students[0], value="4", work="oral").id
     app.close()
@@ -37,7 +38,7 @@ def test_fifty_concurrent_corrections_of_one_mark_are_each_recorded_or_refused(
     answers: list[httpx.Response | None] = [None] * CLIENTS
     failures: list[BaseException] = []
 
-    with serving(database.settings, tmp_path / "serve.log", "--no-scheduler") as server:
+    with serving_process(database.settings, tmp_path / "serve.log", "--no-scheduler") as server:
         token = room.token(server.url)
         start = threading.Barrier(CLIENTS)
 

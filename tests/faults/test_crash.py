@@ -14,8 +14,8 @@ from tests.faults.harness import (
     assert_read_models_hold,
     assert_reconciled,
     classroom,
-    serving,
 )
+from tests.servers import serving_process
 
 THREADS, PER_THREAD, KILLS = 3, 15, 2
 
@@ -24,7 +24,7 @@ def test_a_server_killed_under_write_load_loses_and_doubles_nothing(
     database: Database, tmp_path: Path, record_property: Callable[[str, object], None],
 ) -> None:
     room = classroom(database.settings)
-    with serving(database.settings, tmp_path / "serve.log", "--no-scheduler") as server:
+    with serving_process(database.settings, tmp_path / "serve.log", "--no-scheduler") as server:
         token = room.token(server.url)
         # Given teachers' clients writing marks, each with its own Idempotency-Keys
         writers = Writers(room, server.url, token, threads=THREADS,

@@ -26,8 +26,8 @@ from tests.faults.conftest import (
     assert_problem,
     assert_secure,
     error_fields,
-    start_server,
 )
+from tests.servers import running
 
 # --- helpers -------------------------------------------------------------------------------
 
@@ -578,8 +578,7 @@ def test_an_unexpected_error_is_a_500_problem_with_the_security_headers(world: W
     def boom() -> None:
         raise RuntimeError("a bug")
 
-    url, instance, thread = start_server(world.server.database.settings, app)
-    try:
+    with running(app, log_level="critical") as url:
         with httpx.Client(base_url=url) as c:
             answer = c.get("/boom")
             # Then the client gets a problem, not a traceback or a reset connection
@@ -591,6 +590,3 @@ def test_an_unexpected_error_is_a_500_problem_with_the_security_headers(world: W
         # that failed, as Starlette re-raises a bug to the server after answering)
         with httpx.Client(base_url=url) as c:
             assert c.get("/healthz").status_code == 200
-    finally:
-        instance.should_exit = True
-        thread.join(timeout=30)

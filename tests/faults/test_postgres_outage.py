@@ -20,9 +20,9 @@ from tests.faults.harness import (
     assert_read_models_hold,
     assert_reconciled,
     classroom,
-    serving,
 )
 from tests.faults.pgcluster import ThrowawayPostgres
+from tests.servers import serving_process
 
 THREADS, PER_THREAD = 3, 15
 
@@ -44,7 +44,7 @@ def test_postgres_stopped_under_load_answers_503_and_recovers_by_itself(
 ) -> None:
     settings = Settings(database_url=postgres.url)
     room = classroom(settings)
-    with serving(settings, tmp_path / "serve.log", "--no-scheduler") as server:
+    with serving_process(settings, tmp_path / "serve.log", "--no-scheduler") as server:
         token = room.token(server.url)
         # Given teachers writing marks
         writers = Writers(room, server.url, token, threads=THREADS, per_thread=PER_THREAD,

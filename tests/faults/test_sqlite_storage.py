@@ -30,8 +30,8 @@ from tests.faults.harness import (
     assert_read_models_hold,
     assert_reconciled,
     classroom,
-    serving,
 )
+from tests.servers import serving_process
 
 THREADS, PER_THREAD = 3, 12
 
@@ -72,7 +72,7 @@ def test_a_read_only_database_file_refuses_writes_with_503_and_recovers(
         _chattr("-i", probe)
     except (subprocess.CalledProcessError, FileNotFoundError) as exc:
         pytest.skip(f"chattr +i is not possible here: {exc}")
-    with serving(settings, tmp_path / "serve.log", "--no-scheduler") as server:
+    with serving_process(settings, tmp_path / "serve.log", "--no-scheduler") as server:
         token = room.token(server.url)
         writers = Writers(room, server.url, token, threads=THREADS, per_thread=PER_THREAD,
                           deadline=180).start()
@@ -149,7 +149,7 @@ def test_a_full_disk_refuses_writes_with_507_and_recovers(
     settings = Settings(database_url=f"sqlite:///{db}")
     room = classroom(settings)
     filler = small_disk / "filler"
-    with serving(settings, tmp_path / "serve.log", "--no-scheduler") as server:
+    with serving_process(settings, tmp_path / "serve.log", "--no-scheduler") as server:
         token = room.token(server.url)
         writers = Writers(room, server.url, token, threads=THREADS, per_thread=PER_THREAD,
                           deadline=180).start()

@@ -11,6 +11,9 @@ import pytest
 
 pytestmark = pytest.mark.slow  # real processes
 
+#: The demo as recorded on a school day (its four weeks of lessons end that day).
+DEMO = ("demo", "--now", "2026-11-25T12:00:00+00:00")
+
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "EJOURNAL_DATABASE_URL": f"sqlite:///{tmp_path / 'j.db'}"}
@@ -19,7 +22,7 @@ def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_demo_records_a_school_and_info_counts_its_events(tmp_path: Path) -> None:
-    demo = run(tmp_path, "demo")
+    demo = run(tmp_path, *DEMO)
     assert demo.returncode == 0, demo.stderr
     assert "guardian  parent07" in demo.stdout
     lessons = int(demo.stdout.split(" lessons,")[0].rsplit(" ", 1)[-1])
@@ -29,7 +32,7 @@ def test_demo_records_a_school_and_info_counts_its_events(tmp_path: Path) -> Non
     events = int(info.stdout.split("events in the log: ")[1].split()[0])
     assert events > 800
     # A second demo with the same seed is refused (usernames are unique) and writes nothing.
-    again = run(tmp_path, "demo")
+    again = run(tmp_path, *DEMO)
     assert again.returncode == 1
     assert "is taken" in again.stderr
     assert f"events in the log: {events}" in run(tmp_path, "info").stdout
@@ -44,7 +47,7 @@ def test_an_unsupported_database_url_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_projections_rebuild_shows_progress_and_status_shows_no_lag(tmp_path: Path) -> None:
-    assert run(tmp_path, "demo").returncode == 0
+    assert run(tmp_path, *DEMO).returncode == 0
     head = int(run(tmp_path, "info").stdout.split("events in the log: ")[1].split()[0])
     before = run(tmp_path, "projections", "status")
     assert before.returncode == 0

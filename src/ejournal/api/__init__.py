@@ -1,1 +1,1 @@
-"""HTTP API v1 (issue #4)."""
+"""HTTP API v1: routes over the application, the read models and the accounts."""

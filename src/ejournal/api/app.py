@@ -15,7 +15,7 @@ from ejournal import __version__
 from ejournal.api import bench, openapi, problems
 from ejournal.api.access import audit_refusal
 from ejournal.api.routes import auth, compliance, journal_writes, reads, schools
-from ejournal.api.services import Services
+from ejournal.api.services import Clock, Services
 from ejournal.settings import Settings
 
 MAX_BODY = 64 * 1024
@@ -85,17 +85,20 @@ class Guard:
         await self.app(scope, receive, secured)
 
 
-def create_app(settings: Settings | None = None, *, run_projector: bool = True,
-               run_scheduler: bool = False, settle_heap: bool = False) -> FastAPI:
-    """``run_scheduler``: run the compliance scheduler (issue #5) in this process too
-    (``ejournal serve`` does, unless ``--no-scheduler``). ``settle_heap``: the process is the
-    server's own (``ejournal serve``): what it holds once started is kept out of the garbage
-    collector's full passes (``gc.freeze``)."""
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
+               run_projector: bool = True, run_scheduler: bool = False,
+               settle_heap: bool = False) -> FastAPI:
+    """``clock``: what "now" is for every request and command (the real clock if None; tests
+    set their own, so that no answer depends on the day they run). ``run_scheduler``: run the
+    compliance scheduler in this process too (``ejournal serve`` does, unless
+    ``--no-scheduler``). ``settle_heap``: the process is the server's own (``ejournal
+    serve``): what it holds once started is kept out of the garbage collector's full passes
+    (``gc.freeze``)."""
     chosen = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        svc = Services.open(chosen)
+        svc = Services.open(chosen, clock)
         to_thread.current_default_thread_limiter().total_tokens = chosen.request_threads
         if run_projector:
             svc.start_projector()
@@ -103,7 +106,7 @@ def create_app(settings: Settings | None = None, *, run_projector: bool = True,
         if run_scheduler:
             from ejournal.scheduler.service import ComplianceScheduler
 
-            scheduler = ComplianceScheduler(chosen)
+            scheduler = ComplianceScheduler(chosen, clock)
             scheduler.start()
         app.state.services = svc
         if settle_heap:

@@ -1,8 +1,10 @@
-"""What the HTTP layer stands on: the application, the read models and the accounts."""
+"""What the HTTP layer stands on: the application, the read models, the accounts, the access
+log, and the clock every request reads (the real one, unless a test sets its own)."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -21,6 +23,12 @@ from ejournal.projections.catalog import projector_for
 from ejournal.projections.runner import Projector
 from ejournal.settings import Settings
 
+Clock = Callable[[], datetime]
+
+
+def real_clock() -> datetime:
+    return datetime.now(tz=UTC)
+
 
 @dataclass
 class Services:
@@ -30,12 +38,13 @@ class Services:
     reader: Engine
     accounts: Accounts
     access_log: AccessLog
+    clock: Clock = real_clock
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 
     @classmethod
-    def open(cls, settings: Settings) -> Services:
-        app = EJournal(settings)
+    def open(cls, settings: Settings, clock: Clock | None = None) -> Services:
+        app = EJournal(settings, clock=clock)
         projector = projector_for(app)
         projector.setup()
         accounts = Accounts(create_read_engine(settings))
@@ -46,10 +55,11 @@ class Services:
         accounts.setup()
         access_log = AccessLog(accounts.engine)
         access_log.setup()
-        return cls(settings, app, projector, projector.reader, accounts, access_log)
+        return cls(settings, app, projector, projector.reader, accounts, access_log,
+                   clock or real_clock)
 
     def now(self) -> datetime:
-        return datetime.now(tz=UTC)
+        return self.clock()
 
     def start_projector(self) -> None:
         # Run here, the projector reads the log through an application (a connection pool)
