@@ -1,23 +1,8 @@
-"""The role x endpoint x ownership matrix (issue #4), on a real server over SQLite and PostgreSQL.
-
-Every endpoint the server describes in ``/openapi.json`` has a row in ``MATRIX`` (a route
-without one fails ``test_every_served_endpoint_has_a_row_in_the_matrix``); every row names the
-answer for each kind of user, against a resource they own and one they do not:
-
-* ``operator``; the school's ``admin`` and ``auditor``; teachers: ``teacher`` (assigned to
-  journal J1 of class 7А), ``unassigned`` (teaches nothing in 7А), ``class_teacher`` (of 7А,
-  assigned to its journal J2 but not to J1); ``student`` (S0: themself vs S1, a classmate);
-  ``guardian`` (of S0: own child vs S1); another school's ``x_admin``, ``x_auditor`` and
-  ``x_teacher``; and ``anonymous`` (no token).
-* 401: no or bad token. 403: a role that may never use the endpoint, whatever the ids
-  (so the answer says nothing about them). 404: a resource unknown or not visible to this
-  user (R-5.3a; ids cannot be probed).
-
-Each cell asserts the status and what was written: for a write, the events it added to the log
-(exactly the expected ones on success, none on a refusal); for a read, the values answered and
-the access-log rows of staff reads; for every refusal, problem+json and one audit record
-(never holding the token). One server and one school per database serve all cells.
-"""
+"""Every endpoint of ``/openapi.json`` x every kind of user x a resource they own and one
+they do not, on a real server over SQLite and PostgreSQL (``PRINCIPALS`` and ``statuses``
+below say who is who). Each cell checks the status and what was written or read: a write's
+events, a read's values and staff-read access-log rows, a refusal's problem+json and its one
+audit record (never holding the token). A route without a row fails the matrix."""
 
 from __future__ import annotations
 
@@ -46,6 +31,10 @@ from tests.servers import OPERATOR, Server
 PASSWORD = "matrix-pa55word"
 TZ = "Europe/Moscow"
 
+#: ``teacher`` teaches journal J1 of class 7А, ``unassigned`` nothing in 7А, ``class_teacher``
+#: is 7А's and teaches its J2 (not J1); the ``student`` is S0 (S1 a classmate), the ``guardian``
+#: S0's; ``x_*`` are another school's. 401: no or bad token; 403: a role that may never use the
+#: endpoint, whatever the ids; 404: unknown or not visible to this user (R-5.3a).
 PRINCIPALS = ("anonymous", "operator", "admin", "auditor", "teacher", "unassigned",
               "class_teacher", "student", "guardian", "x_admin", "x_auditor", "x_teacher")
 STAFF = {"admin", "auditor", "teacher", "unassigned", "class_teacher", "x_admin", "x_auditor",

@@ -1,11 +1,7 @@
-"""Schemathesis against the served ``/openapi.json`` (issue #4), on SQLite and PostgreSQL.
-
-A real server, a school built over HTTP, and two authenticated users (the school's admin, then
-its teacher). Every phase runs - examples, coverage, fuzzing and stateful - with a fixed seed
-and a bounded number of examples, so that a run is repeatable and takes seconds. The checks:
-no 5xx, and every answer conforms to the document (status code, content type, headers, body
-schema - error answers are problem+json and are described too), and invalid data is refused.
-"""
+"""Schemathesis against the served ``/openapi.json``, on SQLite and PostgreSQL, as a school's
+admin and as its teacher: every phase, a fixed seed, a few examples each, so that a run is
+repeatable. No 5xx, every answer as the document describes it (problem+json errors included),
+and invalid data refused."""
 
 from __future__ import annotations
 

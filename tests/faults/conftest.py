@@ -1,9 +1,6 @@
-"""Fault and hostile-input tests: a real uvicorn server over a real database (SQLite and
-PostgreSQL), two schools built through the application, their people logged in over HTTP.
-
-The hostile-input sweep shares one server and world per module and database (building a
-world costs seconds: argon2 on every password); each of its tests checks that a refusal
-writes nothing by comparing the log's head before and after, and writes on its own day."""
+"""Fault and hostile-input tests: two schools built through the application, their people
+logged in over HTTP to one real server per module and database; each test checks that a
+refusal writes nothing (the log's head before and after) and writes on its own day."""
 
 from __future__ import annotations
 

@@ -1,10 +1,7 @@
-"""What the fault tests share: a school to write into, teachers writing marks with
-Idempotency-Keys that retry until answered (against ``ejournal serve``, which a test may kill
-and start again: ``tests/servers.py``), and the reconciliation of what the server acknowledged
-against the event log and the read models.
-
-Waiting is on conditions (a number of answers, a number of refusals), polled with short pauses
-and bounded by deadlines; never a bare sleep."""
+"""What the fault tests share: a school to write into, teachers' clients writing marks with
+Idempotency-Keys and retrying until answered (against ``ejournal serve``: ``tests/servers.py``),
+and the reconciliation of what was acknowledged against the event log and the read models.
+Waiting is on conditions, bounded by deadlines; never a bare sleep."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fifty teachers' clients correct one mark at the same moment, over HTTP (issue #6): each
+"""Fifty teachers' clients correct one mark at the same moment, over HTTP: each
 correction is recorded (201) or refused - 409 when others kept winning the race past the
 retries, or 422 R-7.2 when, by the time it ran, the mark already had that value. The lesson's
 versions stay contiguous and the mark's history is exactly the recorded corrections."""

@@ -1,5 +1,5 @@
 """``ejournal serve`` killed with SIGKILL under write load, twice, and started again; the
-teachers' clients retry with their Idempotency-Keys (issue #6): no acknowledged write is lost,
+teachers' clients retry with their Idempotency-Keys: no acknowledged write is lost,
 none is doubled, every write is eventually acknowledged exactly once, and the read models
 (whose projector was killed mid-batch as well) show exactly the marks of the log."""
 

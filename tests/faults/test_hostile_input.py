@@ -1,4 +1,4 @@
-"""A hostile client gets a clear refusal and nothing else (issue #6, api-v1.md "Errors" and
+"""A hostile client gets a clear refusal and nothing else (api-v1.md "Errors" and
 "Limits"): oversized bodies and fields, deep JSON, wrong content types, unicode oddities,
 injection strings, dates out of range and another school's ids - on a real server and
 database. Every refusal is 4xx ``application/problem+json`` with the security headers, and

@@ -1,4 +1,4 @@
-"""PostgreSQL stopped under write load (issue #6), on a throwaway server of the test's own
+"""PostgreSQL stopped under write load, on a throwaway server of the test's own
 (``pgcluster.py``; the shared one on 5432 is never touched): while it is down, writes and
 reads answer 503 problem+json with Retry-After - never a 500 - and nothing half-written is
 left; once it is back, the same ``ejournal serve`` recovers by itself (no restart), the

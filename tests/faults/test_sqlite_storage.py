@@ -1,5 +1,5 @@
-"""The SQLite file under a running ``ejournal serve`` becomes read-only, or its disk fills up
-(issue #6): writes are refused with 503 (read-only) or 507 (disk full) problem+json and
+"""The SQLite file under a running ``ejournal serve`` becomes read-only, or its disk fills up:
+writes are refused with 503 (read-only) or 507 (disk full) problem+json and
 Retry-After - never a 500 - and write nothing; reads go on; the file stays sound
 (``PRAGMA integrity_check``); once the file is writable or the disk has room again, the
 same server takes writes again, the clients' retries with their Idempotency-Keys are each

@@ -1,13 +1,7 @@
-"""Journal entries (api-v1.md, "Journal entries"): lessons, attendance, marks, period marks.
-
-Each route is thin: the request model checks the body's shape, one application command checks
-the rules and writes (or refuses and writes nothing), and ``written_response`` answers. Who may
-write (R-4.4, R-4.9), which journal is visible (404), lateness (R-4.5, R-4.6, R-6.1d, R-6.2)
-and conflicts (409) are decided by the application and the domain, never here.
-
-Every successful write answers ``X-Log-Position``: the event log position of the write, which
-a reader may wait on so that the writer's next read sees its own write.
-"""
+"""Journal entries: lessons, attendance, marks, period marks. A request model checks the
+shape; one application command decides who may (R-4.4, R-4.9; 404 for a journal not visible),
+lateness (R-4.5, R-4.6, R-6.1d, R-6.2) and conflicts (409). Every write answers
+``X-Log-Position``, which the writer's next read may wait on to see its own write."""
 
 from __future__ import annotations
 
