@@ -9,6 +9,7 @@ hashes are stored: a token is shown once, at login, and kept as its SHA-256.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -188,7 +189,7 @@ class Accounts:
                     .where(column == key, failures.c.at > since)).one()
                 if count >= ceiling and oldest is not None:
                     wait = as_utc(oldest) + LOGIN_WINDOW - now
-                    return Limited(max(1, int(wait.total_seconds()) + 1))
+                    return Limited(max(1, math.ceil(wait.total_seconds())))
         return None
 
     def record_failure(self, username: str, address: str, *, now: datetime) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from ejournal.accounts import audit, credentials
@@ -60,15 +62,25 @@ def test_logout_kills_the_token_and_only_that_token(server: Server) -> None:
 
 
 def test_ten_failed_logins_lock_the_account_with_429_and_retry_after(server: Server) -> None:
+    start = server.clock()
     with server.client() as c:
         for _ in range(10):
             assert c.post("/api/v1/auth/token",
                           data={"username": "root", "password": "wrong"}).status_code == 401
         limited = c.post("/api/v1/auth/token",
                          data={"username": "root", "password": OPERATOR[1]})
+        # Ten minutes on, five remain; once the fifteen minutes are over, the account opens.
+        server.clock.set(start + timedelta(minutes=10))
+        later = c.post("/api/v1/auth/token",
+                       data={"username": "root", "password": OPERATOR[1]})
+        server.clock.set(start + timedelta(minutes=15, seconds=1))
+        opened = c.post("/api/v1/auth/token",
+                        data={"username": "root", "password": OPERATOR[1]})
     assert limited.status_code == 429
-    assert 0 < int(limited.headers["retry-after"]) <= 15 * 60
+    assert limited.headers["retry-after"] == str(15 * 60)
     assert limited.json()["status"] == 429
+    assert (later.status_code, later.headers["retry-after"]) == (429, str(5 * 60))
+    assert opened.status_code == 200, opened.text
 
 
 def test_an_operator_ends_every_session_of_a_user(server: Server) -> None:
