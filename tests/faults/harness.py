@@ -150,6 +150,13 @@ class Writers:
             self._workers.append(worker)
         return self
 
+    def acknowledged(self, count: int, moment: str) -> None:
+        """Waits until ``count`` writes are acknowledged, and remembers which they are as
+        "acknowledged before ``moment``" (e.g. a kill)."""
+        self.outcomes.wait_for(lambda: len(self.outcomes.acked) >= count, 60,
+                               f"{count} acknowledged writes")
+        self.outcomes.snapshot(f"acknowledged before {moment}")
+
     def join(self, timeout: float = 120) -> Outcomes:
         for worker in self._workers:
             worker.join(timeout=timeout)

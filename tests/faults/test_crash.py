@@ -31,13 +31,7 @@ def test_a_server_killed_under_write_load_loses_and_doubles_nothing(
                           per_thread=PER_THREAD).start()
         for kill in range(1, KILLS + 1):
             # When the server is killed once a share of the writes is acknowledged
-            target = kill * THREADS * PER_THREAD // (KILLS + 1)
-
-            def enough(target: int = target) -> bool:
-                return len(writers.outcomes.acked) >= target
-
-            writers.outcomes.wait_for(enough, 60, f"{target} acknowledged writes")
-            writers.outcomes.snapshot(f"acknowledged before kill {kill}")
+            writers.acknowledged(kill * THREADS * PER_THREAD // (KILLS + 1), f"kill {kill}")
             server.kill()
             # and started again (the clients meet a dead socket meanwhile, and retry)
             server.start()

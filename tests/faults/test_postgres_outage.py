@@ -49,11 +49,8 @@ def test_postgres_stopped_under_load_answers_503_and_recovers_by_itself(
         # Given teachers writing marks
         writers = Writers(room, server.url, token, threads=THREADS, per_thread=PER_THREAD,
                           deadline=180).start()
-        third = THREADS * PER_THREAD // 3
-        writers.outcomes.wait_for(lambda: len(writers.outcomes.acked) >= third, 60,
-                                  f"{third} acknowledged writes")
+        writers.acknowledged(THREADS * PER_THREAD // 3, "the outage")
         # When PostgreSQL goes away as in a crash
-        writers.outcomes.snapshot("acknowledged before the outage")
         postgres.stop("immediate")
         # Then writes are refused with 503 problem+json and Retry-After, by every writer
         writers.outcomes.wait_for(lambda: writers.outcomes.seen["503"] >= 3 * THREADS, 90,

@@ -76,11 +76,8 @@ def test_a_read_only_database_file_refuses_writes_with_503_and_recovers(
         token = room.token(server.url)
         writers = Writers(room, server.url, token, threads=THREADS, per_thread=PER_THREAD,
                           deadline=180).start()
-        third = THREADS * PER_THREAD // 3
-        writers.outcomes.wait_for(lambda: len(writers.outcomes.acked) >= third, 60,
-                                  f"{third} acknowledged writes")
+        writers.acknowledged(THREADS * PER_THREAD // 3, "the file became read-only")
         # When the database file (and its write-ahead log) becomes read-only
-        writers.outcomes.snapshot("acknowledged before the file became read-only")
         _chattr("+i", *files)
         try:
             # Then writes are refused with 503 and write nothing, by every writer
@@ -153,11 +150,8 @@ def test_a_full_disk_refuses_writes_with_507_and_recovers(
         token = room.token(server.url)
         writers = Writers(room, server.url, token, threads=THREADS, per_thread=PER_THREAD,
                           deadline=180).start()
-        third = THREADS * PER_THREAD // 3
-        writers.outcomes.wait_for(lambda: len(writers.outcomes.acked) >= third, 60,
-                                  f"{third} acknowledged writes")
+        writers.acknowledged(THREADS * PER_THREAD // 3, "the disk was full")
         # When the disk fills up
-        writers.outcomes.snapshot("acknowledged before the disk was full")
         assert _fill(filler) > 0
         try:
             # Then writes are refused with 507 and write nothing, by every writer
