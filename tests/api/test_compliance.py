@@ -213,3 +213,6 @@ def test_the_openapi_document_describes_the_compliance_answers(server: Server) -
     assert set(timeliness["required"]) == {"from", "to", "items", "next"}
     assert set(item(timeliness)["required"]) == {
         "teacher_id", "rule", "on_time", "late", "missing", "resolved"}
+    # Errors are problems (the Problem schema); FastAPI's own 422 schemas are not left behind.
+    assert "Problem" in schemas
+    assert not {"HTTPValidationError", "ValidationError"} & set(schemas)

@@ -66,8 +66,12 @@ def problem_statuses(path: str, method: str) -> tuple[int, ...]:
 
 
 def describe_problems(schema: dict[str, Any]) -> dict[str, Any]:
-    """Adds the ``Problem`` schema and every operation's problem answers to ``schema``."""
-    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    """Adds the ``Problem`` schema and every operation's problem answers to ``schema``, in
+    place of FastAPI's own 422 answer (whose schemas then describe nothing and go)."""
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
     ref = {"$ref": "#/components/schemas/Problem"}
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
