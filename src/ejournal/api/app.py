@@ -11,7 +11,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ejournal import __version__
+from ejournal import __version__, web
 from ejournal.api import bench, openapi, problems
 from ejournal.api.access import audit_refusal
 from ejournal.api.routes import auth, compliance, journal_writes, reads, schools
@@ -26,6 +26,10 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": "frame-ancestors 'none'",
 }
+#: The pages' policy (ejournal.web): everything from this site, no inline script or style.
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            "frame-ancestors 'none'")
 
 
 class BodyLimit:
@@ -76,8 +80,12 @@ class Guard:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
+                html = any(name.lower() == b"content-type" and value.startswith(b"text/html")
+                           for name, value in headers)
+                chosen = {**SECURITY_HEADERS, "Content-Security-Policy": PAGE_CSP} if html \
+                    else SECURITY_HEADERS
                 headers += [(name.lower().encode("latin-1"), value.encode("latin-1"))
-                            for name, value in SECURITY_HEADERS.items()
+                            for name, value in chosen.items()
                             if name.lower().encode("latin-1") not in present]
                 message = {**message, "headers": headers}
             await send(message)
@@ -122,8 +130,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                 scheduler.shutdown()
             svc.close()
 
+    # /docs is the web package's (its assets served here, not from a CDN); no ReDoc.
     app = FastAPI(title="ejournal", version=__version__, lifespan=lifespan,
-                  description="Electronic class journal and student diary: HTTP API v1.")
+                  description="Electronic class journal and student diary: HTTP API v1.",
+                  docs_url=None, redoc_url=None)
     problems.install(app, on_refusal=audit_refusal)
     openapi.install(app)
 
@@ -139,6 +149,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.include_router(reads.router)
     app.include_router(compliance.router)
     bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)
+    web.install(app)  # the browser UI at / (docs/ui.md)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:

@@ -1,0 +1,40 @@
+"""The browser UI (docs/ui.md): server-rendered Russian pages over the same application, read
+models and access rules as the HTTP API, with htmx for in-place updates; every asset, the
+Swagger UI's included, is served from here (a school network may have no internet)."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+from starlette.types import Message, Receive, Scope, Send
+
+from ejournal.web import pages_common, pages_family
+from ejournal.web.docs import router as docs_router
+
+STATIC = Path(__file__).parent / "static"
+
+
+class Assets(StaticFiles):
+    """Static files, revalidated by their ETag on each use (a new release shows at once)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def cached(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []),
+                                      (b"cache-control", b"no-cache")]
+            await send(message)
+
+        await super().__call__(scope, receive, cached)
+
+
+def install(app: FastAPI) -> None:
+    """Mounts the pages, the Swagger UI at ``/docs`` and the static files."""
+    swagger = files("fastapi_offline") / "static"
+    app.mount("/static/swagger", Assets(directory=str(swagger)), name="swagger-assets")
+    app.mount("/static", Assets(directory=STATIC), name="static")
+    app.include_router(docs_router)
+    app.include_router(pages_common.router)
+    app.include_router(pages_family.router)

@@ -1,0 +1,222 @@
+"""The role x page x ownership matrix of the browser UI: the same principals, school and
+rules as the API's (``tests/api/test_role_matrix.py``, whose world this builds), over a real
+server on SQLite and PostgreSQL.
+
+Every page route the server serves has a row here (``test_every_page_has_a_row``). A
+session is the principal's own API token as the session cookie (one token serves both).
+Each cell asserts the status; for a success, what the page shows and the access-log rows of
+staff reads; for every refusal, that nothing was written or logged as read, and one audit
+record of it. 303: no session, sent to the login page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+
+from ejournal.api.app import create_app
+from ejournal.web.session import LOGIN_CSRF_COOKIE, SESSION_COOKIE, session_csrf
+from tests.api.conftest import OPERATOR, Server
+from tests.api.test_role_matrix import PASSWORD, PRINCIPALS, World, _build, statuses
+
+LOGIN_CSRF = "matrix-login-csrf-value"
+
+
+@dataclass
+class Req:
+    path: str
+    data: dict[str, str] | None = None
+    token: str | None = None  # None: the principal's own session; "": none
+    note: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Cell:
+    world: World
+    principal: str
+    target: str
+    req: Req
+    answer: httpx.Response
+
+
+Arrange = Callable[[World, str, str], Req]
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str
+    targets: dict[str, tuple[int, ...]]
+    arrange: Arrange
+    shows: Callable[[Cell], None] | None = None
+
+
+def _call(world: World, principal: str, method: str, req: Req) -> httpx.Response:
+    token = req.token if req.token is not None else world.tokens.get(principal)
+    cookies = {LOGIN_CSRF_COOKIE: LOGIN_CSRF}
+    if token:
+        cookies[SESSION_COOKIE] = token
+    data = None
+    if method == "POST":
+        data = {"csrf": session_csrf(token) if token else LOGIN_CSRF, **(req.data or {})}
+    with httpx.Client(base_url=world.server.url, cookies=cookies, timeout=30) as client:
+        return client.request(method, req.path, data=data)
+
+
+def _fixed(path: str) -> Arrange:
+    return lambda world, principal, target: Req(path)
+
+
+def _student(world: World, target: str) -> str:
+    return str(world.s0 if target == "S0" else world.s1)
+
+
+def _diary_arrange(world: World, _: str, target: str) -> Req:
+    return Req(f"/diary?student={_student(world, target)}")
+
+
+def _diary_shows(cell: Cell) -> None:
+    assert "Дневник: Ученик Ноль" in cell.answer.text
+    assert "Дроби" in cell.answer.text
+    assert "№ 7" in cell.answer.text
+
+
+def _login_arrange(world: World, principal: str, _: str) -> Req:
+    if principal == "anonymous":
+        return Req("/", data={"username": "m-nobody", "password": "wrong-pw"}, token="")
+    password = OPERATOR[1] if principal == "operator" else PASSWORD
+    return Req("/", data={"username": world.usernames[principal], "password": password},
+               token="")
+
+
+def _login_shows(cell: Cell) -> None:
+    token = cell.answer.cookies[SESSION_COOKIE]
+    me = cell.world.call(cell.principal, "GET", "/api/v1/me", token=token)
+    assert me.json()["username"] == cell.world.usernames[cell.principal]
+
+
+def _logout_arrange(world: World, principal: str, _: str) -> Req:
+    if principal == "anonymous":
+        return Req("/logout", token="")
+    password = OPERATOR[1] if principal == "operator" else PASSWORD
+    return Req("/logout", token=world.server.login(world.usernames[principal], password))
+
+
+def _logout_shows(cell: Cell) -> None:
+    if cell.req.token:
+        dead = cell.world.call(cell.principal, "GET", "/api/v1/me", token=cell.req.token)
+        assert dead.status_code == 401
+        assert cell.world.call(cell.principal, "GET", "/api/v1/me").status_code == 200
+
+
+def _says(*words: str) -> Callable[[Cell], None]:
+    def check(cell: Cell) -> None:
+        for word in words:
+            assert word in cell.answer.text, word
+    return check
+
+
+#                    anon  op   adm  aud  tch  una  ct   stu  gua  xadm xaud xtch
+EVERYONE = statuses(" ok   ok   ok   ok   ok   ok   ok   ok   ok   ok   ok   ok")
+SIGNED_IN = statuses("303  303  303  303  303  303  303  303  303  303  303  303", 303)
+LOGIN = statuses("   401  303  303  303  303  303  303  303  303  303  303  303")
+LOGOUT = statuses("  303  303  303  303  303  303  303  303  303  303  303  303")
+DIARY_S0 = statuses("303  403  403  403  403  403  403  ok   ok   403  403  403")
+DIARY_S1 = statuses("303  403  403  403  403  403  403  404  404  403  403  403")
+ADMIN = statuses("   303  403  ok   403  403  403  403  403  403  ok   403  403")
+AUDIT = statuses("   303  403  ok   ok   403  403  403  403  403  ok   ok   403")
+OPERATORS = statuses("303  ok   403  403  403  403  403  403  403  403  403  403")
+TEACHERS = statuses(" 303  403  403  403  ok   ok   ok   403  403  403  403  ok")
+MESSAGES = statuses(" 303  403  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok")
+
+MATRIX: list[Row] = [
+    Row("GET", "/", {"-": statuses(" ok   303  303  303  303  303  303  303  303  303  303 "
+                                   " 303")}, _fixed("/"), _says("Логин", "Пароль", "Войти")),
+    Row("POST", "/", {"own credentials": LOGIN}, _login_arrange, _login_shows),
+    Row("POST", "/logout", {"own session": LOGOUT}, _logout_arrange, _logout_shows),
+    Row("GET", "/help", {"-": EVERYONE}, _fixed("/help"), _says("Справка")),
+    Row("GET", "/docs", {"-": EVERYONE}, _fixed("/docs"), _says("swagger-ui-bundle.js")),
+    Row("GET", "/diary", {"S0": DIARY_S0, "S1": DIARY_S1}, _diary_arrange, _diary_shows),
+    Row("GET", "/school", {"-": ADMIN}, _fixed("/school"), _says("в разработке")),
+    Row("GET", "/audit", {"-": AUDIT}, _fixed("/audit"), _says("в разработке")),
+    Row("GET", "/schools", {"-": OPERATORS}, _fixed("/schools"), _says("в разработке")),
+    Row("GET", "/journals", {"-": TEACHERS}, _fixed("/journals"), _says("Мои журналы")),
+    Row("GET", "/messages", {"-": MESSAGES}, _fixed("/messages"), _says("в разработке")),
+]
+ROWS = {f"{row.method} {row.path}": row for row in MATRIX}
+assert len(ROWS) == len(MATRIX), "one row per page"
+CELLS = [pytest.param(key, target, principal, id=f"{key} | {target} | {principal}")
+         for key, row in ROWS.items() for target in row.targets for principal in PRINCIPALS]
+
+
+def served_pages() -> set[tuple[str, str]]:
+    """Every route the server serves outside its OpenAPI document (the pages), its included
+    routers' too."""
+    found: set[tuple[str, str]] = set()
+    pending: list[Any] = list(create_app().routes)
+    while pending:
+        route = pending.pop()
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            pending.extend(included.routes)
+        elif isinstance(route, APIRoute) and not route.include_in_schema:
+            found |= {(method, route.path) for method in route.methods or ()}
+    return found
+
+
+@pytest.fixture(scope="module")
+def world(module_server: Server) -> Iterator[World]:
+    built = _build(module_server)
+    module_server.caught_up()
+    yield built
+    built.app.close()
+    built.accounts.engine.dispose()
+
+
+def test_every_page_has_a_row() -> None:
+    rows = {(row.method, row.path) for row in MATRIX}
+    assert served_pages() - rows == set(), "pages without a row in the role matrix"
+    assert rows - served_pages() == set(), "rows for pages the server does not serve"
+
+
+@pytest.mark.parametrize(("key", "target", "principal"), CELLS)
+def test_cell(world: World, key: str, target: str, principal: str) -> None:
+    row = ROWS[key]
+    expected = row.targets[target][PRINCIPALS.index(principal)]
+    req = row.arrange(world, principal, target)
+    head, audit_before, access_before = world.head(), world.last_audit(), world.last_access()
+    answer = _call(world, principal, row.method, req)
+    assert answer.status_code == expected, (
+        f"{principal} on {target}: {row.method} {req.path} -> {answer.status_code}")
+    # A page writes no event, and no page of these reads staff data
+    assert world.events_since(head) == []
+    assert world.access_since(access_before) == []
+    cell = Cell(world, principal, target, req, answer)
+    if expected == 200 or (expected == 303 and row.method == "POST"):
+        if row.shows is not None:
+            row.shows(cell)
+        return
+    if expected == 303 and row.method == "GET" and principal != "anonymous":
+        return  # a signed-in visitor of the login page goes to their landing page
+    if expected == 303:
+        assert answer.headers["location"].startswith("/?next=")
+    else:
+        assert answer.headers["content-type"].startswith("text/html")
+    records = world.audit_since(audit_before)
+    viewer = world.ids.get(principal)
+    path = req.path.split("?")[0]
+    if row.method == "POST" and path == "/":
+        assert [r.kind for r in records] == ["login_failed"]
+        return
+    status = 401 if expected == 303 else expected
+    kind = "unauthenticated" if status == 401 else "access_refused"
+    assert [(r.kind, r.user_id, r.detail) for r in records] == [
+        (kind, viewer, f"{row.method} {path} {status}")]
+    for record in records:
+        assert not any(s and s in str(value) for value in record
+                       for s in (PASSWORD, OPERATOR[1], *world.tokens.values()))

@@ -1,0 +1,126 @@
+"""A small school for the browser tests, recorded through the application layer around the
+real today (the server records with the real clock): a guardian of two children, a third
+child of another family, two journals, lessons this week and last week, marks and an
+absence. Every day used is declared a school day, so any date of the year works."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from ejournal.accounts import Accounts
+from ejournal.application import EJournal
+from ejournal.projections.base import create_read_engine
+from tests.api.conftest import OPERATOR, Server
+
+PASSWORD = "web-pa55word"
+TZ = "Europe/Moscow"
+
+
+@dataclass
+class School:
+    server: Server
+    today: date
+    monday: date  # this week's
+    ids: dict[str, UUID] = field(default_factory=dict)  # who -> user id
+    usernames: dict[str, str] = field(default_factory=dict)
+    journals: dict[str, UUID] = field(default_factory=dict)  # subject -> journal
+    lessons: dict[str, UUID] = field(default_factory=dict)  # tag -> lesson
+    school_id: UUID | None = None
+    class_id: UUID | None = None
+    period: UUID | None = None
+
+
+def build(server: Server) -> School:
+    settings = server.database.settings
+    app = EJournal(settings)
+    accounts = Accounts(create_read_engine(settings))
+    try:
+        return _record(server, app, accounts)
+    finally:
+        app.close()
+        accounts.engine.dispose()
+
+
+def _record(server: Server, app: EJournal, accounts: Accounts) -> School:
+    today = datetime.now(tz=ZoneInfo(TZ)).date()
+    monday = today - timedelta(days=today.weekday())
+    world = School(server, today, monday)
+    operator = app.user_by_username(OPERATOR[0])
+    assert operator is not None
+    school = app.register_school(operator.id, name="Школа № 1", timezone=TZ).id
+    assert school is not None
+    world.school_id = school
+
+    def person(who: str, role: str, name: str, by: UUID | None = None) -> UUID:
+        made = app.register_user(by or operator.id, school, username=f"w-{who}",
+                                 full_name=name, role=role).id
+        assert made is not None
+        world.ids[who], world.usernames[who] = made, f"w-{who}"
+        return made
+
+    admin = person("admin", "admin", "Елена Сергеевна Завучева")
+    first, last = today - timedelta(days=120), today + timedelta(days=120)
+    year = app.plan_year(admin, school, name="Учебный год", starts_on=first, ends_on=last,
+                         days_per_week=5, periods=[("Полугодие", first, last)], holidays=[])
+    assert year.id is not None
+    world.period = next(iter(app.repository.get(year.id).periods))
+    older = monday - timedelta(days=7)
+    for day in sorted({monday, today, older}):
+        app.declare_calendar_day(admin, school, day=day, kind="school_day",
+                                 reason="учебный день")
+    person("auditor", "auditor", "Олег Контролёров", admin)
+    teacher = person("teacher", "teacher", "Мария Ивановна Учителева", admin)
+    kid_a = person("anna", "student", "Иванова Анна", admin)
+    kid_b = person("boris", "student", "Иванов Борис", admin)
+    other = person("vera", "student", "Петрова Вера", admin)
+    guardian = person("guardian", "guardian", "Иванова Ольга", admin)
+    person("other_guardian", "guardian", "Петров Пётр", admin)
+    maths = app.add_subject(admin, school, name="Математика").id
+    russian = app.add_subject(admin, school, name="Русский язык").id
+    class_id = app.open_class(admin, school, name="7А", year_id=year.id,
+                              class_teacher_id=teacher).id
+    assert class_id is not None
+    assert maths is not None
+    assert russian is not None
+    world.class_id = class_id
+    for kid in (kid_a, kid_b, other):
+        app.enrol_student(admin, class_id, student_id=kid, from_date=first)
+    app.link_guardian(admin, kid_a, guardian_id=guardian)
+    app.link_guardian(admin, kid_b, guardian_id=guardian)
+    app.link_guardian(admin, other, guardian_id=world.ids["other_guardian"])
+    for subject, subject_id in (("Математика", maths), ("Русский язык", russian)):
+        made = app.open_journal(admin, class_id=class_id, subject_id=subject_id,
+                                teacher_id=teacher).id
+        assert made is not None
+        world.journals[subject] = made
+        app.set_programme(admin, made, topics=[("Дроби", 4), ("Уравнения", 4)]
+                          if subject == "Математика" else [("Причастие", 4)])
+
+    maths_j, russian_j = world.journals["Математика"], world.journals["Русский язык"]
+
+    def lesson(tag: str, journal: UUID, day: date, slot: int, topic: str,
+               homework: str) -> UUID:
+        made = app.hold_lesson(teacher, journal, lesson_date=day, slot=slot, topic=topic,
+                               homework=homework).id
+        assert made is not None
+        world.lessons[tag] = made
+        return made
+
+    now_m = lesson("this_maths", maths_j, monday, 1, "Сложение дробей", "№ 101, 102")
+    now_r = lesson("this_russian", russian_j, monday, 2, "Причастный оборот",
+                   "Упражнение 45")
+    old_m = lesson("old_maths", maths_j, older, 1, "Обыкновенные дроби", "№ 77")
+    app.give_mark(teacher, maths_j, now_m, student_id=kid_a, value="5", work="test")
+    app.give_mark(teacher, maths_j, now_m, student_id=kid_a, value="4", work="oral")
+    app.take_attendance(teacher, russian_j, now_r, absent=[(kid_a, "illness")])
+    app.give_mark(teacher, maths_j, old_m, student_id=kid_a, value="3", work="homework")
+    app.give_mark(teacher, maths_j, now_m, student_id=kid_b, value="2", work="oral")
+    app.give_mark(teacher, maths_j, now_m, student_id=other, value="5", work="oral")
+
+    now = datetime.now(tz=UTC)
+    for user_id in world.ids.values():
+        accounts.set_password(user_id, PASSWORD, now=now)
+    return world
