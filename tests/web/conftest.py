@@ -105,14 +105,14 @@ class Visit:
 
 @pytest.fixture
 def visit(browser: Browser, module_server: Server, shots_dir: Path
-          ) -> Iterator[Callable[[], Visit]]:
-    """Opens fresh browser contexts (no cookies shared); after the test, no context asked
-    any other origin for anything."""
+          ) -> Iterator[Callable[..., Visit]]:
+    """Opens fresh browser contexts (no cookies shared; ``javascript=False`` for one that
+    runs no script); after the test, no context asked any other origin for anything."""
     opened: list[Visit] = []
 
-    def open_one() -> Visit:
+    def open_one(*, javascript: bool = True) -> Visit:
         context = browser.new_context(viewport={"width": 1280, "height": 800},
-                                      locale="ru-RU")
+                                      locale="ru-RU", java_script_enabled=javascript)
         context.set_default_timeout(15_000)
         page = context.new_page()
         made = Visit(page, module_server.url, shots_dir, module_server.database.kind)

@@ -30,7 +30,7 @@ def _access_rows(server: Server) -> int:
 
 
 def test_a_guardian_reads_this_week_and_an_older_week(
-        visit: Callable[[], Visit], school: School) -> None:
+        visit: Callable[..., Visit], school: School) -> None:
     # Given a guardian of Anna and Boris
     guardian = visit()
     # When they log in
@@ -69,7 +69,7 @@ def test_a_guardian_reads_this_week_and_an_older_week(
         re.compile(r"2\s*устный ответ"))
 
 
-def test_a_student_reads_their_own_diary(visit: Callable[[], Visit], school: School) -> None:
+def test_a_student_reads_their_own_diary(visit: Callable[..., Visit], school: School) -> None:
     student = visit()
     page = student.login(school.usernames["vera"])
     expect(page.get_by_role("heading", level=1)).to_have_text("Дневник: Петрова Вера")
@@ -79,7 +79,7 @@ def test_a_student_reads_their_own_diary(visit: Callable[[], Visit], school: Sch
 
 
 def test_another_childs_address_is_not_found_and_not_logged(
-        visit: Callable[[], Visit], school: School, module_server: Server) -> None:
+        visit: Callable[..., Visit], school: School, module_server: Server) -> None:
     # Given a guardian, and the address of a child who is not theirs
     guardian = visit()
     guardian.login(school.usernames["guardian"])

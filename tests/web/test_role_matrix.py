@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
@@ -22,7 +23,7 @@ from fastapi.routing import APIRoute
 from ejournal.api.app import create_app
 from ejournal.web.session import LOGIN_CSRF_COOKIE, SESSION_COOKIE, session_csrf
 from tests.api.conftest import OPERATOR, Server
-from tests.api.test_role_matrix import PASSWORD, PRINCIPALS, World, _build, statuses
+from tests.api.test_role_matrix import PASSWORD, PRINCIPALS, STAFF, World, _build, statuses
 
 LOGIN_CSRF = "matrix-login-csrf-value"
 
@@ -54,6 +55,8 @@ class Row:
     targets: dict[str, tuple[int, ...]]
     arrange: Arrange
     shows: Callable[[Cell], None] | None = None
+    events: tuple[str, ...] = ()  # what a successful write adds to the log
+    reads: tuple[str, ...] = ()  # the access log's ``what`` of a staff success
 
 
 def _call(world: World, principal: str, method: str, req: Req) -> httpx.Response:
@@ -114,6 +117,87 @@ def _logout_shows(cell: Cell) -> None:
         assert cell.world.call(cell.principal, "GET", "/api/v1/me").status_code == 200
 
 
+def _journal(world: World, target: str) -> UUID:
+    return world.j1 if target == "J1" else world.j2
+
+
+def _journal_arrange(world: World, _: str, target: str) -> Req:
+    return Req(f"/journals/{_journal(world, target)}")
+
+
+def _cell_path(world: World, target: str, student: UUID | None = None) -> str:
+    journal = _journal(world, target)
+    return f"/journals/{journal}/cells/{world.marks_lesson[journal]}/{student or world.s0}"
+
+
+def _cell_arrange(world: World, _: str, target: str) -> Req:
+    return Req(_cell_path(world, target))
+
+
+def _give_arrange(world: World, _: str, target: str) -> Req:
+    return Req(_cell_path(world, target) + "/marks", data={"value": "5", "work": "oral"})
+
+
+def _absence_arrange(world: World, _: str, target: str) -> Req:
+    return Req(_cell_path(world, target, world.student()) + "/absence",
+               data={"reason": "illness"})
+
+
+def _absence_cancel_arrange(world: World, _: str, target: str) -> Req:
+    kid, journal = world.student(), _journal(world, target)
+    world.app.take_attendance(world.admin, journal, world.marks_lesson[journal],
+                              absent=[(kid, None)])
+    return Req(_cell_path(world, target, kid) + "/absence/cancellation",
+               data={"reason": "пришёл ко второму уроку"})
+
+
+def _given(world: World, target: str) -> tuple[UUID, UUID]:
+    kid, journal = world.student(), _journal(world, target)
+    mark = world.app.give_mark(world.admin, journal, world.marks_lesson[journal],
+                               student_id=kid, value="4", work="oral").id
+    assert mark is not None
+    return kid, mark
+
+
+def _correct_arrange(world: World, _: str, target: str) -> Req:
+    kid, mark = _given(world, target)
+    return Req(_cell_path(world, target, kid) + f"/marks/{mark}/correction",
+               data={"value": "3", "reason": "ошибка ввода"})
+
+
+def _cancel_arrange(world: World, _: str, target: str) -> Req:
+    kid, mark = _given(world, target)
+    return Req(_cell_path(world, target, kid) + f"/marks/{mark}/cancellation",
+               data={"reason": "поставлена не тому"})
+
+
+def _history_arrange(world: World, _: str, target: str) -> Req:
+    journal = _journal(world, target)
+    return Req(f"/journals/{journal}/marks/{world.base_mark[journal]}/history")
+
+
+def _hold_arrange(world: World, _: str, target: str) -> Req:
+    journal = _journal(world, target)
+    day, slot = world.slot(journal)
+    return Req(f"/journals/{journal}/lessons",
+               data={"date": day.isoformat(), "slot": str(slot), "topic": "Опрос"})
+
+
+def _lesson_arrange(world: World, _: str, target: str) -> Req:
+    journal = _journal(world, target)
+    return Req(f"/journals/{journal}/lessons/{world.base_lesson[journal]}")
+
+
+def _attendance_arrange(world: World, _: str, target: str) -> Req:
+    journal = _journal(world, target)
+    return Req(f"/journals/{journal}/lessons/{world.lesson(journal)}/attendance", data={})
+
+
+def _written(cell: Cell) -> None:
+    """A cell's answer says the entry was taken (on time, or late with its rule)."""
+    assert "Записано." in cell.answer.text or "Внесено с опозданием: R-" in cell.answer.text
+
+
 def _says(*words: str) -> Callable[[Cell], None]:
     def check(cell: Cell) -> None:
         for word in words:
@@ -133,6 +217,21 @@ AUDIT = statuses("   303  403  ok   ok   403  403  403  403  403  ok   ok   403"
 OPERATORS = statuses("303  ok   403  403  403  403  403  403  403  403  403  403")
 TEACHERS = statuses(" 303  403  403  403  ok   ok   ok   403  403  403  403  ok")
 MESSAGES = statuses(" 303  403  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok")
+FAMILY = statuses("   303  403  403  403  403  403  403  ok   ok   403  403  403")
+ACCESS_S0 = statuses("303  403  403  403  403  403  403  403  ok   403  403  403")
+ACCESS_S1 = statuses("303  403  403  403  403  403  403  403  404  403  403  403")
+READ_J1 = "          303  403  ok   ok   ok   404  ok   403  403  404  404  404"
+READ_J2 = "          303  403  ok   ok   404  404  ok   403  403  404  404  404"
+WRITE_J1 = "         303  403  ok   403  ok   404  403  403  403  404  403  404"
+WRITE_J2 = "         303  403  ok   403  404  404  ok   403  403  404  403  404"
+READS = {"J1": statuses(READ_J1), "J2": statuses(READ_J2)}
+
+
+def _writes(ok: int) -> dict[str, tuple[int, ...]]:
+    return {"J1": statuses(WRITE_J1, ok), "J2": statuses(WRITE_J2, ok)}
+
+
+CELL = "/journals/{journal_id}/cells/{lesson_id}/{student_id}"
 
 MATRIX: list[Row] = [
     Row("GET", "/", {"-": statuses(" ok   303  303  303  303  303  303  303  303  303  303 "
@@ -145,7 +244,36 @@ MATRIX: list[Row] = [
     Row("GET", "/school", {"-": ADMIN}, _fixed("/school"), _says("в разработке")),
     Row("GET", "/audit", {"-": AUDIT}, _fixed("/audit"), _says("в разработке")),
     Row("GET", "/schools", {"-": OPERATORS}, _fixed("/schools"), _says("в разработке")),
+    Row("GET", "/marks", {"S0": DIARY_S0, "S1": DIARY_S1},
+        lambda w, p, t: Req(f"/marks?student={_student(w, t)}"),
+        _says("Отметки: Ученик Ноль", "Математика", "4,00")),
+    Row("GET", "/feed", {"own": FAMILY}, _fixed("/feed"), _says("Ученик Ноль", "отметка")),
+    Row("GET", "/access-log", {"S0": ACCESS_S0, "S1": ACCESS_S1},
+        lambda w, p, t: Req(f"/access-log?student={_student(w, t)}"),
+        _says("Кто просматривал данные ребёнка: Ученик Ноль")),
     Row("GET", "/journals", {"-": TEACHERS}, _fixed("/journals"), _says("Мои журналы")),
+    Row("GET", "/journals/{journal_id}", READS, _journal_arrange,
+        _says("7А", "Ученик Ноль", "Провести урок"), reads=("grid", "summary")),
+    Row("GET", CELL, READS, _cell_arrange, _says("Ученик Ноль", "Поставить"),
+        reads=("grid",)),
+    Row("POST", CELL + "/marks", _writes(201), _give_arrange, _written,
+        ("Lesson.MarkGiven",), ("grid",)),
+    Row("POST", CELL + "/absence", _writes(201), _absence_arrange, _says("по болезни"),
+        ("Lesson.AttendanceTaken",), ("grid",)),
+    Row("POST", CELL + "/absence/cancellation", _writes(201), _absence_cancel_arrange,
+        _written, ("Lesson.AbsenceCancelled",), ("grid",)),
+    Row("POST", CELL + "/marks/{mark_id}/correction", _writes(201), _correct_arrange,
+        _written, ("Lesson.MarkCorrected",), ("grid",)),
+    Row("POST", CELL + "/marks/{mark_id}/cancellation", _writes(201), _cancel_arrange,
+        _written, ("Lesson.MarkCancelled",), ("grid",)),
+    Row("GET", "/journals/{journal_id}/marks/{mark_id}/history", READS, _history_arrange,
+        _says("поставлена"), reads=("mark_history",)),
+    Row("POST", "/journals/{journal_id}/lessons", _writes(303), _hold_arrange,
+        events=("Lesson.Held",)),
+    Row("GET", "/journals/{journal_id}/lessons/{lesson_id}", READS, _lesson_arrange,
+        _says("Посещаемость", "Дроби"), reads=("grid", "summary")),
+    Row("POST", "/journals/{journal_id}/lessons/{lesson_id}/attendance", _writes(303),
+        _attendance_arrange, events=("Lesson.AttendanceTaken",)),
     Row("GET", "/messages", {"-": MESSAGES}, _fixed("/messages"), _says("в разработке")),
 ]
 ROWS = {f"{row.method} {row.path}": row for row in MATRIX}
@@ -193,14 +321,22 @@ def test_cell(world: World, key: str, target: str, principal: str) -> None:
     answer = _call(world, principal, row.method, req)
     assert answer.status_code == expected, (
         f"{principal} on {target}: {row.method} {req.path} -> {answer.status_code}")
-    # A page writes no event, and no page of these reads staff data
-    assert world.events_since(head) == []
-    assert world.access_since(access_before) == []
     cell = Cell(world, principal, target, req, answer)
-    if expected == 200 or (expected == 303 and row.method == "POST"):
+    written = sorted(e.__class__.__qualname__ for e in world.events_since(head))
+    reads = {r.what for r in world.access_since(access_before)}
+    success = expected in (200, 201) or (expected == 303 and row.method == "POST"
+                                         and (principal != "anonymous" or not row.events))
+    if success:
+        # A write wrote exactly its events; a staff read is in the access log, one a
+        # family's is not
+        assert written == sorted(row.events)
+        assert reads == (set(row.reads) if principal in STAFF else set())
         if row.shows is not None:
             row.shows(cell)
         return
+    # A refusal wrote nothing and logged nothing as read
+    assert written == []
+    assert reads == set()
     if expected == 303 and row.method == "GET" and principal != "anonymous":
         return  # a signed-in visitor of the login page goes to their landing page
     if expected == 303:

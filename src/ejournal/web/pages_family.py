@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import Response
 
 from ejournal.api.deps import SchoolDate, ServicesDep
-from ejournal.web import reads
+from ejournal.web import lookups, reads
 from ejournal.web.routing import PageRoute, only, render, signed_in
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -18,7 +18,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Student = Annotated[UUID | None, Query(description="a student of the viewer's family")]
 
 
-def _chosen(family: list[reads.Person], student: UUID | None) -> UUID | None:
+def _chosen(family: list[lookups.Person], student: UUID | None) -> UUID | None:
     """The student asked for (the access rule decides whether it may be read), or the
     family's first."""
     if student is not None:
@@ -35,7 +35,47 @@ def diary(request: Request, svc: ServicesDep, student: Student = None,
     chosen = _chosen(family, student)
     if chosen is None:
         return render(request, "no_children.html", title="Дневник")
-    today = reads.today(svc, viewer)
+    today = lookups.today(svc, viewer)
     shown = reads.diary_week(svc, viewer, chosen, week or today)
     return render(request, "diary.html", title="Дневник", family=family, week=shown,
                   today=today)
+
+
+@router.get("/marks")
+def marks(request: Request, svc: ServicesDep, student: Student = None,
+          period: Annotated[UUID | None, Query()] = None) -> Response:
+    viewer = signed_in(request)
+    only(viewer, "guardian", "student")
+    family = reads.family(svc, viewer)
+    chosen = _chosen(family, student)
+    if chosen is None:
+        return render(request, "no_children.html", title="Отметки")
+    shown = reads.marks(svc, viewer, chosen, period, lookups.today(svc, viewer))
+    if period is not None and shown.period is None:
+        raise HTTPException(404, "no such period")
+    return render(request, "marks.html", title="Отметки", family=family, view=shown)
+
+
+@router.get("/feed")
+def feed(request: Request, svc: ServicesDep,
+         before: Annotated[int | None, Query(ge=1, le=2**62)] = None) -> Response:
+    viewer = signed_in(request)
+    only(viewer, "guardian", "student")
+    entries, more = reads.feed(svc, viewer, before)
+    return render(request, "feed.html", title="Новое", entries=entries, more=more,
+                  timezone=lookups.timezone(svc, viewer.school_id))
+
+
+@router.get("/access-log")
+def access_log(request: Request, svc: ServicesDep, student: Student = None,
+               after: Annotated[int, Query(ge=0, le=2**62)] = 0) -> Response:
+    viewer = signed_in(request)
+    only(viewer, "guardian")
+    family = reads.family(svc, viewer)
+    chosen = _chosen(family, student)
+    if chosen is None:
+        return render(request, "no_children.html", title="Кто просматривал данные ребёнка")
+    shown, rows, more = reads.access(svc, viewer, chosen, after)
+    return render(request, "access_log.html", title="Кто просматривал данные ребёнка",
+                  family=family, student=shown, rows=rows, more=more,
+                  timezone=lookups.timezone(svc, viewer.school_id))

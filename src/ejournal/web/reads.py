@@ -1,62 +1,62 @@
 """What the pages read, and the one place they read it: the API's access rules first
-(``api.access``: 404 for what the viewer may not see, staff reads logged), then the read
-models the API answers from, shaped for the templates."""
+(``api.access``: 404 for what the viewer may not see, staff reads logged as the API logs
+them), then the read models the API answers from, shaped for the templates."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
-from ejournal.api.access import log_access, may_read_student
+from sqlalchemy import select
+
+from ejournal.api.access import (
+    access_log,
+    log_access,
+    mark_student,
+    may_read_journal,
+    may_read_student,
+    not_found,
+)
 from ejournal.api.deps import Principal
 from ejournal.api.services import Services
-from ejournal.domain.people import User
-from ejournal.domain.school import School
+from ejournal.domain.journal import ClassJournal
+from ejournal.domain.values import Role
 from ejournal.projections.diary import DiaryLesson, read_diary
 from ejournal.projections.directory import children_of
+from ejournal.projections.feed import FeedItem, read_feed
+from ejournal.projections.grid import GridLesson, GridView, read_grid
+from ejournal.projections.history import HistoryItem, read_mark_history
+from ejournal.projections.overdue import school_structure
+from ejournal.projections.summary import SummaryStudent, read_summary
+from ejournal.web import i18n, lookups
+from ejournal.web.lookups import Period, Person
 
-#: The shortest wait for the projector to reach the head of the log (relations that decide
+#: The longest wait for the projector to reach the head of the log (relations that decide
 #: what a viewer sees take effect as soon as they are acknowledged).
 FRESH = 5.0
+PAGE = 50
 
 
-@dataclass(frozen=True)
-class Person:
-    id: UUID
-    name: str
-
-
-def _users(svc: Services, ids: list[UUID]) -> dict[UUID, User]:
-    loaded = svc.app.loader.load(ids, read_only=set(ids))
-    return {i: u for i, u in loaded.items() if isinstance(u, User)}
-
-
-def timezone_of(svc: Services, viewer: Principal) -> str:
-    if viewer.school_id is None:
-        return "UTC"
-    school = svc.app.loader.load([viewer.school_id], read_only={viewer.school_id}).get(
-        viewer.school_id)
-    return school.timezone if isinstance(school, School) else "UTC"
-
-
-def today(svc: Services, viewer: Principal) -> date:
-    """The date at the viewer's school now."""
-    return svc.now().astimezone(ZoneInfo(timezone_of(svc, viewer))).date()
+def _fresh(svc: Services) -> None:
+    svc.projector.wait_for(svc.projector.head(), timeout=FRESH)
 
 
 def family(svc: Services, viewer: Principal) -> list[Person]:
     """The students whose pages the viewer reads: a guardian's children, a student
     themself."""
-    if viewer.role.value == "student":
+    if viewer.role is Role.STUDENT:
         return [Person(viewer.user_id, viewer.full_name)]
-    svc.projector.wait_for(svc.projector.head(), timeout=FRESH)
+    _fresh(svc)
     with svc.reader.connect() as conn:
         ids = children_of(conn, viewer.user_id)
-    users = _users(svc, ids)
-    return sorted((Person(i, users[i].full_name) for i in ids if i in users),
-                  key=lambda p: p.name)
+    return lookups.people(svc, ids)
+
+
+# --- the diary -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -84,15 +84,11 @@ class DiaryWeek:
         return self.monday + timedelta(days=7)
 
 
-def monday_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
 def diary_week(svc: Services, viewer: Principal, student_id: UUID, day: date) -> DiaryWeek:
     """The week (Monday to Sunday) holding ``day`` of the student's diary: each day Monday
     to Saturday, and Sunday when it has lessons."""
     student = may_read_student(svc, viewer, student_id)
-    monday = monday_of(day)
+    monday = day - timedelta(days=day.weekday())
     log_access(svc, viewer, student_id, "diary", svc.now())
     with svc.reader.connect() as conn:
         found = {d.date: d.lessons for d in read_diary(conn, student_id, monday,
@@ -102,3 +98,260 @@ def diary_week(svc: Services, viewer: Principal, student_id: UUID, day: date) ->
     if not days[-1].lessons:
         days.pop()
     return DiaryWeek(Person(student.id, student.full_name), monday, days)
+
+
+# --- marks by subject ------------------------------------------------------------------------
+
+
+def average(values: list[str]) -> Decimal | None:
+    """Two decimals, half up, as the period summary rounds."""
+    if not values:
+        return None
+    mean = Decimal(sum(int(v) for v in values)) / len(values)
+    return mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class SubjectMarks:
+    subject: str
+    marks: list[tuple[date, dict[str, str]]] = field(default_factory=list)
+    absences: int = 0
+
+    @property
+    def average(self) -> Decimal | None:
+        return average([m["value"] for _, m in self.marks])
+
+
+@dataclass
+class MarksView:
+    student: Person
+    periods: list[Period]
+    period: Period | None
+    subjects: list[SubjectMarks]
+
+
+def _school_periods(svc: Services, school_id: UUID | None, day: date) -> list[Period]:
+    """The periods of the school's year holding ``day`` (else its latest year)."""
+    if school_id is None:
+        return []
+    with svc.reader.connect() as conn:
+        structure = school_structure(conn, school_id)
+    years = sorted((structure.years if structure else {}).items(), key=lambda kv: kv[1])
+    holding = [y for y, (first, last) in years if first <= day <= last]
+    chosen = holding[0] if holding else (years[-1][0] if years else None)
+    return lookups.periods(svc, chosen) if chosen else []
+
+
+def marks(svc: Services, viewer: Principal, student_id: UUID, period_id: UUID | None,
+          day: date) -> MarksView:
+    """The student's current marks in a period, by subject, with averages and absences."""
+    student = may_read_student(svc, viewer, student_id)
+    periods = _school_periods(svc, student.school_id, day)
+    period = lookups.period_for(periods, period_id, day)
+    shown = Person(student.id, student.full_name)
+    if period is None:
+        return MarksView(shown, periods, None, [])
+    log_access(svc, viewer, student_id, "diary", svc.now())
+    with svc.reader.connect() as conn:
+        days = read_diary(conn, student_id, period.starts_on, period.ends_on)
+    by_subject: dict[str, SubjectMarks] = {}
+    for d in days:
+        for lesson in d.lessons:
+            row = by_subject.setdefault(lesson.subject, SubjectMarks(lesson.subject))
+            row.marks.extend((d.date, m) for m in lesson.marks)
+            row.absences += lesson.absent
+    return MarksView(shown, periods, period, sorted(by_subject.values(),
+                                                    key=lambda s: s.subject))
+
+
+# --- the feed and the access log -------------------------------------------------------------
+
+
+@dataclass
+class FeedEntry:
+    item: FeedItem
+    student: str
+    previous: str | None  # a correction's old value, when the page holds it
+
+
+def feed(svc: Services, viewer: Principal, before: int | None) -> tuple[list[FeedEntry],
+                                                                        int | None]:
+    """The viewer's feed, newest first, and the cursor of the next page."""
+    with svc.reader.connect() as conn:
+        items = read_feed(conn, viewer.user_id, before=before, limit=PAGE)
+    who = lookups.names(svc, {i.student_id for i in items})
+    entries = []
+    for n, item in enumerate(items):
+        previous = None
+        if item.kind == "mark_corrected":
+            older = next((o for o in items[n + 1:] if o.mark_id == item.mark_id
+                          and o.kind in ("mark_given", "mark_corrected")), None)
+            previous = older.value if older else None
+        entries.append(FeedEntry(item, who.get(item.student_id, ""), previous))
+    return entries, (items[-1].position if len(items) >= PAGE else None)
+
+
+@dataclass(frozen=True)
+class Access:
+    viewer: str
+    role: str
+    what: str
+    at: datetime
+
+
+def access(svc: Services, viewer: Principal, student_id: UUID, after: int = 0
+           ) -> tuple[Person, list[Access], int | None]:
+    """Who of the staff read the student's data, oldest first, and the next page's cursor."""
+    student = may_read_student(svc, viewer, student_id)
+    with svc.accounts.engine.connect() as conn:
+        rows = conn.execute(select(access_log).where(access_log.c.student_id == student_id,
+                                                     access_log.c.id > after)
+                            .order_by(access_log.c.id).limit(PAGE + 1)).all()
+    page = rows[:PAGE]
+    who = lookups.names(svc, {r.viewer_id for r in page})
+    return (Person(student.id, student.full_name),
+            [Access(who.get(r.viewer_id, ""), r.viewer_role, r.what,
+                    r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC)) for r in page],
+            page[-1].id if len(rows) > PAGE else None)
+
+
+# --- journals --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JournalCard:
+    id: UUID
+    class_name: str
+    subject: str
+    substitutions: tuple[tuple[date, date], ...]  # the viewer's, when a substitute
+    own: bool  # the viewer teaches it (not only its class teacher or a substitute)
+
+
+def my_journals(svc: Services, viewer: Principal) -> list[JournalCard]:
+    """The journals a teacher teaches, substitutes in (with the dates) or reads as the
+    class teacher."""
+    if viewer.school_id is None:
+        return []
+    _fresh(svc)
+    with svc.reader.connect() as conn:
+        structure = school_structure(conn, viewer.school_id)
+    if structure is None:
+        return []
+    journals = lookups.load(svc, ClassJournal, structure.journals)
+    classes = lookups.classes(svc, {j.class_id for j in journals.values()})
+    subjects = lookups.subjects(svc, viewer.school_id)
+    cards = []
+    for j in journals.values():
+        subs = tuple((s.from_date, s.to_date) for s in j.substitutions
+                     if s.teacher_id == viewer.user_id)
+        school_class = classes.get(j.class_id)
+        leads = school_class is not None and school_class.class_teacher_id == viewer.user_id
+        if j.teacher_id == viewer.user_id or subs or leads:
+            cards.append(JournalCard(j.id, school_class.name if school_class else "",
+                                     subjects.get(j.subject_id, ""), subs,
+                                     j.teacher_id == viewer.user_id))
+    return sorted(cards, key=lambda c: (c.class_name, c.subject))
+
+
+@dataclass
+class JournalView:
+    card: JournalCard
+    periods: list[Period]
+    period: Period
+    grid: GridView
+    summary: dict[UUID, SummaryStudent]
+    quality: Decimal | None
+    success: Decimal | None
+    programme: list[str]
+
+
+def journal(svc: Services, viewer: Principal, journal_id: UUID, period_id: UUID | None,
+            day: date) -> JournalView | None:
+    """The journal's grid and period summary (None: its year has no such period)."""
+    found = may_read_journal(svc, viewer, journal_id)
+    periods = lookups.periods(svc, found.year_id)
+    period = lookups.period_for(periods, period_id, day)
+    if period is None:
+        return None
+    school_class = lookups.classes(svc, [found.class_id]).get(found.class_id)
+    card = JournalCard(found.id, school_class.name if school_class else "",
+                       lookups.subjects(svc, found.school_id).get(found.subject_id, ""), (),
+                       found.teacher_id == viewer.user_id)
+    with svc.reader.connect() as conn:
+        grid = read_grid(conn, journal_id, period.starts_on, period.ends_on)
+        summary = read_summary(conn, journal_id, period.id)
+    now = svc.now()
+    log_access(svc, viewer, (s.id for s in grid.students), "grid", now)
+    log_access(svc, viewer, (s.student_id for s in summary.students), "summary", now)
+    return JournalView(card, periods, period, grid,
+                       {s.student_id: s for s in summary.students}, summary.quality_percent,
+                       summary.success_percent, [t.title for t in found.programme])
+
+
+@dataclass
+class CellView:
+    journal_id: UUID
+    lesson_id: UUID
+    lesson_date: date
+    slot: int
+    student: Person
+    marks: list[Any]  # the lesson's current marks of the student (domain ``Mark``)
+    absent: bool
+    reason: str | None
+    period_id: UUID | None  # the period holding the lesson
+
+
+def cell(svc: Services, viewer: Principal, journal_id: UUID, lesson_id: UUID,
+         student_id: UUID) -> CellView:
+    """One cell of the grid, as the journal holds it now (what the entry forms act on)."""
+    found = may_read_journal(svc, viewer, journal_id)
+    lesson = lookups.lesson(svc, lesson_id)
+    student = lookups.user(svc, student_id)
+    if lesson is None or lesson.journal_id != journal_id or student is None:
+        raise not_found("lesson", lesson_id)
+    log_access(svc, viewer, student_id, "grid", svc.now())
+    period = lookups.period_for(lookups.periods(svc, found.year_id), None, lesson.lesson_date)
+    return CellView(journal_id, lesson_id, lesson.lesson_date, lesson.slot,
+                    Person(student.id, student.full_name), lesson.current_marks(student_id),
+                    student_id in lesson.absent, lesson.absent.get(student_id),
+                    period.id if period else None)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    item: HistoryItem
+    by: str
+
+
+def history(svc: Services, viewer: Principal, journal_id: UUID, mark_id: UUID
+            ) -> list[HistoryEntry]:
+    may_read_journal(svc, viewer, journal_id)
+    with svc.reader.connect() as conn:
+        items = read_mark_history(conn, journal_id, mark_id)
+    if items is None:
+        raise not_found("mark", mark_id)
+    whose = mark_student(svc, journal_id, mark_id)
+    if whose is not None:
+        log_access(svc, viewer, whose, "mark_history", svc.now())
+    who = lookups.names(svc, {i.by for i in items})
+    return [HistoryEntry(i, who.get(i.by, "")) for i in items]
+
+
+def roster_of(view: JournalView) -> list[Person]:
+    return [Person(s.id, s.full_name) for s in view.grid.students]
+
+
+@dataclass(frozen=True)
+class Column:
+    lesson: GridLesson
+    label: str  # «02.12»
+    slot: int | None  # the slot, when two lessons share the date
+
+
+def columns(view: JournalView) -> list[Column]:
+    """The grid's columns: each lesson's date, and its slot when two share a date."""
+    counts: dict[date, int] = defaultdict(int)
+    for lesson in view.grid.lessons:
+        counts[lesson.date] += 1
+    return [Column(x, i18n.column_date(x.date), x.slot if counts[x.date] > 1 else None)
+            for x in view.grid.lessons]
