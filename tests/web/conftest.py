@@ -30,6 +30,9 @@ CHROMIUM = os.environ.get("EJOURNAL_CHROMIUM") or (
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
 WIDTHS = (360, 1280)
+#: The screenshots «Справка» shows (a refresh of docs/ui copies them beside the pages).
+HELP_SHOTS = {"login-360", "diary-360", "access-log-360", "journal-1280", "cell-1280"}
+HELP_DIR = Path(__file__).parents[2] / "src" / "ejournal" / "web" / "static" / "help"
 
 
 @pytest.fixture(scope="session")
@@ -94,7 +97,11 @@ class Visit:
         size = self.page.viewport_size or {"width": 1280, "height": 800}
         for width in WIDTHS:
             self.page.set_viewport_size({"width": width, "height": 800})
-            self.page.screenshot(path=self.shots / f"{name}-{width}.png", full_page=full_page)
+            path = self.shots / f"{name}-{width}.png"
+            self.page.screenshot(path=path, full_page=full_page)
+            if os.environ.get("EJOURNAL_UI_SCREENSHOTS") and path.stem in HELP_SHOTS:
+                HELP_DIR.mkdir(exist_ok=True)
+                shutil.copyfile(path, HELP_DIR / path.name)
         self.page.set_viewport_size(size)
 
     def foreign(self) -> list[str]:

@@ -180,6 +180,13 @@ def test_the_guide_is_one_click_from_every_page(visit: Callable[..., Visit],
     v.login(school.usernames["teacher"])
     v.page.get_by_role("link", name="Справка").click()
     expect(v.page.get_by_role("heading", name="Учителю")).to_be_visible()
+    # with the screenshots the browser tests take (each one loads)
+    figures = v.page.locator("main figure img")
+    expect(figures).to_have_count(2)
+    for n in range(figures.count()):
+        figures.nth(n).scroll_into_view_if_needed()
+        expect(figures.nth(n)).to_have_js_property("complete", True)
+        assert figures.nth(n).evaluate("img => img.naturalWidth") > 300
     v.page.get_by_role("link", name="Родитель").click()
     expect(v.page.get_by_role("heading", name="Родителю")).to_be_visible()
     v.shoot("help")
