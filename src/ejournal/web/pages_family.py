@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import Response
 
-from ejournal.api.deps import SchoolDate, ServicesDep
+from ejournal.api.deps import Principal, SchoolDate, ServicesDep
 from ejournal.web import lookups, reads
 from ejournal.web.routing import PageRoute, only, render, signed_in
 
@@ -18,21 +18,21 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Student = Annotated[UUID | None, Query(description="a student of the viewer's family")]
 
 
-def _chosen(family: list[lookups.Person], student: UUID | None) -> UUID | None:
-    """The student asked for (the access rule decides whether it may be read), or the
-    family's first."""
-    if student is not None:
-        return student
-    return family[0].id if family else None
+def _family(request: Request, svc: ServicesDep, student: UUID | None, *roles: str
+            ) -> tuple[Principal, list[lookups.Person], UUID | None]:
+    """The viewer (of one of ``roles``), their family, and the student asked for (the access
+    rule decides whether it may be read) or the family's first."""
+    viewer = signed_in(request)
+    only(viewer, *roles)
+    family = reads.family(svc, viewer)
+    chosen = student if student is not None else (family[0].id if family else None)
+    return viewer, family, chosen
 
 
 @router.get("/diary")
 def diary(request: Request, svc: ServicesDep, student: Student = None,
           week: Annotated[SchoolDate | None, Query()] = None) -> Response:
-    viewer = signed_in(request)
-    only(viewer, "guardian", "student")
-    family = reads.family(svc, viewer)
-    chosen = _chosen(family, student)
+    viewer, family, chosen = _family(request, svc, student, "guardian", "student")
     if chosen is None:
         return render(request, "no_children.html", title="Дневник")
     today = lookups.today(svc, viewer)
@@ -44,10 +44,7 @@ def diary(request: Request, svc: ServicesDep, student: Student = None,
 @router.get("/marks")
 def marks(request: Request, svc: ServicesDep, student: Student = None,
           period: Annotated[UUID | None, Query()] = None) -> Response:
-    viewer = signed_in(request)
-    only(viewer, "guardian", "student")
-    family = reads.family(svc, viewer)
-    chosen = _chosen(family, student)
+    viewer, family, chosen = _family(request, svc, student, "guardian", "student")
     if chosen is None:
         return render(request, "no_children.html", title="Отметки")
     shown = reads.marks(svc, viewer, chosen, period, lookups.today(svc, viewer))
@@ -69,10 +66,7 @@ def feed(request: Request, svc: ServicesDep,
 @router.get("/access-log")
 def access_log(request: Request, svc: ServicesDep, student: Student = None,
                after: Annotated[int, Query(ge=0, le=2**62)] = 0) -> Response:
-    viewer = signed_in(request)
-    only(viewer, "guardian")
-    family = reads.family(svc, viewer)
-    chosen = _chosen(family, student)
+    viewer, family, chosen = _family(request, svc, student, "guardian")
     if chosen is None:
         return render(request, "no_children.html", title="Кто просматривал данные ребёнка")
     shown, rows, more = reads.access(svc, viewer, chosen, after)

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
-
 from ejournal.api.access import (
-    access_log,
     log_access,
     mark_student,
     may_read_journal,
@@ -22,6 +19,7 @@ from ejournal.api.access import (
     not_found,
 )
 from ejournal.api.deps import Principal
+from ejournal.api.routes.reads import student_access_log
 from ejournal.api.services import Services
 from ejournal.domain.journal import ClassJournal
 from ejournal.domain.values import Role
@@ -201,18 +199,16 @@ class Access:
 
 def access(svc: Services, viewer: Principal, student_id: UUID, after: int = 0
            ) -> tuple[Person, list[Access], int | None]:
-    """Who of the staff read the student's data, oldest first, and the next page's cursor."""
+    """Who of the staff read the student's data, oldest first, and the next page's cursor:
+    the API's own answer (its access rule included), with the viewers' names."""
     student = may_read_student(svc, viewer, student_id)
-    with svc.accounts.engine.connect() as conn:
-        rows = conn.execute(select(access_log).where(access_log.c.student_id == student_id,
-                                                     access_log.c.id > after)
-                            .order_by(access_log.c.id).limit(PAGE + 1)).all()
-    page = rows[:PAGE]
-    who = lookups.names(svc, {r.viewer_id for r in page})
+    answer = student_access_log(svc, viewer, student_id, str(after) if after else None)
+    items = answer["items"]
+    who = lookups.names(svc, {UUID(i["viewer_id"]) for i in items})
     return (Person(student.id, student.full_name),
-            [Access(who.get(r.viewer_id, ""), r.viewer_role, r.what,
-                    r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC)) for r in page],
-            page[-1].id if len(rows) > PAGE else None)
+            [Access(who.get(UUID(i["viewer_id"]), ""), i["viewer_role"], i["what"],
+                    datetime.fromisoformat(i["at"])) for i in items],
+            int(answer["next"]) if answer["next"] else None)
 
 
 # --- journals --------------------------------------------------------------------------------
