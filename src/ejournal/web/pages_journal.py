@@ -84,7 +84,7 @@ def _lesson_notice(lesson: Lesson, attendance: bool) -> str:
     late = None if attendance else lesson.late
     text = f"{what}: {i18n.long_date(lesson.lesson_date)}, {lesson.slot}-й урок."
     if late:
-        text += " " + i18n.late_notice(late["rule"], int(late["days"])) + "."
+        text += " " + i18n.late_notice(late.rule, late.days) + "."
     return text
 
 

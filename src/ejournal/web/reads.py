@@ -22,13 +22,13 @@ from ejournal.api.deps import Principal
 from ejournal.api.routes.reads import student_access_log
 from ejournal.api.services import Services
 from ejournal.domain.journal import ClassJournal
-from ejournal.domain.values import Role
+from ejournal.domain.values import AbsenceReason, Role
 from ejournal.projections.diary import DiaryLesson, read_diary
 from ejournal.projections.directory import children_of
 from ejournal.projections.feed import FeedItem, read_feed
 from ejournal.projections.grid import GridLesson, GridView, read_grid
 from ejournal.projections.history import HistoryItem, read_mark_history
-from ejournal.projections.overdue import school_structure
+from ejournal.projections.structure import school_structure
 from ejournal.projections.summary import SummaryStudent, read_summary
 from ejournal.web import i18n, lookups
 from ejournal.web.lookups import Period, Person
@@ -297,6 +297,10 @@ class CellView:
     period_id: UUID | None  # the period holding the lesson
 
 
+def _reason(reason: AbsenceReason | None) -> str | None:
+    return reason.value if reason else None
+
+
 def cell(svc: Services, viewer: Principal, journal_id: UUID, lesson_id: UUID,
          student_id: UUID) -> CellView:
     """One cell of the grid, as the journal holds it now (what the entry forms act on)."""
@@ -309,7 +313,7 @@ def cell(svc: Services, viewer: Principal, journal_id: UUID, lesson_id: UUID,
     period = lookups.period_for(lookups.periods(svc, found.year_id), None, lesson.lesson_date)
     return CellView(journal_id, lesson_id, lesson.lesson_date, lesson.slot,
                     Person(student.id, student.full_name), lesson.current_marks(student_id),
-                    student_id in lesson.absent, lesson.absent.get(student_id),
+                    student_id in lesson.absent, _reason(lesson.absent.get(student_id)),
                     period.id if period else None)
 
 
