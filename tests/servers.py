@@ -24,11 +24,11 @@ from typing import Any
 import httpx
 import uvicorn
 
-from ejournal.api.app import create_app
 from ejournal.application import EJournal
 from ejournal.cli import _bootstrap
 from ejournal.projections.catalog import projector_for
 from ejournal.settings import Settings
+from ejournal.site import create_app
 from tests.databases import NOW, Clock, Database
 
 #: The operator ``serving`` creates.

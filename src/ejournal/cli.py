@@ -174,7 +174,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from ejournal.api.app import create_app
+    from ejournal.site import create_app
 
     _app(settings).close()  # a log of the first event schema is refused before the server starts
     frozen: datetime | None = args.now

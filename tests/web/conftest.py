@@ -18,10 +18,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from tests.api.conftest import Server, module_database, module_server
+from tests.servers import Server
 from tests.web.world import PASSWORD, School, build
-
-__all__ = ["module_database", "module_server"]
 
 #: Debian's binary (``/usr/bin/chromium`` is a wrapper script around it).
 CHROMIUM = os.environ.get("EJOURNAL_CHROMIUM") or (

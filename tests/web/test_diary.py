@@ -12,10 +12,10 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from ejournal.accounts import Accounts
-from ejournal.api.access import access_log
+from ejournal.api.access_log import access_log
 from ejournal.projections.base import create_read_engine
 from ejournal.web import i18n
-from tests.api.conftest import Server
+from tests.servers import Server
 from tests.web.conftest import Visit
 from tests.web.world import School
 

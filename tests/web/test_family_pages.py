@@ -12,11 +12,10 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from ejournal.accounts import Accounts
-from ejournal.api.access import access_log
-from ejournal.application import EJournal
+from ejournal.api.access_log import access_log
 from ejournal.projections.base import create_read_engine
 from ejournal.web.session import SESSION_COOKIE
-from tests.api.conftest import Server
+from tests.servers import Server
 from tests.web.conftest import Visit
 from tests.web.world import PASSWORD, School
 
@@ -49,7 +48,7 @@ def test_marks_by_subject_with_averages(visit: Callable[..., Visit], school: Sch
 
 def test_the_feed_shows_a_correction_old_to_new(visit: Callable[..., Visit], school: School,
                                                 module_server: Server) -> None:
-    app = EJournal(module_server.database.settings)
+    app = module_server.app()
     try:
         lesson = app.repository.get(school.lessons["this_maths"])
         mark = next(m for m in lesson.current_marks(school.ids["anna"]) if m.value == "4")

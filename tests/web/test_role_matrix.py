@@ -20,10 +20,10 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
-from ejournal.api.app import create_app
+from ejournal.site import create_app
 from ejournal.web.session import LOGIN_CSRF_COOKIE, SESSION_COOKIE, session_csrf
-from tests.api.conftest import OPERATOR, Server
 from tests.api.test_role_matrix import PASSWORD, PRINCIPALS, STAFF, World, _build, statuses
+from tests.servers import OPERATOR, Server
 
 LOGIN_CSRF = "matrix-login-csrf-value"
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.api.conftest import OPERATOR, Server
+from tests.servers import OPERATOR, Server
 from tests.web.conftest import Visit
 from tests.web.world import PASSWORD, School
 

@@ -1,19 +1,19 @@
-"""A small school for the browser tests, recorded through the application layer around the
-real today (the server records with the real clock): a guardian of two children, a third
+"""A small school for the browser tests, recorded through the application layer on the
+server's clock: a guardian of two children, a third
 child of another family, two journals, lessons this week and last week, marks and an
 absence. Every day used is declared a school day, so any date of the year works."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from ejournal.accounts import Accounts
 from ejournal.application import EJournal
 from ejournal.projections.base import create_read_engine
-from tests.api.conftest import OPERATOR, Server
+from tests.servers import OPERATOR, Server
 
 PASSWORD = "web-pa55word"
 TZ = "Europe/Moscow"
@@ -35,7 +35,7 @@ class School:
 
 def build(server: Server) -> School:
     settings = server.database.settings
-    app = EJournal(settings)
+    app = server.app()
     accounts = Accounts(create_read_engine(settings))
     try:
         return _record(server, app, accounts)
@@ -45,7 +45,7 @@ def build(server: Server) -> School:
 
 
 def _record(server: Server, app: EJournal, accounts: Accounts) -> School:
-    today = datetime.now(tz=ZoneInfo(TZ)).date()
+    today = server.clock().astimezone(ZoneInfo(TZ)).date()
     monday = today - timedelta(days=today.weekday())
     world = School(server, today, monday)
     operator = app.user_by_username(OPERATOR[0])
@@ -120,7 +120,7 @@ def _record(server: Server, app: EJournal, accounts: Accounts) -> School:
     app.give_mark(teacher, maths_j, now_m, student_id=kid_b, value="2", work="oral")
     app.give_mark(teacher, maths_j, now_m, student_id=other, value="5", work="oral")
 
-    now = datetime.now(tz=UTC)
+    now = server.clock()
     for user_id in world.ids.values():
         accounts.set_password(user_id, PASSWORD, now=now)
     return world

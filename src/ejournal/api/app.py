@@ -11,7 +11,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ejournal import __version__, web
+from ejournal import __version__
 from ejournal.api import bench, openapi, problems
 from ejournal.api.access import audit_refusal
 from ejournal.api.routes import auth, compliance, journal_writes, reads, schools
@@ -130,7 +130,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                 scheduler.shutdown()
             svc.close()
 
-    # /docs is the web package's (its assets served here, not from a CDN); no ReDoc.
+    # /docs is served by the pages (ejournal.site mounts them), from local assets; no ReDoc.
     app = FastAPI(title="ejournal", version=__version__, lifespan=lifespan,
                   description="Electronic class journal and student diary: HTTP API v1.",
                   docs_url=None, redoc_url=None)
@@ -149,7 +149,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.include_router(reads.router)
     app.include_router(compliance.router)
     bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)
-    web.install(app)  # the browser UI at / (docs/ui.md)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:

@@ -9,7 +9,8 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import Response
 
-from ejournal.api.deps import Principal, SchoolDate, ServicesDep
+from ejournal.api.deps import Principal, ServicesDep
+from ejournal.api.requests import SchoolDate
 from ejournal.web import lookups, reads
 from ejournal.web.routing import PageRoute, only, render, signed_in
 

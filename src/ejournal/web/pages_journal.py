@@ -17,7 +17,8 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from ejournal.api.deps import Principal, SchoolDate, ServicesDep
+from ejournal.api.deps import Principal, ServicesDep
+from ejournal.api.requests import SchoolDate
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.school_class import MAX_SLOT
 from ejournal.web import commands, gridrows, i18n, lookups, reads

@@ -19,7 +19,6 @@ from ejournal.api.access import (
     not_found,
 )
 from ejournal.api.deps import Principal
-from ejournal.api.routes.reads import student_access_log
 from ejournal.api.services import Services
 from ejournal.domain.journal import ClassJournal
 from ejournal.domain.values import AbsenceReason, Role
@@ -199,16 +198,15 @@ class Access:
 
 def access(svc: Services, viewer: Principal, student_id: UUID, after: int = 0
            ) -> tuple[Person, list[Access], int | None]:
-    """Who of the staff read the student's data, oldest first, and the next page's cursor:
-    the API's own answer (its access rule included), with the viewers' names."""
+    """Who of the staff read the student's data, oldest first (the API's access log), and
+    the next page's cursor."""
     student = may_read_student(svc, viewer, student_id)
-    answer = student_access_log(svc, viewer, student_id, str(after) if after else None)
-    items = answer["items"]
-    who = lookups.names(svc, {UUID(i["viewer_id"]) for i in items})
+    rows = svc.access_log.of_student(student_id, after=after, limit=PAGE + 1)
+    page = rows[:PAGE]
+    who = lookups.names(svc, {r.viewer_id for r in page})
     return (Person(student.id, student.full_name),
-            [Access(who.get(UUID(i["viewer_id"]), ""), i["viewer_role"], i["what"],
-                    datetime.fromisoformat(i["at"])) for i in items],
-            int(answer["next"]) if answer["next"] else None)
+            [Access(who.get(r.viewer_id, ""), r.viewer_role, r.what, r.at) for r in page],
+            page[-1].id if len(rows) > PAGE else None)
 
 
 # --- journals --------------------------------------------------------------------------------
