@@ -51,6 +51,7 @@ import psycopg
 from psycopg import sql
 
 from ejournal.application import EJournal
+from ejournal.application.commands import EnrolStudent, GiveMark, HoldLesson, OpenClass, OpenJournal
 from ejournal.domain.calendar import SchoolCalendar
 from ejournal.domain.school import AcademicYear, School
 from ejournal.domain.school_class import MAX_SLOT
@@ -98,29 +99,30 @@ class Bench:
         first: same enrolments, same teacher, same school and year)."""
         s = self.school
         self.classes += 1
-        class_id = self.app.open_class(s.admin, s.school, name=f"{7 + self.classes % 4}К",
-                                       year_id=s.year, class_teacher_id=s.teacher).id
+        class_id = self.app.execute(OpenClass(s.admin, s.school, name=f"{7 + self.classes % 4}К",
+                                              year_id=s.year, class_teacher_id=s.teacher)).id
         assert class_id is not None
         for kid in self.students:
-            self.app.enrol_student(s.admin, class_id, student_id=kid, from_date=YEAR_START)
-        journal = self.app.open_journal(s.admin, class_id=class_id, subject_id=s.subject,
-                                        teacher_id=s.teacher).id
+            self.app.execute(EnrolStudent(s.admin, class_id, student_id=kid, from_date=YEAR_START))
+        journal = self.app.execute(OpenJournal(s.admin, class_id=class_id, subject_id=s.subject,
+                                               teacher_id=s.teacher)).id
         assert journal is not None
         self.events[journal] = 1
         return journal
 
     def hold(self, journal: UUID, day: date, slot: int) -> UUID:
-        lesson = self.app.hold_lesson(self.school.teacher, journal, lesson_date=day, slot=slot,
-                                      topic=f"Тема {day:%d.%m} #{slot}",
-                                      homework="§ 12, № 3-5")
+        lesson = self.app.execute(HoldLesson(self.school.teacher, journal, lesson_date=day,
+                                             slot=slot, topic=f"Тема {day:%d.%m} #{slot}",
+                                             homework="§ 12, № 3-5"))
         assert lesson.id is not None
         self.events[journal] = self.events.get(journal, 1) + 1
         return lesson.id
 
     def mark(self, journal: UUID, lesson: UUID, index: int) -> None:
-        self.app.give_mark(self.school.teacher, journal, lesson,
-                           student_id=self.students[index % len(self.students)],
-                           value=VALUES[index % len(VALUES)], work=WORKS[index % len(WORKS)])
+        self.app.execute(GiveMark(self.school.teacher, journal, lesson,
+                                  student_id=self.students[index % len(self.students)],
+                                  value=VALUES[index % len(VALUES)],
+                                  work=WORKS[index % len(WORKS)]))
         self.events[journal] = self.events.get(journal, 1) + 1
 
 
@@ -182,13 +184,13 @@ def app_throughput(bench: Bench, slots: LessonSlots, n: int) -> float:
         lesson = bench.hold(journal, day, slot)
         plan.extend((journal, lesson, i) for i in range(len(bench.students)))
     plan = plan[:n]
-    give = bench.app.give_mark
+    execute = bench.app.execute
     teacher = bench.school.teacher
     students = bench.students
     started = time.perf_counter()
     for journal, lesson, i in plan:
-        give(teacher, journal, lesson, student_id=students[i], value=VALUES[i % len(VALUES)],
-             work=WORKS[i % len(WORKS)])
+        execute(GiveMark(teacher, journal, lesson, student_id=students[i],
+                         value=VALUES[i % len(VALUES)], work=WORKS[i % len(WORKS)]))
     elapsed = time.perf_counter() - started
     for journal, _, _ in plan:
         bench.events[journal] += 1

@@ -72,6 +72,7 @@ from bench.rebuild import TIMEZONE, YEAR_END, YEAR_START, SchoolYear
 from ejournal.accounts import Accounts
 from ejournal.api.bench import ENV, PATH
 from ejournal.application import EJournal
+from ejournal.application.commands import HoldLesson
 from ejournal.domain.people import User
 from ejournal.projections.base import create_read_engine
 from ejournal.projections.catalog import projector_for
@@ -221,8 +222,8 @@ def build(settings: Settings, scale: float, clients: int) -> World:
             for k in range(LESSONS_PER_CLIENT):
                 day = days[-1 - ((k // len(FREE_SLOTS)) * 7) % len(days)]
                 slot = FREE_SLOTS[k % len(FREE_SLOTS)]
-                held = app.hold_lesson(teacher, journal.id, lesson_date=day, slot=slot,
-                                       topic="Бенчмарк: урок")
+                held = app.execute(HoldLesson(teacher, journal.id, lesson_date=day, slot=slot,
+                                              topic="Бенчмарк: урок"))
                 assert held.id is not None
                 enrolled = [s for s in klass.members if klass.aggregate.is_enrolled(s, day)]
                 lessons.append((held.id, enrolled))

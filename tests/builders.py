@@ -8,6 +8,17 @@ from datetime import date
 from uuid import UUID
 
 from ejournal.application import EJournal
+from ejournal.application.commands import (
+    AddSubject,
+    EnrolStudent,
+    LinkGuardian,
+    OpenClass,
+    OpenJournal,
+    PlanYear,
+    RegisterOperator,
+    RegisterSchool,
+    RegisterUser,
+)
 
 
 @dataclass
@@ -34,14 +45,14 @@ def build_school(app: EJournal, *, timezone: str = "Europe/Moscow", students: in
     """A school for the 2026/27 year: quarters, autumn каникулы (26.10-03.11), one class
     "7Б" with ``students`` students, one maths journal taught by ``teacher``."""
     t = tag or uuid.uuid4().hex[:8]
-    op = app.register_operator(username=f"op-{t}", full_name="Оператор").id
+    op = app.execute(RegisterOperator(username=f"op-{t}", full_name="Оператор")).id
     assert op is not None
-    school = app.register_school(op, name=f"Школа {t}", timezone=timezone).id
+    school = app.execute(RegisterSchool(op, name=f"Школа {t}", timezone=timezone)).id
     assert school is not None
 
     def user(name: str, role: str, full_name: str) -> UUID:
-        uid = app.register_user(op, school, username=f"{name}-{t}", full_name=full_name,
-                                role=role).id
+        uid = app.execute(RegisterUser(op, school, username=f"{name}-{t}", full_name=full_name,
+                                       role=role)).id
         assert uid is not None
         return uid
 
@@ -49,7 +60,7 @@ def build_school(app: EJournal, *, timezone: str = "Europe/Moscow", students: in
     teacher = user("teacher", "teacher", "Мария Ивановна")
     other = user("other", "teacher", "Пётр Петрович")
     auditor = user("auditor", "auditor", "Аудитор")
-    year = app.plan_year(
+    year = app.execute(PlanYear(
         admin, school, name="2026/2027", starts_on=date(2026, 9, 1), ends_on=date(2027, 5, 31),
         days_per_week=days_per_week,
         periods=[("I четверть", date(2026, 9, 1), date(2026, 10, 25)),
@@ -59,21 +70,21 @@ def build_school(app: EJournal, *, timezone: str = "Europe/Moscow", students: in
         holidays=[("осенние каникулы", date(2026, 10, 26), date(2026, 11, 4)),
                   ("зимние каникулы", date(2026, 12, 29), date(2027, 1, 11)),
                   ("весенние каникулы", date(2027, 3, 22), date(2027, 3, 29))],
-    )
+    ))
     assert year.id is not None
-    periods = {name: UUID(pid) for name, pid in year.extra["periods"].items()}
-    subject = app.add_subject(admin, school, name="Математика").id
+    periods = year.periods
+    subject = app.execute(AddSubject(admin, school, name="Математика")).id
     assert subject is not None
-    school_class = app.open_class(admin, school, name="7Б", year_id=year.id,
-                                  class_teacher_id=teacher).id
+    school_class = app.execute(OpenClass(admin, school, name="7Б", year_id=year.id,
+                                         class_teacher_id=teacher)).id
     assert school_class is not None
     kids = [user(f"student{i}", "student", f"Ученик {i}") for i in range(students)]
     for kid in kids:
-        app.enrol_student(admin, school_class, student_id=kid, from_date=date(2026, 9, 1))
+        app.execute(EnrolStudent(admin, school_class, student_id=kid, from_date=date(2026, 9, 1)))
     guardian = user("guardian", "guardian", "Родитель")
-    app.link_guardian(admin, kids[0], guardian_id=guardian)
-    journal = app.open_journal(admin, class_id=school_class, subject_id=subject,
-                               teacher_id=teacher).id
+    app.execute(LinkGuardian(admin, kids[0], guardian_id=guardian))
+    journal = app.execute(OpenJournal(admin, class_id=school_class, subject_id=subject,
+                                      teacher_id=teacher)).id
     assert journal is not None
     return SmallSchool(operator=op, school=school, admin=admin, teacher=teacher,
                        other_teacher=other, auditor=auditor, year=year.id, periods=periods,

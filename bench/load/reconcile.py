@@ -22,11 +22,12 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+from eventsourcing.utils import get_topic
 
 from bench.load.driver import Ack
 from bench.load.world import World
 from ejournal.application import EJournal
-from ejournal.application.service import CommandReceipt
+from ejournal.application.idempotency import CommandReceipt
 from ejournal.domain.lesson import Lesson
 from ejournal.projections.catalog import projector_for
 
@@ -102,7 +103,7 @@ def reconcile(world: World, start: int, acks: list[Ack], url: str,
             acknowledged[ack.kind][_identity(ack)] += 1
         logged: dict[str, Counter[tuple[Any, ...]]] = {k: Counter() for k in TOPICS}
         ours = {s.journal_id for s in world.seats}
-        receipt_topic = "ejournal.application.service:CommandReceipt.Issued"
+        receipt_topic = get_topic(CommandReceipt.Issued)
         position = start
         while True:
             page = app.recorder.select_notifications(start=position + 1, limit=5000)

@@ -18,6 +18,7 @@ from sqlalchemy import delete, insert
 from bench.rebuild import TIMEZONE, YEAR_END, YEAR_START, SchoolYear
 from ejournal.accounts import Accounts, credentials, hash_password
 from ejournal.application import EJournal
+from ejournal.application.commands import HoldLesson
 from ejournal.domain.people import User
 from ejournal.projections.base import create_read_engine
 from ejournal.projections.catalog import projector_for
@@ -119,8 +120,8 @@ def build(settings: Settings, scale: float, guardians: int,
             seat = Seat(journal.id, names[teacher], enrolled, free)
             for _ in range(PRE_HELD):
                 day, slot = seat.free.pop()
-                held = app.hold_lesson(teacher, journal.id, lesson_date=day, slot=slot,
-                                       topic="Нагрузочный тест: урок")
+                held = app.execute(HoldLesson(teacher, journal.id, lesson_date=day, slot=slot,
+                                              topic="Нагрузочный тест: урок"))
                 assert held.id is not None
                 seat.lessons.append(LessonState(held.id, day, slot))
             seats.append(seat)

@@ -38,8 +38,9 @@ from sqlalchemy import (
     update,
 )
 
+from ejournal.application.locks import ddl_lock
 from ejournal.domain.errors import IdempotencyKeyReused
-from ejournal.projections.base import as_utc, ddl_lock, reading
+from ejournal.projections.base import as_utc, reading
 
 metadata = MetaData()
 

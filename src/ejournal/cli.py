@@ -11,6 +11,7 @@ from uuid import UUID
 
 from ejournal import __version__
 from ejournal.application import EJournal
+from ejournal.application.commands import RegisterOperator
 from ejournal.application.storage import UnsupportedDatabase, describe
 from ejournal.domain.base import FirstSchemaLog
 from ejournal.domain.errors import DomainError
@@ -153,8 +154,8 @@ def _bootstrap(settings: Settings, username: str, password: str,
             raise ValueError("the operator's password is at least 8 characters")
         accounts.open_account(
             password,
-            lambda user_id: app.register_operator(username=username, full_name=username,
-                                                  user_id=user_id),
+            lambda user_id: app.execute(RegisterOperator(username=username, full_name=username),
+                                        new_id=user_id),
             now=now or datetime.now(tz=UTC))
         return f"operator {username} created"
     finally:

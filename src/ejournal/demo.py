@@ -13,6 +13,22 @@ from zoneinfo import ZoneInfo
 
 from ejournal.accounts import Accounts
 from ejournal.application import EJournal
+from ejournal.application.commands import (
+    AddSubject,
+    CorrectMark,
+    EnrolStudent,
+    GiveMark,
+    HoldLesson,
+    LinkGuardian,
+    OpenClass,
+    OpenJournal,
+    PlanYear,
+    RegisterOperator,
+    RegisterSchool,
+    RegisterUser,
+    SetProgramme,
+    TakeAttendance,
+)
 from ejournal.domain.errors import NotASchoolDay
 
 FIRST_NAMES = ["Анна", "Иван", "Мария", "Пётр", "Софья", "Артём", "Дарья", "Михаил", "Алиса",
@@ -57,17 +73,14 @@ def load_demo(app: EJournal, *, now: datetime, seed: int = 7) -> DemoSummary:
 
     start = moment(today - timedelta(days=40), 8)
     tag = f"{seed}"
-    operator = app.register_operator(username=f"operator{tag}", full_name="Оператор платформы",
-                                     at=start).id
-    assert operator is not None  # noqa: S101
-    school = app.register_school(operator, name="Гимназия №7", timezone=tz, at=start).id
-    assert school is not None  # noqa: S101
+    operator = app.execute(RegisterOperator(username=f"operator{tag}",
+                                            full_name="Оператор платформы"), at=start).id
+    school = app.execute(RegisterSchool(operator, name="Гимназия №7", timezone=tz), at=start).id
     summary = DemoSummary(school_id=school)
 
     def user(username: str, role: str, full_name: str) -> UUID:
-        uid = app.register_user(operator, school, username=f"{username}{tag}",
-                                full_name=full_name, role=role, at=start).id
-        assert uid is not None  # noqa: S101
+        uid = app.execute(RegisterUser(operator, school, username=f"{username}{tag}",
+                                       full_name=full_name, role=role), at=start).id
         return uid
 
     admin = user("admin", "admin", "Елена Сергеевна Завучева")
@@ -75,7 +88,7 @@ def load_demo(app: EJournal, *, now: datetime, seed: int = 7) -> DemoSummary:
     auditor = user("auditor", "auditor", "Олег Контролёров")
     summary.usernames["auditor"], summary.user_ids["auditor"] = f"auditor{tag}", auditor
     year_start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
-    year = app.plan_year(
+    year = app.execute(PlanYear(
         admin, school, name=f"{year_start.year}/{year_start.year + 1}", starts_on=year_start,
         ends_on=date(year_start.year + 1, 5, 31), days_per_week=5,
         periods=[("I полугодие", year_start, date(year_start.year, 12, 28)),
@@ -85,21 +98,18 @@ def load_demo(app: EJournal, *, now: datetime, seed: int = 7) -> DemoSummary:
                    date(year_start.year, 11, 4)),
                   ("зимние каникулы", date(year_start.year, 12, 29),
                    date(year_start.year + 1, 1, 11))],
-        at=start,
-    )
-    assert year.id is not None  # noqa: S101
+    ), at=start)
     teachers = {name: user(f"teacher{i}", "teacher", f"Учитель: {name}")
                 for i, name in enumerate(SUBJECTS)}
     summary.usernames["teacher"] = f"teacher0{tag}"
     summary.user_ids["teacher"] = teachers[next(iter(SUBJECTS))]
-    subjects = {name: app.add_subject(admin, school, name=name, at=start).id
+    subjects = {name: app.execute(AddSubject(admin, school, name=name), at=start).id
                 for name in SUBJECTS}
     journals: list[tuple[UUID, str, list[UUID]]] = []
     kid = 0
     for class_name, teacher_name in (("7А", "Математика"), ("7Б", "Русский язык")):
-        class_id = app.open_class(admin, school, name=class_name, year_id=year.id,
-                                  class_teacher_id=teachers[teacher_name], at=start).id
-        assert class_id is not None  # noqa: S101
+        class_id = app.execute(OpenClass(admin, school, name=class_name, year_id=year.id,
+                                         class_teacher_id=teachers[teacher_name]), at=start).id
         students = []
         for _ in range(25):
             female = kid % 2 == 0
@@ -107,9 +117,9 @@ def load_demo(app: EJournal, *, now: datetime, seed: int = 7) -> DemoSummary:
             surname = _surname(SURNAMES[kid % len(SURNAMES)], female)
             student = user(f"student{kid}", "student", f"{surname} {first}")
             guardian = user(f"parent{kid}", "guardian", f"{surname} (родитель)")
-            app.enrol_student(admin, class_id, student_id=student, from_date=year_start,
-                              at=start)
-            app.link_guardian(admin, student, guardian_id=guardian, at=start)
+            app.execute(EnrolStudent(admin, class_id, student_id=student, from_date=year_start),
+                        at=start)
+            app.execute(LinkGuardian(admin, student, guardian_id=guardian), at=start)
             if kid == 0:
                 summary.usernames["student"] = f"student{kid}{tag}"
                 summary.usernames["guardian"] = f"parent{kid}{tag}"
@@ -118,11 +128,9 @@ def load_demo(app: EJournal, *, now: datetime, seed: int = 7) -> DemoSummary:
             kid += 1
         for subject, topics in SUBJECTS.items():
             subject_id = subjects[subject]
-            assert subject_id is not None  # noqa: S101
-            journal = app.open_journal(admin, class_id=class_id, subject_id=subject_id,
-                                       teacher_id=teachers[subject], at=start).id
-            assert journal is not None  # noqa: S101
-            app.set_programme(admin, journal, topics=[(t, 4) for t in topics], at=start)
+            journal = app.execute(OpenJournal(admin, class_id=class_id, subject_id=subject_id,
+                                              teacher_id=teachers[subject]), at=start).id
+            app.execute(SetProgramme(admin, journal, topics=[(t, 4) for t in topics]), at=start)
             journals.append((journal, subject, students))
 
     day = today - timedelta(days=28)
@@ -134,35 +142,35 @@ def load_demo(app: EJournal, *, now: datetime, seed: int = 7) -> DemoSummary:
             recorded = min(moment(day + timedelta(days=late_by), 15), now)
             topic = rng.choice(SUBJECTS[subject])
             try:
-                lesson = app.hold_lesson(teacher, journal, lesson_date=day, slot=slot % 6 + 1,
-                                         topic=f"{topic}: урок {day:%d.%m}",
-                                         homework=f"§ {rng.randint(1, 40)}, № "
-                                                  f"{rng.randint(1, 300)}",
-                                         programme_topic=topic, at=recorded)
+                lesson = app.execute(HoldLesson(teacher, journal, lesson_date=day,
+                                                slot=slot % 6 + 1,
+                                                topic=f"{topic}: урок {day:%d.%m}",
+                                                homework=f"§ {rng.randint(1, 40)}, № "
+                                                         f"{rng.randint(1, 300)}",
+                                                programme_topic=topic), at=recorded)
             except NotASchoolDay:
                 continue
-            assert lesson.id is not None  # noqa: S101
             summary.lessons += 1
             summary.late_entries += lesson.late is not None
             absent = rng.sample(students, k=rng.choice([0, 1, 1, 2]))
-            taken = app.take_attendance(
+            taken = app.execute(TakeAttendance(
                 teacher, journal, lesson.id,
                 absent=[(s, rng.choice(["illness", "excused", None])) for s in absent],
-                at=recorded)
+            ), at=recorded)
             summary.absences += len(absent)
             summary.late_entries += taken.late is not None
             present = [s for s in students if s not in absent]
             for student in rng.sample(present, k=min(len(present), rng.randint(3, 7))):
                 work = rng.choice(["oral", "oral", "written", "homework", "test"])
                 value = rng.choices(["2", "3", "4", "5"], weights=[1, 3, 5, 4])[0]
-                mark = app.give_mark(teacher, journal, lesson.id, student_id=student,
-                                     value=value, work=work, at=recorded)
+                mark = app.execute(GiveMark(teacher, journal, lesson.id, student_id=student,
+                                            value=value, work=work), at=recorded)
                 summary.marks += 1
                 summary.late_entries += mark.late is not None
                 if rng.random() < 0.03 and mark.id is not None:
                     new_value = "4" if value != "4" else "5"
-                    app.correct_mark(teacher, journal, mark.id, value=new_value,
-                                     reason="исправлена ошибка ввода", at=recorded)
+                    app.execute(CorrectMark(teacher, journal, mark.id, value=new_value,
+                                            reason="исправлена ошибка ввода"), at=recorded)
                     summary.corrections += 1
         day += timedelta(days=1)
     return summary

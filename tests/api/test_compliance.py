@@ -13,6 +13,7 @@ from typing import Any
 
 from ejournal.accounts import Accounts
 from ejournal.api.paging import dated_cursor, position_cursor
+from ejournal.application.commands import GiveMark, HoldLesson, TakeAttendance
 from ejournal.projections.base import create_read_engine
 from ejournal.scheduler.runner import ComplianceRunner
 from tests.api.helpers import problem
@@ -48,17 +49,17 @@ def _school(server: Server, tag: str) -> tuple[School, dict[str, str]]:
     accounts.engine.dispose()
 
     clock.set(local(s.timezone, MON, 9))
-    held = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби").id
+    held = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби")).id
     assert held is not None
-    app.take_attendance(s.teacher, s.journal, held, absent=[])
-    app.give_mark(s.teacher, s.journal, held, student_id=s.students[0], value="4",
-                  work="written")
+    app.execute(TakeAttendance(s.teacher, s.journal, held, absent=[]))
+    app.execute(GiveMark(s.teacher, s.journal, held, student_id=s.students[0], value="4",
+                         work="written"))
     runner.run_school(s.school, local(s.timezone, NEXT_TUE, 0, 30))
     clock.set(local(s.timezone, NEXT_TUE, 10))
-    late = app.hold_lesson(s.teacher, s.journal, lesson_date=NEXT_MON, slot=1,
-                           topic="Проценты").id
+    late = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=NEXT_MON, slot=1,
+                                  topic="Проценты")).id
     assert late is not None
-    app.take_attendance(s.teacher, s.journal, late, absent=[])
+    app.execute(TakeAttendance(s.teacher, s.journal, late, absent=[]))
     runner.run_school(s.school, local(s.timezone, NEXT_WED, 0, 30))
     runner.close()
     return s, {role: s.usernames[role] for role in ("admin", "auditor", "teacher")}

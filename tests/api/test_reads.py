@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from ejournal.accounts import Accounts
 from ejournal.application import EJournal
+from ejournal.application.commands import GiveMark, HoldLesson, TakeAttendance
 from ejournal.projections.base import create_read_engine
 from tests.builders import SmallSchool, build_school
 from tests.servers import Server
@@ -28,12 +29,13 @@ def _school(server: Server, tag: str) -> tuple[SmallSchool, dict[str, str]]:
            "student1": s.students[1]}
     for user_id in ids.values():
         accounts.set_password(user_id, PASSWORD, now=server.clock())
-    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=3, topic="Дроби",
-                             homework="№ 7")
+    lesson = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=3, topic="Дроби",
+                                    homework="№ 7"))
     assert lesson.id is not None
-    mark = app.give_mark(s.teacher, s.journal, lesson.id, student_id=s.students[0], value="4",
-                         work="oral")
-    app.take_attendance(s.teacher, s.journal, lesson.id, absent=[(s.students[1], "illness")])
+    mark = app.execute(GiveMark(s.teacher, s.journal, lesson.id, student_id=s.students[0],
+                                value="4", work="oral"))
+    app.execute(TakeAttendance(s.teacher, s.journal, lesson.id,
+                               absent=[(s.students[1], "illness")]))
     app.close()
     accounts.engine.dispose()
     names["mark"] = str(mark.id)
@@ -126,11 +128,12 @@ def test_the_feed_pages_with_the_cursor_it_gives_and_refuses_another_lists(
 ) -> None:
     s, names = _school(server, "r6")
     app = EJournal(server.database.settings, clock=lambda: datetime(2026, 11, 23, 9, tzinfo=UTC))
-    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=4, topic="Опрос").id
+    lesson = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=4,
+                                    topic="Опрос")).id
     assert lesson is not None
     for n in range(60):
-        app.give_mark(s.teacher, s.journal, lesson, student_id=s.students[0],
-                      value="2345"[n % 4], work="oral")
+        app.execute(GiveMark(s.teacher, s.journal, lesson, student_id=s.students[0],
+                             value="2345"[n % 4], work="oral"))
     app.close()
     guardian = server.login(names["guardian"], PASSWORD)
     with server.client(guardian) as c:

@@ -21,6 +21,20 @@ from sqlalchemy import func, select
 from ejournal.accounts import Accounts, audit, credentials, tokens
 from ejournal.api.access_log import access_log
 from ejournal.application import EJournal
+from ejournal.application.commands import (
+    AddSubject,
+    EnrolStudent,
+    GiveMark,
+    GivePeriodMark,
+    HoldLesson,
+    LinkGuardian,
+    OpenClass,
+    OpenJournal,
+    PlanYear,
+    RegisterSchool,
+    RegisterUser,
+    TakeAttendance,
+)
 from ejournal.domain.calendar import is_public_day_off
 from ejournal.domain.values import Work
 from ejournal.projections.base import create_read_engine
@@ -42,7 +56,7 @@ STAFF = {"admin", "auditor", "teacher", "unassigned", "class_teacher", "x_admin"
 #: Modules whose events only requests write (the scheduler's findings are not among them).
 REQUEST_MODULES = ("ejournal.domain.school", "ejournal.domain.school_class",
                    "ejournal.domain.journal", "ejournal.domain.people", "ejournal.domain.lesson",
-                   "ejournal.domain.period_mark", "ejournal.application.service")
+                   "ejournal.domain.period_mark", "ejournal.application.idempotency")
 
 
 # --- the world: two schools, their people, journals, lessons and marks -----------------------
@@ -92,19 +106,19 @@ class World:
 
     def lesson(self, journal: UUID) -> UUID:
         day, slot = self.slot(journal)
-        held = self.app.hold_lesson(self.admin, journal, lesson_date=day, slot=slot,
-                                    topic="Подготовлено")
+        held = self.app.execute(HoldLesson(self.admin, journal, lesson_date=day, slot=slot,
+                                           topic="Подготовлено"))
         assert held.id is not None
         return held.id
 
     def student(self, enrolled: bool = True) -> UUID:
         n = self.n()
-        made = self.app.register_user(self.admin, self.school, username=f"m-kid-{n}",
-                                      full_name=f"Ученик {n}", role="student")
+        made = self.app.execute(RegisterUser(self.admin, self.school, username=f"m-kid-{n}",
+                                             full_name=f"Ученик {n}", role="student"))
         assert made.id is not None
         if enrolled:
-            self.app.enrol_student(self.admin, self.class_a, student_id=made.id,
-                                   from_date=self.starts_on)
+            self.app.execute(EnrolStudent(self.admin, self.class_a, student_id=made.id,
+                                          from_date=self.starts_on))
         return made.id
 
     def head(self) -> int:
@@ -183,20 +197,20 @@ def _build(server: Server) -> World:
     usernames = {"operator": OPERATOR[0]}
 
     def school(tag: str) -> tuple[UUID, UUID, UUID]:
-        made = app.register_school(operator.id, name=f"Школа {tag}", timezone=TZ).id
+        made = app.execute(RegisterSchool(operator.id, name=f"Школа {tag}", timezone=TZ)).id
         assert made is not None
-        admin = app.register_user(operator.id, made, username=f"m-{tag}-admin",
-                                  full_name="Завуч", role="admin").id
+        admin = app.execute(RegisterUser(operator.id, made, username=f"m-{tag}-admin",
+                                         full_name="Завуч", role="admin")).id
         assert admin is not None
-        year = app.plan_year(admin, made, name="Учебный год", starts_on=starts_on,
-                             ends_on=ends_on, days_per_week=6,
-                             periods=[("Год", starts_on, ends_on)], holidays=[])
+        year = app.execute(PlanYear(admin, made, name="Учебный год", starts_on=starts_on,
+                                    ends_on=ends_on, days_per_week=6,
+                                    periods=[("Год", starts_on, ends_on)], holidays=[]))
         assert year.id is not None
         return made, admin, year.id
 
     def person(school_id: UUID, admin: UUID, who: str, role: str, name: str) -> UUID:
-        made = app.register_user(admin, school_id, username=f"m-{who}", full_name=name,
-                                 role=role).id
+        made = app.execute(RegisterUser(admin, school_id, username=f"m-{who}", full_name=name,
+                                        role=role)).id
         assert made is not None
         ids[who], usernames[who] = made, f"m-{who}"
         return made
@@ -210,28 +224,28 @@ def _build(server: Server) -> World:
     class_teacher = person(school_id, admin, "class_teacher", "teacher", "Анна Сергеевна")
     s0 = person(school_id, admin, "student", "student", "Ученик Ноль")
     guardian = person(school_id, admin, "guardian", "guardian", "Родитель")
-    s1 = app.register_user(admin, school_id, username="m-s1", full_name="Ученик Один",
-                           role="student").id
-    victim = app.register_user(admin, school_id, username="m-victim", full_name="Жертва",
-                               role="student").id
-    substitute = app.register_user(admin, school_id, username="m-substitute",
-                                   full_name="Замена", role="teacher").id
+    s1 = app.execute(RegisterUser(admin, school_id, username="m-s1", full_name="Ученик Один",
+                                  role="student")).id
+    victim = app.execute(RegisterUser(admin, school_id, username="m-victim", full_name="Жертва",
+                                      role="student")).id
+    substitute = app.execute(RegisterUser(admin, school_id, username="m-substitute",
+                                          full_name="Замена", role="teacher")).id
     assert s1 is not None
     assert victim is not None
     assert substitute is not None
-    maths = app.add_subject(admin, school_id, name="Математика").id
-    history = app.add_subject(admin, school_id, name="История").id
+    maths = app.execute(AddSubject(admin, school_id, name="Математика")).id
+    history = app.execute(AddSubject(admin, school_id, name="История")).id
     assert maths is not None
     assert history is not None
-    class_a = app.open_class(admin, school_id, name="7А", year_id=year,
-                             class_teacher_id=class_teacher).id
+    class_a = app.execute(OpenClass(admin, school_id, name="7А", year_id=year,
+                                    class_teacher_id=class_teacher)).id
     assert class_a is not None
     for kid in (s0, s1):
-        app.enrol_student(admin, class_a, student_id=kid, from_date=starts_on)
-    app.link_guardian(admin, s0, guardian_id=guardian)
-    j1 = app.open_journal(admin, class_id=class_a, subject_id=maths, teacher_id=teacher).id
-    j2 = app.open_journal(admin, class_id=class_a, subject_id=history,
-                          teacher_id=class_teacher).id
+        app.execute(EnrolStudent(admin, class_a, student_id=kid, from_date=starts_on))
+    app.execute(LinkGuardian(admin, s0, guardian_id=guardian))
+    j1 = app.execute(OpenJournal(admin, class_id=class_a, subject_id=maths, teacher_id=teacher)).id
+    j2 = app.execute(OpenJournal(admin, class_id=class_a, subject_id=history,
+                                 teacher_id=class_teacher)).id
     assert j1 is not None
     assert j2 is not None
 
@@ -239,24 +253,24 @@ def _build(server: Server) -> World:
     ids["x_admin"], usernames["x_admin"] = x_admin, "m-b-admin"
     person(other, x_admin, "x_auditor", "auditor", "Чужой аудитор")
     x_teacher = person(other, x_admin, "x_teacher", "teacher", "Чужой учитель")
-    x_subject = app.add_subject(x_admin, other, name="Математика").id
-    x_class = app.open_class(x_admin, other, name="7А", year_id=x_year).id
+    x_subject = app.execute(AddSubject(x_admin, other, name="Математика")).id
+    x_class = app.execute(OpenClass(x_admin, other, name="7А", year_id=x_year)).id
     assert x_subject is not None
     assert x_class is not None
-    app.open_journal(x_admin, class_id=x_class, subject_id=x_subject, teacher_id=x_teacher)
+    app.execute(OpenJournal(x_admin, class_id=x_class, subject_id=x_subject, teacher_id=x_teacher))
 
     # A base lesson in each journal: S0 has a "4", S1 is absent; and a lesson for marks.
     days = _school_days(starts_on, today - timedelta(days=1))
     base_lesson, base_mark, marks_lesson = {}, {}, {}
     taken: set[tuple[date, int]] = set()
     for journal, by in ((j1, teacher), (j2, class_teacher)):
-        lesson = app.hold_lesson(by, journal, lesson_date=days[-1], slot=1, topic="Дроби",
-                                 homework="№ 7").id
+        lesson = app.execute(HoldLesson(by, journal, lesson_date=days[-1], slot=1, topic="Дроби",
+                                        homework="№ 7")).id
         assert lesson is not None
-        mark = app.give_mark(by, journal, lesson, student_id=s0, value="4", work="oral").id
+        mark = app.execute(GiveMark(by, journal, lesson, student_id=s0, value="4", work="oral")).id
         assert mark is not None
-        app.take_attendance(by, journal, lesson, absent=[(s1, "illness")])
-        marks = app.hold_lesson(by, journal, lesson_date=days[-1], slot=2, topic="Опрос").id
+        app.execute(TakeAttendance(by, journal, lesson, absent=[(s1, "illness")]))
+        marks = app.execute(HoldLesson(by, journal, lesson_date=days[-1], slot=2, topic="Опрос")).id
         assert marks is not None
         base_lesson[journal], base_mark[journal], marks_lesson[journal] = lesson, mark, marks
     taken |= {(days[-1], 1), (days[-1], 2)}
@@ -517,8 +531,9 @@ def _end_arrange(world: World, _: str, __: str) -> Req:
 
 def _guardian_arrange(world: World, _: str, __: str) -> Req:
     kid = world.student(enrolled=False)
-    made = world.app.register_user(world.admin, world.school, username=f"m-parent-{world.n()}",
-                                   full_name="Родитель", role="guardian").id
+    made = world.app.execute(RegisterUser(world.admin, world.school,
+                                          username=f"m-parent-{world.n()}", full_name="Родитель",
+                                          role="guardian")).id
     return Req(f"/api/v1/students/{kid}/guardians", json={"guardian_id": str(made)},
                note={"kid": kid, "guardian": made})
 
@@ -529,7 +544,7 @@ def _guardian_verify(cell: Cell) -> None:
 
 
 def _journal_arrange(world: World, _: str, __: str) -> Req:
-    subject = world.app.add_subject(world.admin, world.school, name=f"Курс {world.n()}").id
+    subject = world.app.execute(AddSubject(world.admin, world.school, name=f"Курс {world.n()}")).id
     return Req("/api/v1/journals", json={"class_id": str(world.class_a),
                                          "subject_id": str(subject),
                                          "teacher_id": str(world.ids["teacher"])})
@@ -593,7 +608,7 @@ def _attendance_verify(cell: Cell) -> None:
 def _absence_arrange(world: World, _: str, target: str) -> Req:
     journal = _journal(world, target)
     lesson = world.lesson(journal)
-    world.app.take_attendance(world.admin, journal, lesson, absent=[(world.s1, "illness")])
+    world.app.execute(TakeAttendance(world.admin, journal, lesson, absent=[(world.s1, "illness")]))
     return Req(f"/api/v1/journals/{journal}/lessons/{lesson}/absences/{world.s1}/cancellation",
                json={"reason": "пришёл ко второй минуте"}, note={"lesson": lesson})
 
@@ -620,8 +635,8 @@ def _mark_verify(cell: Cell) -> None:
 def _given_mark(world: World, target: str) -> tuple[UUID, UUID, UUID]:
     journal = _journal(world, target)
     lesson = world.marks_lesson[journal]
-    mark = world.app.give_mark(world.admin, journal, lesson, student_id=world.s0, value="4",
-                               work="oral").id
+    mark = world.app.execute(GiveMark(world.admin, journal, lesson, student_id=world.s0, value="4",
+                                      work="oral")).id
     assert mark is not None
     return journal, lesson, mark
 
@@ -665,8 +680,8 @@ def _period_mark_verify(cell: Cell) -> None:
 def _period_correction_arrange(world: World, _: str, target: str) -> Req:
     journal = _journal(world, target)
     kid = world.student()
-    given = world.app.give_period_mark(world.admin, journal, student_id=kid,
-                                       period_id=world.period, value="4").id
+    given = world.app.execute(GivePeriodMark(world.admin, journal, student_id=kid,
+                                             period_id=world.period, value="4")).id
     return Req(f"/api/v1/journals/{journal}/period-marks/{given}/corrections",
                json={"value": "5", "reason": "пересдача"}, note={"given": given})
 

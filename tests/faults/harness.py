@@ -20,6 +20,7 @@ import httpx
 
 from ejournal.accounts import Accounts
 from ejournal.application import EJournal
+from ejournal.application.commands import HoldLesson
 from ejournal.domain.lesson import Lesson
 from ejournal.projections.base import create_read_engine
 from ejournal.projections.catalog import projector_for
@@ -60,8 +61,8 @@ def classroom(settings: Settings, *, students: int = 5, lessons: int = 4) -> Cla
         s = build_school(app, students=students, tag=tag)
         held = []
         for day in SCHOOL_DAYS[:lessons]:
-            written = app.hold_lesson(s.teacher, s.journal, lesson_date=day, slot=1,
-                                      topic=f"Урок {day}")
+            written = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=day, slot=1,
+                                             topic=f"Урок {day}"))
             assert written.id is not None
             held.append(written.id)
         projector = projector_for(app)

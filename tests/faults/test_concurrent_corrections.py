@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from ejournal.application import EJournal
+from ejournal.application.commands import GiveMark
 from ejournal.domain.lesson import Lesson
 from tests.conftest import NOW, Clock, Database
 from tests.faults.conftest import assert_problem
@@ -31,8 +32,8 @@ def test_fifty_concurrent_corrections_of_one_mark_are_each_recorded_or_refused(
     room = classroom(database.settings, students=3, lessons=1)
     lesson_id = room.lessons[0]
     app = EJournal(database.settings, clock=Clock(NOW))
-    mark_id = app.give_mark(room.school.teacher, room.school.journal, lesson_id,
-                            student_id=room.school.students[0], value="4", work="oral").id
+    mark_id = app.execute(GiveMark(room.school.teacher, room.school.journal, lesson_id,
+                                   student_id=room.school.students[0], value="4", work="oral")).id
     app.close()
     path = f"/api/v1/journals/{room.school.journal}/marks/{mark_id}/corrections"
     answers: list[httpx.Response | None] = [None] * CLIENTS

@@ -10,6 +10,7 @@ from uuid import UUID
 import pytest
 
 from ejournal.application import EJournal
+from ejournal.application.commands import GiveMark, HoldLesson
 from ejournal.domain.lesson import Lesson
 from ejournal.settings import Settings
 from tests.builders import build_school
@@ -28,8 +29,8 @@ def _write_marks(settings: Settings, actor: UUID, journal: UUID, lesson: UUID,
         start.wait(timeout=60)  # type: ignore[attr-defined]
         ids = []
         for i in range(MARKS_PER_WRITER):
-            written = app.give_mark(actor, journal, lesson, student_id=student,
-                                    value=str(2 + i % 4), work="oral")
+            written = app.execute(GiveMark(actor, journal, lesson, student_id=student,
+                                           value=str(2 + i % 4), work="oral"))
             ids.append(str(written.id))
         return ids
     finally:
@@ -45,7 +46,7 @@ def _setup(database: Database, clock: Clock) -> tuple[EJournal, UUID, UUID, UUID
     app = database.app(clock)
     s = build_school(app, students=2)
     clock.set(NOW)
-    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=MONDAY, slot=1, topic="Т")
+    lesson = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MONDAY, slot=1, topic="Т"))
     assert lesson.id is not None
     return app, s.teacher, s.journal, lesson.id, s.students
 

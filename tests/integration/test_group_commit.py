@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from ejournal.application import EJournal, Written
+from ejournal.application import EJournal, Result
+from ejournal.application.commands import GiveMark, HoldLesson
 from ejournal.domain.lesson import Lesson
 from tests.builders import SmallSchool, build_school
 from tests.conftest import Clock, Database
@@ -52,7 +53,7 @@ def _hold_first_save(app: EJournal) -> tuple[threading.Event, threading.Event]:
     return inside, release
 
 
-def _in_thread(results: dict[str, Any], name: str, call: Callable[[], Written]
+def _in_thread(results: dict[str, Any], name: str, call: Callable[[], Result]
                ) -> threading.Thread:
     def run() -> None:
         try:
@@ -71,7 +72,8 @@ def _setup(database: Database, clock: Clock) -> tuple[EJournal, SmallSchool, lis
     clock.set(NOW)
     lessons = []
     for slot in (1, 2, 3):
-        held = app.hold_lesson(s.teacher, s.journal, lesson_date=MONDAY, slot=slot, topic="Т")
+        held = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MONDAY, slot=slot,
+                                      topic="Т"))
         assert held.id is not None
         lessons.append(held.id)
     return app, s, lessons
@@ -83,8 +85,8 @@ def _marks(app: EJournal, lesson_id: UUID) -> dict[str, str]:
     return {str(mark_id): mark.value for mark_id, mark in lesson.marks.items()}
 
 
-def _run_group(app: EJournal, first: Callable[[], Written],
-               queued: dict[str, Callable[[], Written]]) -> dict[str, Any]:
+def _run_group(app: EJournal, first: Callable[[], Result],
+               queued: dict[str, Callable[[], Result]]) -> dict[str, Any]:
     """``first`` is held inside the store while the ``queued`` commands line up behind it;
     then all go on. Returns each one's outcome."""
     inside, release = _hold_first_save(app)
@@ -117,12 +119,13 @@ def _first_then_two(app: EJournal, s: SmallSchool, first: UUID, b: UUID, c: UUID
 
     app.group_commit._record_events = watched
 
-    def mark(lesson: UUID, student: int, value: str) -> Callable[[], Written]:
-        return lambda: app.give_mark(s.teacher, s.journal, lesson,
-                                     student_id=s.students[student], value=value, work="oral")
+    def mark(lesson: UUID, student: int, value: str) -> Callable[[], Result]:
+        return lambda: app.execute(GiveMark(s.teacher, s.journal, lesson,
+                                            student_id=s.students[student], value=value,
+                                            work="oral"))
 
     results = _run_group(app, mark(first, 0, "5"), {"b": mark(b, 1, "4"), "c": mark(c, 2, "3")})
-    assert all(isinstance(r, Written) for r in results.values()), results
+    assert all(isinstance(r, Result) for r in results.values()), results
     assert joint == [2], joint  # b's and c's marks were tried in one transaction
     return results, {k: v - before.get(k, 0) for k, v in app.group_commit.groups.items()}
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import RecordConflictError
 
-from ejournal.application import service
+from ejournal.application import retries
+from ejournal.application.commands import GiveMark, HoldLesson
 from ejournal.domain.errors import ConcurrentWriteConflict
 from tests.builders import build_school
 from tests.conftest import Clock, Database
@@ -20,8 +21,8 @@ def test_a_conflicting_save_is_retried_from_a_fresh_load_then_succeeds(
     app = database.app(clock)
     s = build_school(app)
     clock.set(datetime(2026, 11, 23, 9, tzinfo=UTC))
-    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=date(2026, 11, 23), slot=1,
-                             topic="Т")
+    lesson = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=date(2026, 11, 23), slot=1,
+                                    topic="Т"))
     assert lesson.id is not None
     real_save = app.save
     calls: list[int] = []
@@ -34,9 +35,9 @@ def test_a_conflicting_save_is_retried_from_a_fresh_load_then_succeeds(
         return real_save(*objs, **kwargs)
 
     monkeypatch.setattr(app, "save", flaky_save)
-    monkeypatch.setattr(service, "RETRY_JITTER", 0.0)
-    written = app.give_mark(s.teacher, s.journal, lesson.id, student_id=s.students[0],
-                            value="4", work="oral")
+    monkeypatch.setattr(retries, "RETRY_JITTER", 0.0)
+    written = app.execute(GiveMark(s.teacher, s.journal, lesson.id, student_id=s.students[0],
+                                   value="4", work="oral"))
     assert len(calls) == 3
     stored = app.repository.get(lesson.id)
     assert [m.value for m in stored.current_marks(s.students[0])] == ["4"]
@@ -50,8 +51,8 @@ def test_a_conflict_that_never_clears_surfaces_as_a_named_error_and_writes_nothi
     app = database.app(clock)
     s = build_school(app)
     clock.set(datetime(2026, 11, 23, 9, tzinfo=UTC))
-    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=date(2026, 11, 23), slot=1,
-                             topic="Т")
+    lesson = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=date(2026, 11, 23), slot=1,
+                                    topic="Т"))
     assert lesson.id is not None
     before = app.recorder.max_notification_id()
     attempts: list[int] = []
@@ -61,10 +62,10 @@ def test_a_conflict_that_never_clears_surfaces_as_a_named_error_and_writes_nothi
         raise RecordConflictError("simulated")
 
     monkeypatch.setattr(app, "save", always_conflicts)
-    monkeypatch.setattr(service, "RETRY_JITTER", 0.0)
+    monkeypatch.setattr(retries, "RETRY_JITTER", 0.0)
     with pytest.raises(ConcurrentWriteConflict):
-        app.give_mark(s.teacher, s.journal, lesson.id, student_id=s.students[0], value="4",
-                      work="oral")
-    assert len(attempts) == service.MAX_ATTEMPTS
+        app.execute(GiveMark(s.teacher, s.journal, lesson.id, student_id=s.students[0], value="4",
+                             work="oral"))
+    assert len(attempts) == retries.MAX_ATTEMPTS
     assert app.recorder.max_notification_id() == before
     app.close()

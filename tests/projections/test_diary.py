@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from ejournal.application.commands import (
+    CancelAbsence,
+    CancelMark,
+    CorrectMark,
+    EndEnrolment,
+    EnrolStudent,
+    GiveMark,
+    HoldLesson,
+    RegisterUser,
+    TakeAttendance,
+)
 from ejournal.projections.diary import Diary, read_diary
 from tests.builders import build_school
 from tests.conftest import Clock
@@ -19,22 +30,26 @@ def test_the_diary_shows_lessons_current_marks_and_absences(projected_factory, c
     s = build_school(app, students=3)
     kid, absentee, leaver = s.students
     clock.set(datetime(2026, 11, 25, 12, tzinfo=UTC))
-    app.end_enrolment(s.admin, s.school_class, student_id=leaver, last_day=MON)
-    mon = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=2, topic="Дроби",
-                          homework="№ 5").id
-    tue = app.hold_lesson(s.teacher, s.journal, lesson_date=TUE, slot=1, topic="Проценты").id
+    app.execute(EndEnrolment(s.admin, s.school_class, student_id=leaver, last_day=MON))
+    mon = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=2, topic="Дроби",
+                                 homework="№ 5")).id
+    tue = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=TUE, slot=1,
+                                 topic="Проценты")).id
     assert mon is not None
     assert tue is not None
-    app.take_attendance(s.teacher, s.journal, mon, absent=[(absentee, "illness"), (leaver, None)])
-    app.cancel_absence(s.teacher, s.journal, mon, student_id=leaver, reason="был на уроке")
-    first = app.give_mark(s.teacher, s.journal, mon, student_id=kid, value="5", work="oral").id
-    second = app.give_mark(s.teacher, s.journal, mon, student_id=kid, value="3",
-                           work="written").id
-    gone = app.give_mark(s.teacher, s.journal, tue, student_id=kid, value="2", work="oral").id
+    app.execute(TakeAttendance(s.teacher, s.journal, mon,
+                               absent=[(absentee, "illness"), (leaver, None)]))
+    app.execute(CancelAbsence(s.teacher, s.journal, mon, student_id=leaver, reason="был на уроке"))
+    first = app.execute(GiveMark(s.teacher, s.journal, mon, student_id=kid, value="5",
+                                 work="oral")).id
+    second = app.execute(GiveMark(s.teacher, s.journal, mon, student_id=kid, value="3",
+                                  work="written")).id
+    gone = app.execute(GiveMark(s.teacher, s.journal, tue, student_id=kid, value="2",
+                                work="oral")).id
     assert first is not None
     assert gone is not None
-    app.correct_mark(s.teacher, s.journal, first, value="4", reason="пересчёт")
-    app.cancel_mark(s.teacher, s.journal, gone, reason="ошибка ученика")
+    app.execute(CorrectMark(s.teacher, s.journal, first, value="4", reason="пересчёт"))
+    app.execute(CancelMark(s.teacher, s.journal, gone, reason="ошибка ученика"))
     p.catch_up()
 
     with p.connect() as conn:
@@ -67,12 +82,12 @@ def test_a_student_enrolled_late_sees_the_lessons_from_their_first_day(
     app = p.app
     s = build_school(app, students=1)
     clock.set(datetime(2026, 11, 25, 12, tzinfo=UTC))
-    app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="А")
-    app.hold_lesson(s.teacher, s.journal, lesson_date=TUE, slot=1, topic="Б")
-    newcomer = app.register_user(s.admin, s.school, username=f"new-{s.school.hex[:6]}",
-                                 full_name="Новенький", role="student").id
+    app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="А"))
+    app.execute(HoldLesson(s.teacher, s.journal, lesson_date=TUE, slot=1, topic="Б"))
+    newcomer = app.execute(RegisterUser(s.admin, s.school, username=f"new-{s.school.hex[:6]}",
+                                        full_name="Новенький", role="student")).id
     assert newcomer is not None
-    app.enrol_student(s.admin, s.school_class, student_id=newcomer, from_date=TUE)
+    app.execute(EnrolStudent(s.admin, s.school_class, student_id=newcomer, from_date=TUE))
     p.catch_up()
     with p.connect() as conn:
         assert [d.lessons[0].topic for d in read_diary(conn, newcomer, *NOV)] == ["Б"]
@@ -89,14 +104,15 @@ def test_the_diary_as_of_a_moment_shows_what_was_recorded_by_then(
     s = build_school(app, students=1)
     kid = s.students[0]
     clock.set(datetime(2026, 11, 23, 9, tzinfo=UTC))
-    mon = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="А").id
+    mon = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="А")).id
     assert mon is not None
-    mark = app.give_mark(s.teacher, s.journal, mon, student_id=kid, value="3", work="oral").id
+    mark = app.execute(GiveMark(s.teacher, s.journal, mon, student_id=kid, value="3",
+                                work="oral")).id
     assert mark is not None
     before_correction = datetime(2026, 11, 23, 18, tzinfo=UTC)
     clock.set(datetime(2026, 11, 24, 9, tzinfo=UTC))
-    app.correct_mark(s.teacher, s.journal, mark, value="4", reason="пересчёт")
-    tue = app.hold_lesson(s.teacher, s.journal, lesson_date=TUE, slot=1, topic="Б").id
+    app.execute(CorrectMark(s.teacher, s.journal, mark, value="4", reason="пересчёт"))
+    tue = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=TUE, slot=1, topic="Б")).id
     assert tue is not None
     p.catch_up()
 

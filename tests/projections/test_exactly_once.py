@@ -17,6 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ejournal.application import EJournal
+from ejournal.application.commands import (
+    CancelAbsence,
+    CancelMark,
+    CorrectMark,
+    GiveMark,
+    HoldLesson,
+    TakeAttendance,
+)
 from ejournal.demo import load_demo
 from ejournal.domain.errors import DomainError
 from ejournal.projections.catalog import all_models, projector_for
@@ -101,26 +109,28 @@ def test_read_models_kept_incrementally_equal_a_rebuild_from_scratch(
             kind = step[0]
             try:
                 if kind == "hold":
-                    written = app.hold_lesson(s.teacher, s.journal, lesson_date=step[1],
-                                              slot=step[2], topic=f"{step[1]}/{step[2]}")
-                    lessons.append(written.id)
+                    held = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=step[1],
+                                                  slot=step[2], topic=f"{step[1]}/{step[2]}"))
+                    lessons.append(held.id)
                 elif kind == "mark" and lessons:
-                    written = app.give_mark(s.teacher, s.journal, lessons[step[1] % len(lessons)],
-                                            student_id=s.students[step[2]], value=step[3],
-                                            work=step[4])
+                    written = app.execute(GiveMark(s.teacher, s.journal,
+                                                   lessons[step[1] % len(lessons)],
+                                                   student_id=s.students[step[2]], value=step[3],
+                                                   work=step[4]))
                     marks.append(written.id)
                 elif kind == "correct" and marks:
-                    app.correct_mark(s.teacher, s.journal, marks[step[1] % len(marks)],
-                                     value=step[2], reason="исправление")
+                    app.execute(CorrectMark(s.teacher, s.journal, marks[step[1] % len(marks)],
+                                            value=step[2], reason="исправление"))
                 elif kind == "cancel" and marks:
-                    app.cancel_mark(s.teacher, s.journal, marks[step[1] % len(marks)],
-                                    reason="отмена")
+                    app.execute(CancelMark(s.teacher, s.journal, marks[step[1] % len(marks)],
+                                           reason="отмена"))
                 elif kind == "absent" and lessons:
-                    app.take_attendance(s.teacher, s.journal, lessons[step[1] % len(lessons)],
-                                        absent=[(s.students[step[2]], "illness")])
+                    app.execute(TakeAttendance(s.teacher, s.journal,
+                                               lessons[step[1] % len(lessons)],
+                                               absent=[(s.students[step[2]], "illness")]))
                 elif kind == "present" and lessons:
-                    app.cancel_absence(s.teacher, s.journal, lessons[step[1] % len(lessons)],
-                                       student_id=s.students[step[2]], reason="была")
+                    app.execute(CancelAbsence(s.teacher, s.journal, lessons[step[1] % len(lessons)],
+                                              student_id=s.students[step[2]], reason="была"))
                 elif kind == "project":
                     projector.run_batch(limit=step[1])
             except DomainError:

@@ -8,6 +8,16 @@ from typing import Any
 from uuid import UUID
 
 from ejournal.application import EJournal
+from ejournal.application.commands import (
+    CancelAbsence,
+    CancelMark,
+    CorrectMark,
+    GiveMark,
+    HoldLesson,
+    LinkGuardian,
+    RegisterUser,
+    TakeAttendance,
+)
 from ejournal.projections.feed import (
     Feed,
     FeedItem,
@@ -28,16 +38,16 @@ def _items(items: list[FeedItem]) -> list[tuple[Any, ...]]:
 
 
 def _lesson(app: EJournal, s: SmallSchool, day: date, slot: int = 1) -> UUID:
-    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=day, slot=slot,
-                             topic=f"Тема {day} {slot}").id
+    lesson = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=day, slot=slot,
+                                    topic=f"Тема {day} {slot}")).id
     assert lesson is not None
     return lesson
 
 
 def _mark(app: EJournal, s: SmallSchool, lesson: UUID, student: UUID, value: str,
           work: str = "oral") -> UUID:
-    mark = app.give_mark(s.teacher, s.journal, lesson, student_id=student, value=value,
-                         work=work).id
+    mark = app.execute(GiveMark(s.teacher, s.journal, lesson, student_id=student, value=value,
+                                work=work)).id
     assert mark is not None
     return mark
 
@@ -52,13 +62,13 @@ def test_a_guardian_sees_their_childs_marks_corrections_and_absences_newest_firs
     clock.set(AT)
     mon = _lesson(app, s, MON)
     tue = _lesson(app, s, TUE)
-    app.take_attendance(s.teacher, s.journal, mon, absent=[(classmate, "illness")])
+    app.execute(TakeAttendance(s.teacher, s.journal, mon, absent=[(classmate, "illness")]))
     oral = _mark(app, s, mon, kid, "5")
-    app.correct_mark(s.teacher, s.journal, oral, value="4", reason="пересчёт")
+    app.execute(CorrectMark(s.teacher, s.journal, oral, value="4", reason="пересчёт"))
     written = _mark(app, s, mon, kid, "3", "written")
-    app.cancel_mark(s.teacher, s.journal, written, reason="не та работа")
-    app.take_attendance(s.teacher, s.journal, tue, absent=[(kid, "unexcused")])
-    app.cancel_absence(s.teacher, s.journal, tue, student_id=kid, reason="был на уроке")
+    app.execute(CancelMark(s.teacher, s.journal, written, reason="не та работа"))
+    app.execute(TakeAttendance(s.teacher, s.journal, tue, absent=[(kid, "unexcused")]))
+    app.execute(CancelAbsence(s.teacher, s.journal, tue, student_id=kid, reason="был на уроке"))
     _mark(app, s, tue, classmate, "2")
     p.catch_up()
 
@@ -157,10 +167,10 @@ def test_a_guardian_linked_later_gets_only_the_items_from_the_link_on(
     clock.set(AT)
     lesson = _lesson(app, s, MON)
     _mark(app, s, lesson, kid, "3")
-    newcomer = app.register_user(s.admin, s.school, username=f"dad-{s.school.hex[:6]}",
-                                 full_name="Отец", role="guardian").id
+    newcomer = app.execute(RegisterUser(s.admin, s.school, username=f"dad-{s.school.hex[:6]}",
+                                        full_name="Отец", role="guardian")).id
     assert newcomer is not None
-    app.link_guardian(s.admin, kid, guardian_id=newcomer)
+    app.execute(LinkGuardian(s.admin, kid, guardian_id=newcomer))
     _mark(app, s, lesson, kid, "5")
     p.catch_up()
 
@@ -176,13 +186,13 @@ def test_a_guardian_of_two_children_absent_from_one_lesson_gets_both_on_one_page
     app = p.app
     s = build_school(app, students=3)
     first_child, second_child, stranger = s.students
-    app.link_guardian(s.admin, second_child, guardian_id=s.guardian)
+    app.execute(LinkGuardian(s.admin, second_child, guardian_id=s.guardian))
     clock.set(AT)
     lesson = _lesson(app, s, MON)
     _mark(app, s, _lesson(app, s, MON, slot=2), first_child, "5")
-    app.take_attendance(s.teacher, s.journal, lesson,
-                        absent=[(first_child, None), (second_child, "excused"),
-                                (stranger, "illness")])
+    app.execute(TakeAttendance(s.teacher, s.journal, lesson,
+                               absent=[(first_child, None), (second_child, "excused"),
+                                       (stranger, "illness")]))
     p.catch_up()
 
     with p.connect() as conn:
@@ -204,10 +214,10 @@ def test_rebuilding_the_feed_from_the_log_gives_the_same_items(projected_factory
     kid, classmate = s.students
     clock.set(AT)
     lesson = _lesson(app, s, MON)
-    app.take_attendance(s.teacher, s.journal, lesson, absent=[(classmate, None)])
+    app.execute(TakeAttendance(s.teacher, s.journal, lesson, absent=[(classmate, None)]))
     mark = _mark(app, s, lesson, kid, "3")
-    app.correct_mark(s.teacher, s.journal, mark, value="4", reason="пересчёт")
-    app.cancel_absence(s.teacher, s.journal, lesson, student_id=classmate, reason="был")
+    app.execute(CorrectMark(s.teacher, s.journal, mark, value="4", reason="пересчёт"))
+    app.execute(CancelAbsence(s.teacher, s.journal, lesson, student_id=classmate, reason="был"))
     p.catch_up()
     with p.connect() as conn:
         before = {who: read_feed(conn, who) for who in (s.guardian, kid, classmate)}

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from ejournal.application.commands import GiveMark, HoldLesson
 from ejournal.projections.catalog import projector_for
 from ejournal.projections.diary import read_diary
 from tests.builders import build_school
@@ -34,10 +35,10 @@ def test_a_projector_in_another_process_makes_a_write_readable_within_5_seconds(
         assert proc.stdout is not None
         assert proc.stdout.readline().startswith("projecting")
         clock.set(datetime(2026, 11, 23, 9, tzinfo=UTC))
-        lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="А")
+        lesson = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="А"))
         assert lesson.id is not None
-        mark = app.give_mark(s.teacher, s.journal, lesson.id, student_id=s.students[0],
-                             value="5", work="oral")
+        mark = app.execute(GiveMark(s.teacher, s.journal, lesson.id, student_id=s.students[0],
+                                    value="5", work="oral"))
         assert mark.position is not None
         # This process runs no projector: only the other process can advance the positions.
         assert projector.wait_for(mark.position, timeout=5.0)

@@ -6,6 +6,19 @@ from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
 from ejournal.application import EJournal
+from ejournal.application.commands import (
+    AddSubject,
+    CancelAbsence,
+    CancelMark,
+    CorrectMark,
+    EndEnrolment,
+    EnrolStudent,
+    GiveMark,
+    HoldLesson,
+    OpenJournal,
+    RegisterUser,
+    TakeAttendance,
+)
 from ejournal.projections.grid import Grid, GridView, journal_lesson_ids, read_grid
 from tests.builders import SmallSchool, build_school
 from tests.conftest import Clock
@@ -18,22 +31,22 @@ LATE_NOVEMBER = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
 def held(app: EJournal, s: SmallSchool, day: date, slot: int, topic: str,
          journal: UUID | None = None) -> UUID:
-    lesson = app.hold_lesson(s.teacher, journal or s.journal, lesson_date=day, slot=slot,
-                             topic=topic).id
+    lesson = app.execute(HoldLesson(s.teacher, journal or s.journal, lesson_date=day, slot=slot,
+                                    topic=topic)).id
     assert lesson is not None
     return lesson
 
 
 def mark(app: EJournal, s: SmallSchool, lesson: UUID, student: UUID, value: str) -> UUID:
-    mark_id = app.give_mark(s.teacher, s.journal, lesson, student_id=student, value=value,
-                            work="oral").id
+    mark_id = app.execute(GiveMark(s.teacher, s.journal, lesson, student_id=student, value=value,
+                                   work="oral")).id
     assert mark_id is not None
     return mark_id
 
 
 def student(app: EJournal, s: SmallSchool, full_name: str) -> UUID:
-    sid = app.register_user(s.admin, s.school, username=f"u{uuid4().hex[:10]}",
-                            full_name=full_name, role="student").id
+    sid = app.execute(RegisterUser(s.admin, s.school, username=f"u{uuid4().hex[:10]}",
+                                   full_name=full_name, role="student")).id
     assert sid is not None
     return sid
 
@@ -59,10 +72,10 @@ def test_the_grid_shows_lessons_by_date_and_slot_and_each_students_current_marks
     five = mark(app, s, mon, first, "5")
     three = mark(app, s, mon, first, "3")
     mark(app, s, mon, first, "4")
-    app.correct_mark(s.teacher, s.journal, three, value="2", reason="пересчёт")
-    app.cancel_mark(s.teacher, s.journal, five, reason="не тот ученик")
+    app.execute(CorrectMark(s.teacher, s.journal, three, value="2", reason="пересчёт"))
+    app.execute(CancelMark(s.teacher, s.journal, five, reason="не тот ученик"))
     gone = mark(app, s, tue, second, "2")
-    app.cancel_mark(s.teacher, s.journal, gone, reason="ошибка")
+    app.execute(CancelMark(s.teacher, s.journal, gone, reason="ошибка"))
     mark(app, s, mon_late, second, "4")
     p.catch_up()
 
@@ -91,13 +104,14 @@ def test_an_absence_shows_as_h_and_a_cancelled_absence_disappears(projected_fact
     clock.set(LATE_NOVEMBER)
     mon = held(app, s, MON, 1, "Дроби")
     tue = held(app, s, TUE, 1, "Проценты")
-    app.take_attendance(s.teacher, s.journal, mon, absent=[(first, "illness"), (second, None)])
-    app.take_attendance(s.teacher, s.journal, mon, absent=[(third, "unexcused")])
-    app.cancel_absence(s.teacher, s.journal, mon, student_id=second, reason="был на уроке")
+    app.execute(TakeAttendance(s.teacher, s.journal, mon,
+                               absent=[(first, "illness"), (second, None)]))
+    app.execute(TakeAttendance(s.teacher, s.journal, mon, absent=[(third, "unexcused")]))
+    app.execute(CancelAbsence(s.teacher, s.journal, mon, student_id=second, reason="был на уроке"))
     mark(app, s, mon, second, "5")
-    app.take_attendance(s.teacher, s.journal, tue, absent=[])
-    app.take_attendance(s.teacher, s.journal, tue, absent=[(third, None)])
-    app.cancel_absence(s.teacher, s.journal, tue, student_id=third, reason="опоздал")
+    app.execute(TakeAttendance(s.teacher, s.journal, tue, absent=[]))
+    app.execute(TakeAttendance(s.teacher, s.journal, tue, absent=[(third, None)]))
+    app.execute(CancelAbsence(s.teacher, s.journal, tue, student_id=third, reason="опоздал"))
     p.catch_up()
 
     with p.connect() as conn:
@@ -121,12 +135,12 @@ def test_a_leaver_keeps_past_cells_and_a_newcomer_appears_while_enrolled_in_the_
     tue = held(app, s, TUE, 1, "Б")
     wed = held(app, s, WED, 1, "В")
     mark(app, s, mon, leaver, "3")
-    app.take_attendance(s.teacher, s.journal, tue, absent=[(leaver, "excused")])
+    app.execute(TakeAttendance(s.teacher, s.journal, tue, absent=[(leaver, "excused")]))
     # The enrolment ends (last day Tuesday) after the lessons are in the log,
     # and the newcomer is registered and enrolled (from Wednesday) after them too.
-    app.end_enrolment(s.admin, s.school_class, student_id=leaver, last_day=TUE)
+    app.execute(EndEnrolment(s.admin, s.school_class, student_id=leaver, last_day=TUE))
     newcomer = student(app, s, "Абрамова Анна")
-    app.enrol_student(s.admin, s.school_class, student_id=newcomer, from_date=WED)
+    app.execute(EnrolStudent(s.admin, s.school_class, student_id=newcomer, from_date=WED))
     mark(app, s, wed, newcomer, "5")
     mark(app, s, wed, stayer, "4")
     p.catch_up()
@@ -165,8 +179,8 @@ def test_the_grid_is_the_same_whether_projected_step_by_step_or_rebuilt_at_once(
     p.projector.run_batch(limit=1)
     given = mark(app, s, mon, first, "3")
     p.catch_up()
-    app.correct_mark(s.teacher, s.journal, given, value="4", reason="пересчёт")
-    app.take_attendance(s.teacher, s.journal, mon, absent=[(second, None)])
+    app.execute(CorrectMark(s.teacher, s.journal, given, value="4", reason="пересчёт"))
+    app.execute(TakeAttendance(s.teacher, s.journal, mon, absent=[(second, None)]))
     while p.projector.run_batch(limit=1):
         pass
     with p.connect() as conn:
@@ -186,16 +200,16 @@ def test_each_journal_has_its_own_grid_and_lesson_ids(projected_factory, clock: 
     s = build_school(app, students=1)
     (kid,) = s.students
     clock.set(LATE_NOVEMBER)
-    physics = app.add_subject(s.admin, s.school, name="Физика").id
+    physics = app.execute(AddSubject(s.admin, s.school, name="Физика")).id
     assert physics is not None
-    other = app.open_journal(s.admin, class_id=s.school_class, subject_id=physics,
-                             teacher_id=s.teacher).id
+    other = app.execute(OpenJournal(s.admin, class_id=s.school_class, subject_id=physics,
+                                    teacher_id=s.teacher)).id
     assert other is not None
     tue = held(app, s, TUE, 2, "Б")
     mon = held(app, s, MON, 1, "А")
     october = held(app, s, OCT, 1, "До каникул")
     foreign = held(app, s, MON, 1, "Сила тока", journal=other)
-    app.give_mark(s.teacher, other, foreign, student_id=kid, value="2", work="oral")
+    app.execute(GiveMark(s.teacher, other, foreign, student_id=kid, value="2", work="oral"))
     p.catch_up()
 
     with p.connect() as conn:

@@ -6,6 +6,16 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
+from ejournal.application.commands import (
+    AddSubject,
+    CancelMark,
+    CorrectMark,
+    CorrectPeriodMark,
+    GiveMark,
+    GivePeriodMark,
+    HoldLesson,
+    OpenJournal,
+)
 from ejournal.domain import ids
 from ejournal.projections.history import (
     HistoryItem,
@@ -34,20 +44,21 @@ def test_a_marks_history_shows_every_value_with_who_when_and_why_oldest_first(
     (kid,) = s.students
     t1, t2, t3, t4 = (datetime(2026, 11, 23, h, tzinfo=UTC) for h in (8, 10, 12, 14))
     clock.set(t1)
-    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби").id
+    lesson = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1,
+                                    topic="Дроби")).id
     assert lesson is not None
-    mark = app.give_mark(s.teacher, s.journal, lesson, student_id=kid, value="5",
-                         work="oral").id
-    other = app.give_mark(s.teacher, s.journal, lesson, student_id=kid, value="2",
-                          work="oral").id
+    mark = app.execute(GiveMark(s.teacher, s.journal, lesson, student_id=kid, value="5",
+                                work="oral")).id
+    other = app.execute(GiveMark(s.teacher, s.journal, lesson, student_id=kid, value="2",
+                                 work="oral")).id
     assert mark is not None
     assert other is not None
     clock.set(t2)
-    app.correct_mark(s.teacher, s.journal, mark, value="4", reason="пересчёт баллов")
+    app.execute(CorrectMark(s.teacher, s.journal, mark, value="4", reason="пересчёт баллов"))
     clock.set(t3)
-    app.correct_mark(s.admin, s.journal, mark, value="3", reason="апелляция")
+    app.execute(CorrectMark(s.admin, s.journal, mark, value="3", reason="апелляция"))
     clock.set(t4)
-    app.cancel_mark(s.admin, s.journal, mark, reason="работа списана")
+    app.execute(CancelMark(s.admin, s.journal, mark, reason="работа списана"))
     p.catch_up()
 
     with p.connect() as conn:
@@ -71,17 +82,17 @@ def test_a_mark_is_not_found_through_another_journal(projected_factory, clock: C
     app = p.app
     s = build_school(app, students=1)
     (kid,) = s.students
-    physics_subject = app.add_subject(s.admin, s.school, name="Физика").id
+    physics_subject = app.execute(AddSubject(s.admin, s.school, name="Физика")).id
     assert physics_subject is not None
-    physics = app.open_journal(s.admin, class_id=s.school_class, subject_id=physics_subject,
-                               teacher_id=s.other_teacher).id
+    physics = app.execute(OpenJournal(s.admin, class_id=s.school_class, subject_id=physics_subject,
+                                      teacher_id=s.other_teacher)).id
     assert physics is not None
     clock.set(datetime(2026, 11, 23, 10, tzinfo=UTC))
-    lesson = app.hold_lesson(s.other_teacher, physics, lesson_date=MON, slot=1,
-                             topic="Сила").id
+    lesson = app.execute(HoldLesson(s.other_teacher, physics, lesson_date=MON, slot=1,
+                                    topic="Сила")).id
     assert lesson is not None
-    mark = app.give_mark(s.other_teacher, physics, lesson, student_id=kid, value="5",
-                         work="oral").id
+    mark = app.execute(GiveMark(s.other_teacher, physics, lesson, student_id=kid, value="5",
+                                work="oral")).id
     assert mark is not None
     p.catch_up()
 
@@ -105,11 +116,11 @@ def test_a_period_marks_history_shows_the_mark_given_and_its_corrections(
     given_at = datetime(2026, 12, 25, 9, tzinfo=UTC)
     corrected_at = datetime(2026, 12, 26, 9, tzinfo=UTC)
     clock.set(given_at)
-    pm = app.give_period_mark(s.teacher, s.journal, student_id=kid, period_id=period,
-                              value="4").id
+    pm = app.execute(GivePeriodMark(s.teacher, s.journal, student_id=kid, period_id=period,
+                                    value="4")).id
     assert pm == ids.period_mark_id(s.journal, kid, period)
     clock.set(corrected_at)
-    app.correct_period_mark(s.admin, s.journal, pm, value="5", reason="итоговая контрольная")
+    app.execute(CorrectPeriodMark(s.admin, s.journal, pm, value="5", reason="итоговая контрольная"))
     p.catch_up()
 
     with p.connect() as conn:

@@ -8,6 +8,15 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select, update
 
+from ejournal.application.commands import (
+    CancelMark,
+    CorrectMark,
+    EnrolStudent,
+    GiveMark,
+    HoldLesson,
+    LinkGuardian,
+    RegisterUser,
+)
 from ejournal.projections.base import create_read_engine, positions, schemas
 from ejournal.projections.diary import Diary, read_diary
 from ejournal.projections.feed import Feed, items, read_feed
@@ -34,15 +43,16 @@ def test_a_guardian_linked_by_another_projector_gets_the_next_marks(
     s = build_school(app, students=2)
     _, kid = s.students  # no guardian yet
     clock.set(AT)
-    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби").id
-    app.give_mark(s.teacher, s.journal, lesson, student_id=kid, value="5", work="oral")
+    lesson = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1,
+                                    topic="Дроби")).id
+    app.execute(GiveMark(s.teacher, s.journal, lesson, student_id=kid, value="5", work="oral"))
     p.catch_up()  # this projector now remembers kid's recipients: only kid
 
     other = _second_projector(p, Feed())
     try:
-        app.link_guardian(s.admin, kid, guardian_id=s.guardian)
+        app.execute(LinkGuardian(s.admin, kid, guardian_id=s.guardian))
         other.catch_up()  # the link is applied by the other projector
-        app.give_mark(s.teacher, s.journal, lesson, student_id=kid, value="4", work="oral")
+        app.execute(GiveMark(s.teacher, s.journal, lesson, student_id=kid, value="4", work="oral"))
         p.catch_up()
     finally:
         other.engine.dispose()
@@ -60,16 +70,16 @@ def test_an_enrolment_seen_by_another_projector_reaches_the_diary(
     app = p.app
     s = build_school(app, students=1)
     clock.set(AT)
-    app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби")
+    app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби"))
     p.catch_up()  # remembers the class's enrolments: one student
 
-    newcomer = app.register_user(s.operator, s.school, username="new-kid", full_name="Новенький",
-                                 role="student").id
+    newcomer = app.execute(RegisterUser(s.operator, s.school, username="new-kid",
+                                        full_name="Новенький", role="student")).id
     other = _second_projector(p, Diary())
     try:
-        app.enrol_student(s.admin, s.school_class, student_id=newcomer, from_date=MON)
+        app.execute(EnrolStudent(s.admin, s.school_class, student_id=newcomer, from_date=MON))
         other.catch_up()
-        app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=2, topic="Проценты")
+        app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=2, topic="Проценты"))
         p.catch_up()
     finally:
         other.engine.dispose()
@@ -87,11 +97,12 @@ def test_a_failing_read_model_stops_itself_and_the_others_go_on(
     s = build_school(app, students=1)
     (kid,) = s.students
     clock.set(AT)
-    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби").id
-    app.give_mark(s.teacher, s.journal, lesson, student_id=kid, value="5", work="oral")
+    lesson = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1,
+                                    topic="Дроби")).id
+    app.execute(GiveMark(s.teacher, s.journal, lesson, student_id=kid, value="5", work="oral"))
     p.catch_up()
     before = {st.name: st.position for st in p.projector.statuses()}
-    app.give_mark(s.teacher, s.journal, lesson, student_id=kid, value="4", work="oral")
+    app.execute(GiveMark(s.teacher, s.journal, lesson, student_id=kid, value="4", work="oral"))
     feed = p.projector.models[0]
 
     def broken(*_: object) -> None:
@@ -131,8 +142,9 @@ def test_tables_that_no_longer_fit_the_code_are_rebuilt_from_the_log(
     s = build_school(app, students=1)
     (kid,) = s.students
     clock.set(AT)
-    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби").id
-    app.give_mark(s.teacher, s.journal, lesson, student_id=kid, value="5", work="oral")
+    lesson = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1,
+                                    topic="Дроби")).id
+    app.execute(GiveMark(s.teacher, s.journal, lesson, student_id=kid, value="5", work="oral"))
     p.catch_up()
     head = p.projector.head()
     # As if an older release had made the tables: another fingerprint, and a stray row.
@@ -182,17 +194,18 @@ def test_corrections_of_marks_a_projector_does_not_remember_read_them_from_its_t
     s = build_school(app, students=1)
     (kid,) = s.students
     clock.set(AT)
-    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби").id
-    oral = app.give_mark(s.teacher, s.journal, lesson, student_id=kid, value="5",
-                         work="oral").id
-    written = app.give_mark(s.teacher, s.journal, lesson, student_id=kid, value="3",
-                            work="written").id
+    lesson = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1,
+                                    topic="Дроби")).id
+    oral = app.execute(GiveMark(s.teacher, s.journal, lesson, student_id=kid, value="5",
+                                work="oral")).id
+    written = app.execute(GiveMark(s.teacher, s.journal, lesson, student_id=kid, value="3",
+                                   work="written")).id
     p.catch_up()
 
     fresh = _second_projector(p, Feed())  # remembers nothing
     try:
-        app.correct_mark(s.teacher, s.journal, oral, value="4", reason="пересчёт")
-        app.cancel_mark(s.teacher, s.journal, written, reason="не та работа")
+        app.execute(CorrectMark(s.teacher, s.journal, oral, value="4", reason="пересчёт"))
+        app.execute(CancelMark(s.teacher, s.journal, written, reason="не та работа"))
         fresh.catch_up()
     finally:
         fresh.engine.dispose()

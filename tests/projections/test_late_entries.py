@@ -7,6 +7,16 @@ from typing import Any
 from uuid import UUID
 
 from ejournal.application import EJournal
+from ejournal.application.commands import (
+    AddSubject,
+    CancelAbsence,
+    CorrectMark,
+    GiveMark,
+    GivePeriodMark,
+    HoldLesson,
+    OpenJournal,
+    TakeAttendance,
+)
 from ejournal.projections.timeliness import LateEntry, Timeliness, read_late_entries
 from tests.builders import SmallSchool, build_school
 from tests.conftest import Clock
@@ -23,10 +33,10 @@ def _row(e: LateEntry) -> tuple[Any, ...]:
 
 
 def _physics(app: EJournal, s: SmallSchool) -> UUID:
-    subject = app.add_subject(s.admin, s.school, name="Физика").id
+    subject = app.execute(AddSubject(s.admin, s.school, name="Физика")).id
     assert subject is not None
-    journal = app.open_journal(s.admin, class_id=s.school_class, subject_id=subject,
-                               teacher_id=s.other_teacher).id
+    journal = app.execute(OpenJournal(s.admin, class_id=s.school_class, subject_id=subject,
+                                      teacher_id=s.other_teacher)).id
     assert journal is not None
     return journal
 
@@ -42,26 +52,26 @@ def test_every_kind_of_late_entry_is_listed_with_its_rule_due_date_and_lateness(
 
     at_oct27 = datetime(2026, 10, 27, 10, tzinfo=UTC)
     clock.set(at_oct27)  # I четверть ended on Sunday 25.10; каникулы are working days
-    app.give_period_mark(t, j, student_id=kid, period_id=s.periods["I четверть"], value="4")
+    app.execute(GivePeriodMark(t, j, student_id=kid, period_id=s.periods["I четверть"], value="4"))
 
     at_wed = datetime(2026, 11, 25, 12, tzinfo=UTC)
     clock.set(at_wed)
-    mon = app.hold_lesson(t, j, lesson_date=MON, slot=1, topic="Дроби").id
+    mon = app.execute(HoldLesson(t, j, lesson_date=MON, slot=1, topic="Дроби")).id
     assert mon is not None
-    app.take_attendance(t, j, mon, absent=[(absentee, "illness")])
-    app.cancel_absence(t, j, mon, student_id=absentee, reason="опоздал, но был")
-    oral = app.give_mark(t, j, mon, student_id=kid, value="5", work="oral").id
+    app.execute(TakeAttendance(t, j, mon, absent=[(absentee, "illness")]))
+    app.execute(CancelAbsence(t, j, mon, student_id=absentee, reason="опоздал, но был"))
+    oral = app.execute(GiveMark(t, j, mon, student_id=kid, value="5", work="oral")).id
     assert oral is not None
     # Written work is due three working days after the lesson (Thursday): on time today.
-    app.give_mark(t, j, mon, student_id=absentee, value="4", work="written")
+    app.execute(GiveMark(t, j, mon, student_id=absentee, value="4", work="written"))
     # Corrections and cancellations are never late.
-    app.correct_mark(t, j, oral, value="4", reason="пересчёт")
+    app.execute(CorrectMark(t, j, oral, value="4", reason="пересчёт"))
     # A lesson recorded on its own day is on time.
-    app.hold_lesson(t, j, lesson_date=WED, slot=1, topic="Проценты")
+    app.execute(HoldLesson(t, j, lesson_date=WED, slot=1, topic="Проценты"))
 
     at_next_mon = datetime(2026, 11, 30, 9, tzinfo=UTC)
     clock.set(at_next_mon)
-    app.give_mark(t, j, mon, student_id=kid, value="3", work="test")
+    app.execute(GiveMark(t, j, mon, student_id=kid, value="3", work="test"))
     p.catch_up()
 
     with p.connect() as conn:
@@ -90,14 +100,16 @@ def test_late_entries_are_filtered_by_author_journal_rule_and_business_date(
     physics = _physics(app, s)
     elsewhere = build_school(app, students=1)
     clock.set(datetime(2026, 11, 25, 12, tzinfo=UTC))
-    mon = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="А").id
-    app.hold_lesson(s.admin, s.journal, lesson_date=TUE, slot=1, topic="Б")
-    phys_mon = app.hold_lesson(s.other_teacher, physics, lesson_date=MON, slot=2,
-                               topic="Сила").id
+    mon = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="А")).id
+    app.execute(HoldLesson(s.admin, s.journal, lesson_date=TUE, slot=1, topic="Б"))
+    phys_mon = app.execute(HoldLesson(s.other_teacher, physics, lesson_date=MON, slot=2,
+                                      topic="Сила")).id
     assert mon is not None
     assert phys_mon is not None
-    app.give_mark(s.other_teacher, physics, phys_mon, student_id=kid, value="5", work="oral")
-    app.hold_lesson(elsewhere.teacher, elsewhere.journal, lesson_date=MON, slot=1, topic="В")
+    app.execute(GiveMark(s.other_teacher, physics, phys_mon, student_id=kid, value="5",
+                         work="oral"))
+    app.execute(HoldLesson(elsewhere.teacher, elsewhere.journal, lesson_date=MON, slot=1,
+                           topic="В"))
     p.catch_up()
 
     def listed(**filters) -> list[tuple[Any, ...]]:
@@ -139,11 +151,11 @@ def test_the_recording_date_is_the_schools_local_date_not_the_utc_date(
     s = build_school(app, timezone="Asia/Novosibirsk", students=1)
     # 23:00 on Tuesday in Novosibirsk (UTC+7): Tuesday's lesson is on time.
     clock.set(datetime(2026, 11, 24, 16, tzinfo=UTC))
-    app.hold_lesson(s.teacher, s.journal, lesson_date=TUE, slot=1, topic="Вовремя")
+    app.execute(HoldLesson(s.teacher, s.journal, lesson_date=TUE, slot=1, topic="Вовремя"))
     # 03:00 on Wednesday in Novosibirsk, still Tuesday in UTC: Monday's lesson is two days late.
     at = datetime(2026, 11, 24, 20, tzinfo=UTC)
     clock.set(at)
-    app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Поздно")
+    app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Поздно"))
     p.catch_up()
 
     with p.connect() as conn:

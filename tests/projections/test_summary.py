@@ -9,6 +9,20 @@ from uuid import UUID, uuid4
 import pytest
 
 from ejournal.application import EJournal
+from ejournal.application.commands import (
+    CancelAbsence,
+    CancelMark,
+    CorrectMark,
+    CorrectPeriodMark,
+    EndEnrolment,
+    EnrolStudent,
+    GiveMark,
+    GivePeriodMark,
+    HoldLesson,
+    PlanYear,
+    RegisterUser,
+    TakeAttendance,
+)
 from ejournal.domain.errors import NotFound
 from ejournal.projections.summary import Summary, SummaryStudent, SummaryView, read_summary
 from tests.builders import SmallSchool, build_school
@@ -23,30 +37,30 @@ AFTER_TERM = datetime(2026, 12, 30, 9, tzinfo=UTC)
 
 
 def held(app: EJournal, s: SmallSchool, day: date, slot: int = 1) -> UUID:
-    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=day, slot=slot,
-                             topic=f"Урок {day} {slot}").id
+    lesson = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=day, slot=slot,
+                                    topic=f"Урок {day} {slot}")).id
     assert lesson is not None
     return lesson
 
 
 def mark(app: EJournal, s: SmallSchool, lesson: UUID, student: UUID, value: str) -> UUID:
-    mark_id = app.give_mark(s.teacher, s.journal, lesson, student_id=student, value=value,
-                            work="oral").id
+    mark_id = app.execute(GiveMark(s.teacher, s.journal, lesson, student_id=student, value=value,
+                                   work="oral")).id
     assert mark_id is not None
     return mark_id
 
 
 def period_mark(app: EJournal, s: SmallSchool, student: UUID, value: str,
                 period: str = "II четверть") -> UUID:
-    pm = app.give_period_mark(s.teacher, s.journal, student_id=student,
-                              period_id=s.periods[period], value=value).id
+    pm = app.execute(GivePeriodMark(s.teacher, s.journal, student_id=student,
+                                    period_id=s.periods[period], value=value)).id
     assert pm is not None
     return pm
 
 
 def student(app: EJournal, s: SmallSchool, full_name: str) -> UUID:
-    sid = app.register_user(s.admin, s.school, username=f"u{uuid4().hex[:10]}",
-                            full_name=full_name, role="student").id
+    sid = app.execute(RegisterUser(s.admin, s.school, username=f"u{uuid4().hex[:10]}",
+                                   full_name=full_name, role="student")).id
     assert sid is not None
     return sid
 
@@ -80,16 +94,17 @@ def test_the_summary_lists_current_marks_in_the_period_their_average_and_absence
     mark(app, s, nov_9_late, first, "3")
     mark(app, s, nov_9, first, "5")
     wrong = mark(app, s, nov_9, first, "2")
-    app.correct_mark(s.teacher, s.journal, wrong, value="3", reason="пересчёт")
+    app.execute(CorrectMark(s.teacher, s.journal, wrong, value="3", reason="пересчёт"))
     cancelled = mark(app, s, last_day, first, "2")
-    app.cancel_mark(s.teacher, s.journal, cancelled, reason="не тот ученик")
+    app.execute(CancelMark(s.teacher, s.journal, cancelled, reason="не тот ученик"))
     mark(app, s, nov_9, second, "5")
     mark(app, s, last_day, second, "4")
-    app.take_attendance(s.teacher, s.journal, october, absent=[(third, None)])
-    app.take_attendance(s.teacher, s.journal, nov_9, absent=[(third, "illness")])
-    app.take_attendance(s.teacher, s.journal, nov_10, absent=[(third, None), (second, None)])
-    app.cancel_absence(s.teacher, s.journal, nov_10, student_id=second, reason="был")
-    app.take_attendance(s.teacher, s.journal, last_day, absent=[(third, "unexcused")])
+    app.execute(TakeAttendance(s.teacher, s.journal, october, absent=[(third, None)]))
+    app.execute(TakeAttendance(s.teacher, s.journal, nov_9, absent=[(third, "illness")]))
+    app.execute(TakeAttendance(s.teacher, s.journal, nov_10,
+                               absent=[(third, None), (second, None)]))
+    app.execute(CancelAbsence(s.teacher, s.journal, nov_10, student_id=second, reason="был"))
+    app.execute(TakeAttendance(s.teacher, s.journal, last_day, absent=[(third, "unexcused")]))
 
     view = summary(p, s)
     assert [(r.student_id, r.full_name) for r in view.students] == [
@@ -148,7 +163,7 @@ def test_quality_and_success_percent_follow_the_current_period_marks(
     # Over the four students with a period mark: 4 or 5 → 2 of 4; without a 2 → 3 of 4.
     assert (view.quality_percent, view.success_percent) == (Decimal("50.0"), Decimal("75.0"))
 
-    app.correct_period_mark(s.teacher, s.journal, failing, value="3", reason="пересдача")
+    app.execute(CorrectPeriodMark(s.teacher, s.journal, failing, value="3", reason="пересдача"))
     view = summary(p, s)
     assert [r.period_mark for r in view.students] == ["5", "4", "3", "3", None]
     assert (view.quality_percent, view.success_percent) == (Decimal("50.0"), Decimal("100.0"))
@@ -183,19 +198,19 @@ def test_the_summary_lists_every_student_enrolled_during_any_part_of_the_period(
     mark(app, s, october, gone_before, "4")
     nov_9, nov_11 = held(app, s, NOV_9), held(app, s, NOV_11)
     mark(app, s, nov_9, leaver, "3")
-    app.take_attendance(s.teacher, s.journal, nov_9, absent=[(stayer, None)])
-    app.end_enrolment(s.admin, s.school_class, student_id=gone_before, last_day=OCT_20)
-    app.end_enrolment(s.admin, s.school_class, student_id=leaver, last_day=NOV_10)
+    app.execute(TakeAttendance(s.teacher, s.journal, nov_9, absent=[(stayer, None)]))
+    app.execute(EndEnrolment(s.admin, s.school_class, student_id=gone_before, last_day=OCT_20))
+    app.execute(EndEnrolment(s.admin, s.school_class, student_id=leaver, last_day=NOV_10))
     period_mark(app, s, leaver, "3")
     # The newcomer is registered and enrolled after the lessons are in the log.
     newcomer = student(app, s, "Абрамова Анна")
-    app.enrol_student(s.admin, s.school_class, student_id=newcomer, from_date=NOV_11)
+    app.execute(EnrolStudent(s.admin, s.school_class, student_id=newcomer, from_date=NOV_11))
     mark(app, s, nov_11, newcomer, "5")
     mark(app, s, nov_11, stayer, "4")
     # One who came and left within the period counts too.
     visitor = student(app, s, "Яковлев Ян")
-    app.enrol_student(s.admin, s.school_class, student_id=visitor, from_date=NOV_5)
-    app.end_enrolment(s.admin, s.school_class, student_id=visitor, last_day=NOV_5)
+    app.execute(EnrolStudent(s.admin, s.school_class, student_id=visitor, from_date=NOV_5))
+    app.execute(EndEnrolment(s.admin, s.school_class, student_id=visitor, last_day=NOV_5))
 
     view = summary(p, s)
     assert [(r.student_id, r.full_name, r.marks, r.average, r.absences, r.period_mark)
@@ -224,8 +239,8 @@ def test_the_summary_is_the_same_when_rebuilt_from_the_log(projected_factory,
     given = mark(app, s, nov_9, first, "2")
     pm = period_mark(app, s, second, "2")
     p.projector.run_batch(limit=1)
-    app.correct_mark(s.teacher, s.journal, given, value="5", reason="пересчёт")
-    app.correct_period_mark(s.teacher, s.journal, pm, value="4", reason="пересдача")
+    app.execute(CorrectMark(s.teacher, s.journal, given, value="5", reason="пересчёт"))
+    app.execute(CorrectPeriodMark(s.teacher, s.journal, pm, value="4", reason="пересдача"))
     while p.projector.run_batch(limit=1):
         pass
     stepwise = summary(p, s)
@@ -241,15 +256,15 @@ def test_the_summary_is_the_same_when_rebuilt_from_the_log(projected_factory,
 def test_an_unknown_journal_or_period_is_not_found(projected_factory) -> None:
     p = projected_factory(Summary())
     s = build_school(p.app, students=1)
-    other_year = p.app.plan_year(
-        s.admin, s.school, name="2027/2028", starts_on=date(2027, 9, 1),
-        ends_on=date(2028, 5, 31), days_per_week=5,
-        periods=[("I полугодие", date(2027, 9, 1), date(2027, 12, 28))]).extra["periods"]
+    other_year = p.app.execute(PlanYear(
+        s.admin, s.school, name="2027/2028", starts_on=date(2027, 9, 1), ends_on=date(2028, 5, 31),
+        days_per_week=5, periods=[("I полугодие", date(2027, 9, 1), date(2027, 12, 28))],
+    )).periods
     p.catch_up()
     with p.connect() as conn:
         with pytest.raises(NotFound, match="period"):
             read_summary(conn, s.journal, uuid4())
         with pytest.raises(NotFound, match="period"):  # a period of another year
-            read_summary(conn, s.journal, UUID(other_year["I полугодие"]))
+            read_summary(conn, s.journal, other_year["I полугодие"])
         with pytest.raises(NotFound, match="journal"):
             read_summary(conn, uuid4(), s.periods["II четверть"])

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from ejournal.application.commands import (
+    CancelAbsence,
+    CorrectMark,
+    GiveMark,
+    HoldLesson,
+    TakeAttendance,
+)
 from ejournal.projections.grid import Grid, read_grid
 from ejournal.projections.timetravel import grid_as_of
 from tests.builders import build_school
@@ -22,16 +29,17 @@ def test_the_grid_before_a_correction_shows_the_old_value_and_after_it_the_new(
     s = build_school(app, students=2)
     kid, other = s.students
     clock.set(datetime(2026, 11, 23, 9, tzinfo=UTC))
-    lesson = app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби").id
+    lesson = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1,
+                                    topic="Дроби")).id
     assert lesson is not None
-    mark = app.give_mark(s.teacher, s.journal, lesson, student_id=kid, value="3",
-                         work="oral").id
+    mark = app.execute(GiveMark(s.teacher, s.journal, lesson, student_id=kid, value="3",
+                                work="oral")).id
     assert mark is not None
-    app.take_attendance(s.teacher, s.journal, lesson, absent=[(other, "illness")])
+    app.execute(TakeAttendance(s.teacher, s.journal, lesson, absent=[(other, "illness")]))
     before = datetime(2026, 11, 23, 15, tzinfo=UTC)
     clock.set(datetime(2026, 11, 24, 9, tzinfo=UTC))
-    app.correct_mark(s.teacher, s.journal, mark, value="5", reason="апелляция")
-    app.cancel_absence(s.teacher, s.journal, lesson, student_id=other, reason="была")
+    app.execute(CorrectMark(s.teacher, s.journal, mark, value="5", reason="апелляция"))
+    app.execute(CancelAbsence(s.teacher, s.journal, lesson, student_id=other, reason="была"))
     p.catch_up()
 
     def cells(view: object) -> dict[str, object]:

@@ -16,6 +16,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ejournal.application import EJournal
+from ejournal.application.commands import (
+    AddSubject,
+    EnrolStudent,
+    OpenClass,
+    OpenJournal,
+    PlanYear,
+    RegisterOperator,
+    RegisterSchool,
+    RegisterUser,
+    SetTimetable,
+)
 from ejournal.domain.findings import ComplianceAudit, MissingEntry
 from ejournal.projections.findings import OverdueItem, read_overdue
 from ejournal.scheduler.runner import ComplianceRunner, SchoolRun
@@ -54,16 +65,16 @@ def make_school(app: EJournal, *, timezone: str = "Europe/Moscow", days_per_week
     that journal's lessons in the class timetable at ``timetable`` (weekday, slot) from the
     year's start."""
     t = tag or uuid.uuid4().hex[:8]
-    op = app.register_operator(username=f"op-{t}", full_name="Оператор").id
+    op = app.execute(RegisterOperator(username=f"op-{t}", full_name="Оператор")).id
     assert op is not None
-    school = app.register_school(op, name=f"Школа {t}", timezone=timezone).id
+    school = app.execute(RegisterSchool(op, name=f"Школа {t}", timezone=timezone)).id
     assert school is not None
     names: dict[str, str] = {}
 
     def user(name: str, role: str, full_name: str) -> UUID:
         names[name] = f"{name}-{t}"
-        uid = app.register_user(op, school, username=names[name], full_name=full_name,
-                                role=role).id
+        uid = app.execute(RegisterUser(op, school, username=names[name], full_name=full_name,
+                                       role=role)).id
         assert uid is not None
         return uid
 
@@ -71,27 +82,27 @@ def make_school(app: EJournal, *, timezone: str = "Europe/Moscow", days_per_week
     teacher = user("teacher", "teacher", "Мария Ивановна")
     other = user("other", "teacher", "Пётр Петрович")
     auditor = user("auditor", "auditor", "Аудитор")
-    year = app.plan_year(admin, school, name="Учебный год", starts_on=starts_on,
-                         ends_on=ends_on, days_per_week=days_per_week,
-                         periods=list(periods or [("год", starts_on, ends_on)]),
-                         holidays=list(holidays))
+    year = app.execute(PlanYear(admin, school, name="Учебный год", starts_on=starts_on,
+                                ends_on=ends_on, days_per_week=days_per_week,
+                                periods=list(periods or [("год", starts_on, ends_on)]),
+                                holidays=list(holidays)))
     assert year.id is not None
-    subject = app.add_subject(admin, school, name="Математика").id
+    subject = app.execute(AddSubject(admin, school, name="Математика")).id
     assert subject is not None
-    school_class = app.open_class(admin, school, name="7Б", year_id=year.id).id
+    school_class = app.execute(OpenClass(admin, school, name="7Б", year_id=year.id)).id
     assert school_class is not None
     kids = [user(f"student{i}", "student", f"Ученик {i}") for i in range(students)]
     for kid in kids:
-        app.enrol_student(admin, school_class, student_id=kid, from_date=starts_on)
-    journal = app.open_journal(admin, class_id=school_class, subject_id=subject,
-                               teacher_id=teacher).id
+        app.execute(EnrolStudent(admin, school_class, student_id=kid, from_date=starts_on))
+    journal = app.execute(OpenJournal(admin, class_id=school_class, subject_id=subject,
+                                      teacher_id=teacher)).id
     assert journal is not None
     if timetable:
-        app.set_timetable(admin, school_class, valid_from=starts_on,
-                          lessons=[(weekday, slot, journal) for weekday, slot in timetable])
+        app.execute(SetTimetable(admin, school_class, valid_from=starts_on,
+                                 lessons=[(weekday, slot, journal) for weekday, slot in timetable]))
     return School(school=school, timezone=timezone, admin=admin, teacher=teacher,
                   other_teacher=other, auditor=auditor, year=year.id,
-                  periods={n: UUID(p) for n, p in year.extra["periods"].items()},
+                  periods=year.periods,
                   school_class=school_class, journal=journal, students=kids, tag=t,
                   usernames=names)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from ejournal.application.commands import GiveMark, HoldLesson, TakeAttendance
 from ejournal.scheduler.service import ComplianceScheduler, job_id
 from tests.scheduler.conftest import Compliance, local, make_school
 
@@ -12,11 +13,11 @@ from tests.scheduler.conftest import Compliance, local, make_school
 def _written_work(c: Compliance, s, day: date, hour: int = 10) -> None:
     """A lesson on ``day`` with written work marked for the first student only."""
     c.at(s, day, hour)
-    held = c.app.hold_lesson(s.teacher, s.journal, lesson_date=day, slot=1, topic="Диктант")
+    held = c.app.execute(HoldLesson(s.teacher, s.journal, lesson_date=day, slot=1, topic="Диктант"))
     assert held.id is not None
-    c.app.take_attendance(s.teacher, s.journal, held.id, absent=[])
-    c.app.give_mark(s.teacher, s.journal, held.id, student_id=s.students[0], value="5",
-                    work="written")
+    c.app.execute(TakeAttendance(s.teacher, s.journal, held.id, absent=[]))
+    c.app.execute(GiveMark(s.teacher, s.journal, held.id, student_id=s.students[0], value="5",
+                           work="written"))
 
 
 def _written(run) -> list[tuple[date, date]]:

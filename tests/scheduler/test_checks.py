@@ -5,6 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from ejournal.application.commands import (
+    AppointSubstitute,
+    EndEnrolment,
+    GiveMark,
+    GivePeriodMark,
+    HoldLesson,
+    TakeAttendance,
+)
 from ejournal.domain import ids
 from ejournal.projections.findings import read_overdue
 from tests.scheduler.conftest import FOUND, RESOLVED, Compliance, local, make_school
@@ -40,7 +48,7 @@ def test_r45_a_timetabled_lesson_never_held_is_flagged_after_its_day_then_resolv
 
     # The teacher records it on Wednesday morning: a late entry, which resolves the finding.
     entered = c.at(s, WED, 9, 15)
-    lesson = c.app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=2, topic="Дроби")
+    lesson = c.app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=2, topic="Дроби"))
     assert lesson.late is not None
     assert lesson.late.rule == "R-4.5"
     run = c.night_after(s, WED)
@@ -59,7 +67,7 @@ def test_r46_a_lesson_held_without_attendance_is_flagged_after_its_day_then_reso
     c = compliance
     s = make_school(c.app, timetable=[(1, 1)])
     c.at(s, MON, 10)
-    held = c.app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби")
+    held = c.app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби"))
     assert held.id is not None
     assert held.late is None
     assert c.run_on(s, MON, 23, 30).findings == []
@@ -73,8 +81,8 @@ def test_r46_a_lesson_held_without_attendance_is_flagged_after_its_day_then_reso
     assert list(c.logged(FOUND).values()) == [1]
 
     entered = c.at(s, TUE, 8, 5)
-    taken = c.app.take_attendance(s.teacher, s.journal, held.id,
-                                  absent=[(s.students[0], "illness")])
+    taken = c.app.execute(TakeAttendance(s.teacher, s.journal, held.id,
+                                         absent=[(s.students[0], "illness")]))
     assert taken.late is not None
     assert taken.late.rule == "R-4.6"
     assert c.night_after(s, TUE).resolved == 1
@@ -90,15 +98,18 @@ def test_r61d_a_present_student_without_a_written_mark_three_working_days_on_is_
     s = make_school(c.app, students=4)
     marked, unmarked, absent, late_joiner = s.students
     c.at(s, MON, 10)
-    held = c.app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=3, topic="Контрольная")
+    held = c.app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=3,
+                                    topic="Контрольная"))
     assert held.id is not None
-    c.app.take_attendance(s.teacher, s.journal, held.id, absent=[(absent, None)])
+    c.app.execute(TakeAttendance(s.teacher, s.journal, held.id, absent=[(absent, None)]))
     # An oral mark is no written work; the lesson has written work once a written mark is in.
-    c.app.give_mark(s.teacher, s.journal, held.id, student_id=unmarked, value="5", work="oral")
+    c.app.execute(GiveMark(s.teacher, s.journal, held.id, student_id=unmarked, value="5",
+                           work="oral"))
     c.at(s, WED, 16)
-    c.app.give_mark(s.teacher, s.journal, held.id, student_id=marked, value="4", work="test")
-    c.app.give_mark(s.teacher, s.journal, held.id, student_id=late_joiner, value="3",
-                    work="written")
+    c.app.execute(GiveMark(s.teacher, s.journal, held.id, student_id=marked, value="4",
+                           work="test"))
+    c.app.execute(GiveMark(s.teacher, s.journal, held.id, student_id=late_joiner, value="3",
+                           work="written"))
     # Due three working days after Monday: Thursday. On Thursday evening nothing is flagged.
     run = c.run_on(s, THU, 22)
     assert [f for f in run.findings if f.rule == "R-6.1d"] == []
@@ -114,8 +125,8 @@ def test_r61d_a_present_student_without_a_written_mark_three_working_days_on_is_
     assert list(c.logged(FOUND).values()) == [1]
 
     entered = c.at(s, NEXT_MON, 11)
-    mark = c.app.give_mark(s.teacher, s.journal, held.id, student_id=unmarked, value="3",
-                           work="written")
+    mark = c.app.execute(GiveMark(s.teacher, s.journal, held.id, student_id=unmarked, value="3",
+                                  work="written"))
     assert mark.late is not None
     assert (mark.late.rule, mark.late.due) == ("R-6.1d", THU)
     assert c.night_after(s, NEXT_MON).resolved == 1
@@ -133,9 +144,9 @@ def test_r62_a_student_without_a_period_mark_after_the_periods_last_day_is_flagg
     week = s.periods["неделя"]
     c.at(s, THU, 12)
     # A student who left the class before the period's last day is not expected to get one.
-    c.app.end_enrolment(s.admin, s.school_class, student_id=left, last_day=THU)
+    c.app.execute(EndEnrolment(s.admin, s.school_class, student_id=left, last_day=THU))
     c.at(s, FRI, 15)
-    c.app.give_period_mark(s.teacher, s.journal, student_id=given, period_id=week, value="5")
+    c.app.execute(GivePeriodMark(s.teacher, s.journal, student_id=given, period_id=week, value="5"))
     assert c.run_on(s, FRI, 23, 45).findings == []
 
     run = c.night_after(s, FRI)
@@ -146,8 +157,8 @@ def test_r62_a_student_without_a_period_mark_after_the_periods_last_day_is_flagg
     assert list(c.logged(FOUND).values()) == [1]
 
     entered = c.at(s, NEXT_MON, 9)
-    late = c.app.give_period_mark(s.teacher, s.journal, student_id=missing, period_id=week,
-                                  value="4")
+    late = c.app.execute(GivePeriodMark(s.teacher, s.journal, student_id=missing, period_id=week,
+                                        value="4"))
     assert late.late is not None
     assert late.late.rule == "R-6.2"
     assert late.id == ids.period_mark_id(s.journal, missing, week)
@@ -161,8 +172,8 @@ def test_a_substitute_on_the_lessons_date_answers_for_the_missing_entry(
 ) -> None:
     c = compliance
     s = make_school(c.app, timetable=[(1, 1), (2, 1)])
-    c.app.appoint_substitute(s.admin, s.journal, teacher_id=s.other_teacher, from_date=TUE,
-                             to_date=TUE)
+    c.app.execute(AppointSubstitute(s.admin, s.journal, teacher_id=s.other_teacher, from_date=TUE,
+                                    to_date=TUE))
     c.night_after(s, TUE)
     assert [(i.business_date, i.teacher_id) for i in c.overdue(s)] == [
         (MON, s.teacher), (TUE, s.other_teacher)]

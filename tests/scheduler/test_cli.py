@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ejournal.application.commands import HoldLesson, SetTimetable
 from tests.conftest import Database
 from tests.scheduler.conftest import FOUND, Compliance, cli_env, local, make_school
 
@@ -39,7 +40,7 @@ def test_check_prints_the_findings_records_them_once_and_exits_0(
     c = compliance
     s = make_school(c.app, starts_on=MON, timetable=[(1, 1), (3, 2)])
     c.at(s, MON, 9)
-    c.app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби")
+    c.app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Дроби"))
     # As of Thursday (its start): Monday's attendance and Wednesday's lesson are missing.
     first = ejournal(c.database, "check", "--school", str(s.school), "--as-of", THU.isoformat())
     assert first.returncode == 0, first.stderr
@@ -69,8 +70,8 @@ def test_a_timetable_entered_late_reveals_the_lessons_missing_before_it_was_ente
     s = make_school(c.app, starts_on=MON)
     # On Thursday the admin enters the timetable, valid from Monday.
     c.at(s, THU, 12)
-    c.app.set_timetable(s.admin, s.school_class, valid_from=MON,
-                        lessons=[(1, 1, s.journal), (2, 4, s.journal)])
+    c.app.execute(SetTimetable(s.admin, s.school_class, valid_from=MON,
+                               lessons=[(1, 1, s.journal), (2, 4, s.journal)]))
     found = check_json(c.database, s.school, THU)["findings"]
     assert [(f["rule"], f["date"], f["slot"]) for f in found] == [
         ("R-4.5", MON.isoformat(), 1), ("R-4.5", TUE.isoformat(), 4)]

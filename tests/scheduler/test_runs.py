@@ -16,9 +16,10 @@ from uuid import UUID
 import pytest
 
 from ejournal.application import EJournal
+from ejournal.application.commands import HoldLesson, RecordFindings
+from ejournal.application.locks import SchoolLocks
 from ejournal.domain.findings import Finding
 from ejournal.projections.base import create_read_engine
-from ejournal.scheduler.runner import SchoolLocks
 from ejournal.scheduler.service import ComplianceScheduler
 from tests.conftest import Database
 from tests.scheduler.conftest import (
@@ -47,7 +48,7 @@ def test_after_three_days_down_the_scheduler_catches_up_every_day_once(
     # teacher records Wednesday's lesson late, on Thursday: with the data known at the
     # catch-up it is not missing (it is a late entry instead).
     c.at(s, THU, 10)
-    wednesday = c.app.hold_lesson(s.teacher, s.journal, lesson_date=WED, slot=1, topic="Т")
+    wednesday = c.app.execute(HoldLesson(s.teacher, s.journal, lesson_date=WED, slot=1, topic="Т"))
     assert wednesday.late is not None
     # Friday noon it starts again: the start-up catch-up checks the three days it missed.
     c.at(s, FRI, 12)
@@ -191,7 +192,7 @@ def test_two_writers_recording_the_same_findings_at_once_record_them_once(
         app = database.app(c.clock)
         try:
             start.wait(timeout=60)
-            results.append(len(app.record_findings(s.school, findings).extra["new"]))
+            results.append(len(app.execute(RecordFindings(s.school, findings)).new))
         except BaseException as exc:  # noqa: BLE001 - handed to the test thread
             failures.append(exc)
         finally:
@@ -219,7 +220,7 @@ def test_a_finding_saved_after_its_entry_arrived_is_resolved_all_the_same(
     def check_then_teacher_writes(state: Any, day: date) -> list[Finding]:
         found = check(state, day)
         c.clock.set(entered)
-        c.app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Т")
+        c.app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Т"))
         return found
 
     c.runner.findings_of = check_then_teacher_writes  # type: ignore[method-assign]
@@ -243,8 +244,8 @@ def test_check_resolves_any_open_finding_whose_entry_is_there(compliance: Compli
     assert state is not None
     (stale,) = c.runner.findings_of(state, MON)
     entered = c.at(s, TUE, 0, 31)
-    c.app.hold_lesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Т")
-    c.app.record_findings(s.school, [stale], day_checked=MON)
+    c.app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1, topic="Т"))
+    c.app.execute(RecordFindings(s.school, [stale], day_checked=MON))
     assert c.runner.run_school(s.school).resolved == 0  # not this run's finding
     assert c.runner.check(s.school, TUE).resolved == 1
     # (The check finds the lesson's attendance missing, too: .)

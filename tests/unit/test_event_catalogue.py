@@ -9,7 +9,7 @@ from pathlib import Path
 
 from eventsourcing.domain import Aggregate
 
-from ejournal.application.service import CommandReceipt
+from ejournal.application.idempotency import CommandReceipt
 from ejournal.domain.events import AGGREGATES, event_classes
 
 CATALOGUE = Path(__file__).parent.parent.parent / "docs" / "events.md"

@@ -24,7 +24,8 @@ from sqlalchemy import (
     select,
 )
 
-from ejournal.projections.base import as_utc, ddl_lock
+from ejournal.application.locks import ddl_lock
+from ejournal.projections.base import as_utc
 
 metadata = MetaData()
 

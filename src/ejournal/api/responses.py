@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ejournal.api.paging import Page
-from ejournal.application import Written
+from ejournal.application import Result
 
 Day = date  # the type, where a field is called ``date``
 
@@ -44,12 +44,13 @@ class YearOut(CreatedOut):
     periods: list[PeriodOut]
 
 
-def written_response(written: Written, status: int = 201,
+def written_response(written: Result, status: int = 201,
                      body: dict[str, Any] | None = None) -> JSONResponse:
     """A write's answer: ``{id?, late}`` (or ``body``), ``Idempotent-Replayed`` on a replay."""
+    made, late = getattr(written, "id", None), getattr(written, "late", None)
     content = body if body is not None else {
-        **({"id": str(written.id)} if written.id else {}),
-        "late": written.late.as_dict() if written.late else None,
+        **({"id": str(made)} if made else {}),
+        "late": late.as_dict() if late else None,
     }
     headers = {"Idempotent-Replayed": "true"} if written.replayed else None
     return JSONResponse(content, status_code=status, headers=headers)

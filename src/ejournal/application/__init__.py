@@ -1,5 +1,7 @@
-"""The application layer: commands over the event store (``eventsourcing`` Application)."""
+"""The application layer: commands (``commands``) run by ``EJournal.execute`` over the event
+store, answering typed results (``results``), and the questions the API asks (``queries``)."""
 
-from ejournal.application.service import EJournal, Written
+from ejournal.application.app import EJournal
+from ejournal.application.results import Result
 
-__all__ = ["EJournal", "Written"]
+__all__ = ["EJournal", "Result"]

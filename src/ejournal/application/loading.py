@@ -1,11 +1,10 @@
-"""Loading a command's aggregates: one query for all of them, from a cache kept up to date.
+"""The one aggregate loader: many aggregates in one query, from a cache kept up to date.
 
 A mark needs six aggregates (the actor, the journal, its class, year and school, and the
-lesson). Loading them one by one costs six round trips, six decodings of their whole
-histories, and six deep copies. Here they are loaded together: a cached aggregate is brought
-up to date ("fast-forwarded") with the events recorded after its version, all of them fetched
-in ONE statement, so another process's writes are always seen before a decision; the caller
-gets its own copy to change. See docs/performance.md for what this bought.
+lesson); the scheduler a school's thousands. A cached aggregate is brought up to date
+("fast-forwarded") with the events recorded after its version, fetched for all of them together
+(``EventStore.newer``), so another process's writes are always seen before a decision; a caller
+that changes an aggregate gets its own copy. See docs/performance.md for what this bought.
 """
 
 from __future__ import annotations
@@ -18,7 +17,9 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Mapper, Recorder, StoredEvent
+from eventsourcing.persistence import Mapper
+
+from ejournal.application.eventstore import EventStore
 
 _IMMUTABLE = (str, int, float, bool, bytes, UUID, type(None), frozenset)
 
@@ -53,7 +54,7 @@ _IMMUTABLE_CLASSES: set[type] = set()
 def _is_mutable_dataclass(kind: type) -> bool:
     if kind in _IMMUTABLE_CLASSES:
         return False
-    if is_dataclass(kind) and not kind.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+    if is_dataclass(kind) and not getattr(kind, "__dataclass_params__").frozen:  # noqa: B009
         _MUTABLE_DATACLASSES.add(kind)
         return True
     _IMMUTABLE_CLASSES.add(kind)
@@ -69,46 +70,46 @@ def copy_aggregate(aggregate: Aggregate) -> Aggregate:
 
 
 class AggregateLoader:
-    """An LRU cache of aggregates, fast-forwarded in one statement per load."""
+    """An LRU cache of aggregates, fast-forwarded in one query per load."""
 
-    def __init__(self, recorder: Recorder, mapper: Mapper[UUID], maxsize: int) -> None:
-        self.recorder = recorder
+    def __init__(self, store: EventStore, mapper: Mapper[UUID], maxsize: int) -> None:
+        self.store = store
         self.mapper = mapper
         self.maxsize = maxsize
         self._cache: OrderedDict[UUID, Aggregate] = OrderedDict()
         self._lock = threading.Lock()
-        dialect = type(recorder).__module__
-        self._postgres = dialect.endswith("postgres")
 
     def load(self, ids: Iterable[UUID],
-             read_only: Container[UUID] = ()) -> dict[UUID, Aggregate]:
+             read_only: Container[UUID] | bool = ()) -> dict[UUID, Aggregate]:
         """These aggregates as they are now; unknown ids are left out.
 
-        Each is the caller's own copy to change, except those named ``read_only``: they are
-        the cached objects themselves, shared, and must not be changed."""
+        Each is the caller's own copy to change, except those named ``read_only`` (or all,
+        with ``True``): they are the cached objects themselves, shared, and must not be
+        changed."""
         wanted = list(dict.fromkeys(ids))
+        shared: Container[UUID] = _All() if read_only is True else read_only or ()
         with self._lock:
             cached = {i: self._cache[i] for i in wanted if i in self._cache}
-        versions = {i: (cached[i].version if i in cached else 0) for i in wanted}
-        newer = self._select_newer(versions)
+            for aggregate_id in cached:
+                self._cache.move_to_end(aggregate_id)
+        newer = self.store.newer({i: (cached[i].version if i in cached else 0) for i in wanted})
         found: dict[UUID, Aggregate] = {}
+        updated: list[Aggregate] = []
         for aggregate_id in wanted:
-            events = newer.get(aggregate_id, [])
-            base = cached.get(aggregate_id)
-            if not events:
-                if base is not None:
-                    found[aggregate_id] = (base if aggregate_id in read_only
-                                           else copy_aggregate(base))
-                continue
-            current: Any = copy_aggregate(base) if base is not None else None
-            for stored in events:
-                # Every stored event is an aggregate event (a typing.Protocol isinstance check
-                # here would cost a third of the replay).
-                domain_event: Any = self.mapper.to_domain_event(stored)
-                current = domain_event.mutate(current)
-            self.remember(current)
-            found[aggregate_id] = (current if aggregate_id in read_only
-                                   else copy_aggregate(current))
+            events = newer.get(aggregate_id)
+            current: Any = cached.get(aggregate_id)
+            if events:
+                current = copy_aggregate(current) if current is not None else None
+                for stored in events:
+                    # Every stored event is an aggregate event (a typing.Protocol isinstance
+                    # check here would cost a third of the replay).
+                    domain_event: Any = self.mapper.to_domain_event(stored)
+                    current = domain_event.mutate(current)
+                updated.append(current)
+            if current is not None:
+                found[aggregate_id] = (current if aggregate_id in shared
+                                       else copy_aggregate(current))
+        self.remember(*updated, keep=len(wanted))
         return found
 
     def forget(self, ids: Sequence[UUID]) -> None:
@@ -116,56 +117,40 @@ class AggregateLoader:
             for aggregate_id in ids:
                 self._cache.pop(aggregate_id, None)
 
-    def remember(self, aggregate: Aggregate) -> None:
-        """Caches an aggregate as it now stands in the store (after a successful save)."""
+    def remember(self, *aggregates: Aggregate, keep: int = 0) -> None:
+        """Caches aggregates as they now stand in the store (after a load or a successful
+        save); the least recently used go once more than ``maxsize`` (or ``keep``, which a
+        load of more aggregates than that sets) are kept."""
         if self.maxsize <= 0:
             return
         with self._lock:
-            known = self._cache.get(aggregate.id)
-            if known is not None and known.version >= aggregate.version:
-                return
-            self._cache[aggregate.id] = aggregate
-            self._cache.move_to_end(aggregate.id)
-            while len(self._cache) > self.maxsize:
+            for aggregate in aggregates:
+                known = self._cache.get(aggregate.id)
+                if known is not None and known.version >= aggregate.version:
+                    continue
+                self._cache[aggregate.id] = aggregate
+                self._cache.move_to_end(aggregate.id)
+            while len(self._cache) > max(self.maxsize, keep):
                 self._cache.popitem(last=False)
 
-    def _select_newer(self, versions: dict[UUID, int]) -> dict[UUID, list[StoredEvent]]:
-        if not versions:
-            return {}
-        table = self.recorder.events_table_name  # type: ignore[attr-defined]
-        datastore: Any = self.recorder.datastore  # type: ignore[attr-defined]
-        found: dict[UUID, list[StoredEvent]] = {}
-        if self._postgres:
-            from psycopg.sql import SQL, Identifier
-
-            where = SQL(" OR ").join(
-                SQL("(originator_id = %s AND originator_version > %s)") for _ in versions)
-            statement = SQL(
-                "SELECT originator_id, originator_version, topic, state FROM {}.{} WHERE "
-            ).format(Identifier(datastore.schema), Identifier(table)) + where + SQL(
-                " ORDER BY originator_id, originator_version")
-            params: list[Any] = [x for pair in versions.items() for x in pair]
-            with datastore.get_connection() as conn, conn.cursor() as curs:
-                curs.execute(statement, params)
-                rows = curs.fetchall()
-            for row in rows:
-                found.setdefault(row["originator_id"], []).append(StoredEvent(
-                    originator_id=row["originator_id"],
-                    originator_version=row["originator_version"],
-                    topic=row["topic"], state=bytes(row["state"])))
-            return found
-        where_sql = " OR ".join("(originator_id=? AND originator_version>?)" for _ in versions)
-        sql_params: list[Any] = [x for i, v in versions.items() for x in (i.hex, v)]
-        # One SELECT in autocommit mode is its own consistent snapshot: no BEGIN/ROLLBACK.
-        with datastore.get_connection(commit=False) as conn:
-            c = conn.cursor()
-            c.execute(
-                f"SELECT originator_id, originator_version, topic, state FROM {table} "  # noqa: S608
-                f"WHERE {where_sql} ORDER BY originator_id, originator_version", sql_params)
-            rows = c.fetchall()
-        for row in rows:
-            originator = UUID(row["originator_id"])
-            found.setdefault(originator, []).append(StoredEvent(
-                originator_id=originator, originator_version=row["originator_version"],
-                topic=row["topic"], state=row["state"]))
+    def replay(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
+        """These aggregates replayed from their whole histories, bypassing the cache (for
+        aggregates read once, such as a day's lessons); unknown ids are left out."""
+        found: dict[UUID, Aggregate] = {}
+        current: Any = None
+        for stored in self.store.events(ids):
+            if current is not None and current.id != stored.originator_id:
+                found[current.id] = current
+                current = None
+            event: Any = self.mapper.to_domain_event(stored)
+            current = event.mutate(current)
+        if current is not None:
+            found[current.id] = current
         return found
+
+
+class _All:
+    """Contains everything (``read_only=True``: every aggregate is shared)."""
+
+    def __contains__(self, item: object) -> bool:
+        return True

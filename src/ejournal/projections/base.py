@@ -215,18 +215,3 @@ def reading(engine: Engine) -> Iterator[Connection]:
         if conn.dialect.name == "postgresql":
             conn.execution_options(isolation_level="AUTOCOMMIT")
         yield conn
-
-
-@contextmanager
-def ddl_lock(engine: Engine) -> Iterator[Connection]:
-    """A connection holding a lock that serialises schema changes between processes."""
-    with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("SELECT pg_advisory_lock(hashtext('ejournal-ddl'))")
-            try:
-                yield conn
-            finally:
-                conn.exec_driver_sql("SELECT pg_advisory_unlock(hashtext('ejournal-ddl'))")
-                conn.commit()
-        else:
-            yield conn

@@ -24,14 +24,8 @@ from eventsourcing.utils import get_topic
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from ejournal.application import EJournal
-from ejournal.projections.base import (
-    ReadModel,
-    ddl_lock,
-    failures,
-    metadata,
-    positions,
-    schemas,
-)
+from ejournal.application.locks import ddl_lock
+from ejournal.projections.base import ReadModel, failures, metadata, positions, schemas
 from ejournal.projections.batching import Batch
 
 log = logging.getLogger("ejournal.projections")

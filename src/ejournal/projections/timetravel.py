@@ -14,8 +14,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import StoredEvent
-from sqlalchemy import Connection, Engine, bindparam, create_engine, select, text
+from sqlalchemy import Connection, Engine, create_engine, select
 from sqlalchemy.pool import StaticPool
 
 from ejournal.application import EJournal
@@ -27,38 +26,14 @@ from ejournal.projections.diary import lessons as diary_lessons
 from ejournal.projections.grid import Grid, GridView, journal_lesson_ids, read_grid
 
 
-def events_as_of(app: EJournal, engine: Engine, originator_ids: Iterable[UUID],
+def events_as_of(app: EJournal, originator_ids: Iterable[UUID],
                  as_of: datetime) -> list[tuple[int, DomainEventProtocol[UUID]]]:
     """The events of these aggregates recorded at or before ``as_of``, in log order."""
-    wanted = set(originator_ids)
-    if not wanted:
-        return []
-    table = app.recorder.events_table_name  # type: ignore[attr-defined]
-    params: dict[str, object]
-    if engine.dialect.name == "postgresql":
-        statement = text(
-            f"SELECT notification_id AS position, originator_id, originator_version, topic, "  # noqa: S608
-            f"state FROM {table} WHERE originator_id = ANY(:ids) ORDER BY notification_id"
-        )
-        params = {"ids": sorted(wanted)}
-    else:
-        statement = text(
-            f"SELECT rowid AS position, originator_id, originator_version, topic, state "  # noqa: S608
-            f"FROM {table} WHERE originator_id IN :ids ORDER BY rowid"
-        ).bindparams(bindparam("ids", expanding=True))
-        params = {"ids": sorted(i.hex for i in wanted)}
     found: list[tuple[int, DomainEventProtocol[UUID]]] = []
-    with engine.connect() as conn:
-        for row in conn.execute(statement, params):
-            stored = StoredEvent(
-                originator_id=UUID(str(row.originator_id)),
-                originator_version=row.originator_version,
-                topic=row.topic,
-                state=bytes(row.state),
-            )
-            domain_event = app.mapper.to_domain_event(stored)
-            if getattr(domain_event, "timestamp") <= as_of:  # noqa: B009
-                found.append((row.position, domain_event))
+    for position, stored in app.store.in_log_order(originator_ids):
+        domain_event = app.mapper.to_domain_event(stored)
+        if getattr(domain_event, "timestamp") <= as_of:  # noqa: B009
+            found.append((position, domain_event))
     return found
 
 
@@ -90,7 +65,7 @@ def diary_as_of(app: EJournal, engine: Engine, student_id: UUID, first: date, la
         lesson_ids = _lessons(conn, classes, first, last)
     school = _school_of(app, student_id)
     ids = classes | lesson_ids | ({school} if school else set())
-    memory = replay_in_memory(Diary(), events_as_of(app, engine, ids, as_of))
+    memory = replay_in_memory(Diary(), events_as_of(app, ids, as_of))
     with memory.connect() as conn:
         return read_diary(conn, student_id, first, last)
 
@@ -114,6 +89,6 @@ def grid_as_of(app: EJournal, engine: Engine, journal_id: UUID, first: date, las
     school_class: object = app.repository.get(class_id)
     students = set(getattr(school_class, "enrolments", {}))
     ids = {journal_id, class_id, *lesson_ids, *students}
-    memory = replay_in_memory(Grid(), events_as_of(app, engine, ids, as_of))
+    memory = replay_in_memory(Grid(), events_as_of(app, ids, as_of))
     with memory.connect() as conn:
         return read_grid(conn, journal_id, first, last)

@@ -1,29 +1,25 @@
 """Running the compliance checks for a school: which days, under which lock, recorded how.
 
-A run takes the school's lock (a PostgreSQL advisory lock or a file lock beside the SQLite
-file), checks every deadline day after the last one its ``ComplianceAudit`` records, saves each
-day's findings with "day checked" in one transaction, then resolves the findings whose entry
-has arrived (docs/scheduler.md). ``check`` is ``ejournal check``: on demand, records what is new.
+A run takes the school's lock (``application.locks.SchoolLocks``), checks every deadline day
+after the last one its ``ComplianceAudit`` records, saves each day's findings with "day checked"
+in one transaction, then resolves the findings whose entry has arrived (docs/scheduler.md).
+``check`` is ``ejournal check``: on demand, records what is new.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, text
-
 from ejournal.application import EJournal
+from ejournal.application.commands import RecordFindings, ResolveFindings
+from ejournal.application.locks import SchoolLocks
 from ejournal.domain.errors import InvalidEntry, NotFound
 from ejournal.domain.findings import Finding
 from ejournal.domain.journal import ClassJournal
@@ -45,55 +41,6 @@ log = logging.getLogger("ejournal.scheduler")
 MIN_CACHE = 20_000
 #: Findings resolved per transaction.
 RESOLVE_CHUNK = 500
-
-
-class SchoolLocks:
-    """One lock per school, across processes: a PostgreSQL session advisory lock (keyed by the
-    database schema and the school), or on SQLite an exclusive ``flock`` on the school's file
-    in a directory beside the database (``<database>.compliance-locks/``; an SQLite database
-    lives on one machine)."""
-
-    def __init__(self, settings: Settings, engine: Engine) -> None:
-        self.engine = engine
-        self.postgres = engine.dialect.name == "postgresql"
-        digest = hashlib.sha256(f"ejournal-compliance/{settings.database_schema}".encode())
-        self._space = int.from_bytes(digest.digest()[:4], "big", signed=True)
-        url = settings.database_url
-        self._directory = (Path(url.split(":///", 1)[1] + ".compliance-locks")
-                           if not self.postgres else Path())
-
-    @contextmanager
-    def hold(self, school_id: UUID, *, wait: bool) -> Iterator[bool]:
-        """Yields True while this process holds the school's lock; False (at once) when another
-        holds it and ``wait`` is false."""
-        if self.postgres:
-            key = {"a": self._space,
-                   "b": int.from_bytes(school_id.bytes[:4], "big", signed=True)}
-            with self.engine.connect() as conn:
-                conn.execution_options(isolation_level="AUTOCOMMIT")
-                if wait:
-                    conn.execute(text("SELECT pg_advisory_lock(:a, :b)"), key)
-                    held = True
-                else:
-                    held = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:a, :b)"), key))
-                try:
-                    yield held
-                finally:
-                    if held:
-                        conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"), key)
-            return
-        self._directory.mkdir(exist_ok=True)
-        with open(self._directory / str(school_id), "a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-                held = True
-            except BlockingIOError:
-                held = False
-            try:
-                yield held
-            finally:
-                if held:
-                    fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass
@@ -212,11 +159,11 @@ class ComplianceRunner:
                 if n:
                     state = self.state(school_id) or state  # it may change during a catch-up
                 found = self.findings_of(state, day)
-                written = self.app.record_findings(school_id, found, day_checked=day,
-                                                   at=moment)
+                written = self.app.execute(RecordFindings(school_id, found, day_checked=day),
+                                           at=moment)
                 run.days.append(day)
                 run.findings += found
-                run.new.update(UUID(x) for x in written.extra["new"])
+                run.new.update(written.new)
             run.resolved = self._resolve(school_id, moment, recent=run.new)
         if run.days:
             log.info("school %s: checked %s..%s, %d new findings, %d resolved", school_id,
@@ -236,9 +183,9 @@ class ComplianceRunner:
         resolved = 0
         for i in range(0, len(answered), RESOLVE_CHUNK):
             chunk = answered[i:i + RESOLVE_CHUNK]
-            written = self.app.resolve_findings(
-                [(a.finding_id, a.entered_at, a.entered_by) for a in chunk], at=moment)
-            resolved += int(written.extra["resolved"])
+            answers = [(a.finding_id, a.entered_at, a.entered_by) for a in chunk]
+            written = self.app.execute(ResolveFindings(answers), at=moment)
+            resolved += written.resolved
         if resolved:
             self.refresh()
         return resolved
@@ -267,8 +214,8 @@ class ComplianceRunner:
             for day in checks.deadline_days(start, timezone, None, state.first_day()):
                 found = self.findings_of(state, day)
                 if found:
-                    written = self.app.record_findings(school_id, found, at=moment)
-                    run.new.update(UUID(x) for x in written.extra["new"])
+                    written = self.app.execute(RecordFindings(school_id, found), at=moment)
+                    run.new.update(written.new)
                 run.days.append(day)
                 run.findings += found
             run.resolved = self._resolve(school_id, moment, recent=None)

@@ -24,7 +24,17 @@ from ejournal.api.requests import (
     PeriodMarkIn,
 )
 from ejournal.api.responses import CreatedOut, WrittenOut, written_response
-from ejournal.application import Written
+from ejournal.application import Result
+from ejournal.application.commands import (
+    CancelAbsence,
+    CancelMark,
+    CorrectMark,
+    CorrectPeriodMark,
+    GiveMark,
+    GivePeriodMark,
+    HoldLesson,
+    TakeAttendance,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["journal entries"])
 
@@ -43,7 +53,7 @@ def _created(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
     return {201: {"model": model, "headers": _HEADERS}}
 
 
-def _answer(written: Written) -> JSONResponse:
+def _answer(written: Result) -> JSONResponse:
     response = written_response(written)
     if written.position is not None:
         response.headers[LOG_POSITION] = str(written.position)
@@ -59,10 +69,10 @@ def _answer(written: Written) -> JSONResponse:
 def hold_lesson(svc: ServicesDep, user: JournalWriter, journal_id: UUID, body: LessonIn,
                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
     with hidden_unless_visible(svc, user, journal_id):
-        return _answer(svc.app.hold_lesson(
+        return _answer(svc.app.execute(HoldLesson(
             user.user_id, journal_id, lesson_date=body.date, slot=body.slot, topic=body.topic,
             homework=body.homework, programme_topic=body.programme_topic,
-            idempotency_key=idempotency_key))
+        ), idempotency_key=idempotency_key))
 
 
 @router.post("/journals/{journal_id}/lessons/{lesson_id}/attendance", status_code=201,
@@ -73,8 +83,9 @@ def take_attendance(svc: ServicesDep, user: JournalWriter, journal_id: UUID, les
                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
     absent = [(row.student_id, row.reason.value if row.reason else None) for row in body.absent]
     with hidden_unless_visible(svc, user, journal_id):
-        return _answer(svc.app.take_attendance(user.user_id, journal_id, lesson_id, absent=absent,
-                                               idempotency_key=idempotency_key))
+        return _answer(svc.app.execute(TakeAttendance(user.user_id, journal_id, lesson_id,
+                                                      absent=absent),
+                                       idempotency_key=idempotency_key))
 
 
 @router.post("/journals/{journal_id}/lessons/{lesson_id}/absences/{student_id}/cancellation",
@@ -84,9 +95,9 @@ def cancel_absence(svc: ServicesDep, user: JournalWriter, journal_id: UUID, less
                    student_id: UUID, body: AbsenceCancellationIn,
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
     with hidden_unless_visible(svc, user, journal_id):
-        return _answer(svc.app.cancel_absence(user.user_id, journal_id, lesson_id,
-                                              student_id=student_id, reason=body.reason,
-                                              idempotency_key=idempotency_key))
+        return _answer(svc.app.execute(CancelAbsence(user.user_id, journal_id, lesson_id,
+                                                     student_id=student_id, reason=body.reason),
+                                       idempotency_key=idempotency_key))
 
 
 @router.post("/journals/{journal_id}/lessons/{lesson_id}/marks", status_code=201,
@@ -95,10 +106,10 @@ def cancel_absence(svc: ServicesDep, user: JournalWriter, journal_id: UUID, less
 def give_mark(svc: ServicesDep, user: JournalWriter, journal_id: UUID, lesson_id: UUID,
               body: MarkIn, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     with hidden_unless_visible(svc, user, journal_id):
-        return _answer(svc.app.give_mark(user.user_id, journal_id, lesson_id,
-                                         student_id=body.student_id, value=body.value,
-                                         work=body.work.value, comment=body.comment,
-                                         idempotency_key=idempotency_key))
+        return _answer(svc.app.execute(GiveMark(user.user_id, journal_id, lesson_id,
+                                                student_id=body.student_id, value=body.value,
+                                                work=body.work.value, comment=body.comment),
+                                       idempotency_key=idempotency_key))
 
 
 @router.post("/journals/{journal_id}/marks/{mark_id}/corrections", status_code=201,
@@ -107,8 +118,9 @@ def give_mark(svc: ServicesDep, user: JournalWriter, journal_id: UUID, lesson_id
 def correct_mark(svc: ServicesDep, user: JournalWriter, journal_id: UUID, mark_id: UUID,
                  body: CorrectionIn, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     with hidden_unless_visible(svc, user, journal_id):
-        return _answer(svc.app.correct_mark(user.user_id, journal_id, mark_id, value=body.value,
-                                            reason=body.reason, idempotency_key=idempotency_key))
+        return _answer(svc.app.execute(CorrectMark(user.user_id, journal_id, mark_id,
+                                                   value=body.value, reason=body.reason),
+                                       idempotency_key=idempotency_key))
 
 
 @router.post("/journals/{journal_id}/marks/{mark_id}/cancellation", status_code=201,
@@ -118,8 +130,9 @@ def cancel_mark(svc: ServicesDep, user: JournalWriter, journal_id: UUID, mark_id
                 body: MarkCancellationIn,
                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
     with hidden_unless_visible(svc, user, journal_id):
-        return _answer(svc.app.cancel_mark(user.user_id, journal_id, mark_id, reason=body.reason,
-                                           idempotency_key=idempotency_key))
+        return _answer(svc.app.execute(CancelMark(user.user_id, journal_id, mark_id,
+                                                  reason=body.reason),
+                                       idempotency_key=idempotency_key))
 
 
 @router.post("/journals/{journal_id}/period-marks", status_code=201,
@@ -129,10 +142,10 @@ def give_period_mark(svc: ServicesDep, user: JournalWriter, journal_id: UUID,
                      body: PeriodMarkIn,
                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
     with hidden_unless_visible(svc, user, journal_id):
-        return _answer(svc.app.give_period_mark(user.user_id, journal_id,
-                                                student_id=body.student_id,
-                                                period_id=body.period_id, value=body.value,
-                                                idempotency_key=idempotency_key))
+        return _answer(svc.app.execute(GivePeriodMark(user.user_id, journal_id,
+                                                      student_id=body.student_id,
+                                                      period_id=body.period_id, value=body.value),
+                                       idempotency_key=idempotency_key))
 
 
 @router.post("/journals/{journal_id}/period-marks/{period_mark_id}/corrections",
@@ -142,6 +155,6 @@ def correct_period_mark(svc: ServicesDep, user: JournalWriter, journal_id: UUID,
                         period_mark_id: UUID, body: CorrectionIn,
                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
     with hidden_unless_visible(svc, user, journal_id):
-        return _answer(svc.app.correct_period_mark(user.user_id, journal_id, period_mark_id,
-                                                   value=body.value, reason=body.reason,
-                                                   idempotency_key=idempotency_key))
+        return _answer(svc.app.execute(CorrectPeriodMark(user.user_id, journal_id, period_mark_id,
+                                                         value=body.value, reason=body.reason),
+                                       idempotency_key=idempotency_key))

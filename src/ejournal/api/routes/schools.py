@@ -32,6 +32,21 @@ from ejournal.api.requests import (
     YearIn,
 )
 from ejournal.api.responses import CreatedOut, PeriodOut, WrittenOut, YearOut, written_response
+from ejournal.application.commands import (
+    AddSubject,
+    AppointSubstitute,
+    DeclareCalendarDay,
+    EndEnrolment,
+    EnrolStudent,
+    LinkGuardian,
+    OpenClass,
+    OpenJournal,
+    PlanYear,
+    RegisterSchool,
+    RegisterUser,
+    SetProgramme,
+    SetTimetable,
+)
 from ejournal.domain.errors import DomainError
 
 router = APIRouter(prefix="/api/v1")
@@ -40,12 +55,6 @@ SCHOOLS: list[str | Enum] = ["school structure"]
 PEOPLE: list[str | Enum] = ["school structure: people"]
 CLASSES: list[str | Enum] = ["school structure: classes"]
 JOURNALS: list[str | Enum] = ["school structure: journals"]
-
-
-def _named(new_id: UUID | None) -> UUID:
-    if new_id is None:  # pragma: no cover - the command always names what it creates
-        raise RuntimeError("the command named nothing")
-    return new_id
 
 
 CREATED: dict[str, Any] = {"status_code": 201, "response_model": CreatedOut}
@@ -60,8 +69,8 @@ REPLACED: dict[str, Any] = {"status_code": 200, "response_model": WrittenOut}
 def register_school(svc: ServicesDep, user: Operator, body: SchoolIn,
                     key: IdempotencyKey = None) -> JSONResponse:
     """The operator registers a school."""
-    written = svc.app.register_school(user.user_id, name=body.name, timezone=body.timezone,
-                                      idempotency_key=key)
+    written = svc.app.execute(RegisterSchool(user.user_id, name=body.name, timezone=body.timezone),
+                              idempotency_key=key)
     return written_response(written)
 
 
@@ -71,9 +80,9 @@ def register_user(svc: ServicesDep, user: Administrator, school_id: UUID, body: 
     """A personal account with its password (stored first: ``Accounts.open_account``)."""
     written = svc.accounts.open_account(
         body.password,
-        lambda new_id: svc.app.register_user(user.user_id, school_id, username=body.username,
-                                             full_name=body.full_name, role=body.role.value,
-                                             idempotency_key=key, user_id=new_id),
+        lambda new_id: svc.app.execute(RegisterUser(user.user_id, school_id, username=body.username,
+                                                    full_name=body.full_name, role=body.role.value),
+                                       idempotency_key=key, new_id=new_id),
         now=svc.now())
     return written_response(written)
 
@@ -86,17 +95,15 @@ def register_user(svc: ServicesDep, user: Administrator, school_id: UUID, body: 
 def plan_year(svc: ServicesDep, user: Administrator, school_id: UUID, body: YearIn,
               key: IdempotencyKey = None) -> JSONResponse:
     """An academic year with its reporting periods and каникулы."""
-    written = svc.app.plan_year(
-        user.user_id, school_id, name=body.name, starts_on=body.starts_on,
-        ends_on=body.ends_on, days_per_week=body.days_per_week,
+    written = svc.app.execute(PlanYear(
+        user.user_id, school_id, name=body.name, starts_on=body.starts_on, ends_on=body.ends_on,
+        days_per_week=body.days_per_week,
         periods=[(p.name, p.starts_on, p.ends_on) for p in body.periods],
         holidays=[(h.name, h.starts_on, h.ends_on) for h in body.holidays],
-        idempotency_key=key,
-    )
-    period_ids: dict[str, str] = written.extra["periods"]
+    ), idempotency_key=key)
     answer = YearOut(
-        id=_named(written.id), late=None,
-        periods=[PeriodOut(id=UUID(period_ids[p.name.strip()]), name=p.name.strip(),
+        id=written.id, late=None,
+        periods=[PeriodOut(id=written.periods[p.name.strip()], name=p.name.strip(),
                            starts_on=p.starts_on, ends_on=p.ends_on) for p in body.periods],
     )
     return written_response(written, body=answer.model_dump(mode="json"))
@@ -106,17 +113,17 @@ def plan_year(svc: ServicesDep, user: Administrator, school_id: UUID, body: Year
 def declare_calendar_day(svc: ServicesDep, user: Administrator, school_id: UUID,
                          body: CalendarDayIn, key: IdempotencyKey = None) -> JSONResponse:
     """The school's overlay on the production calendar: a day off or an extra school day."""
-    written = svc.app.declare_calendar_day(user.user_id, school_id, day=body.date,
-                                           kind=body.kind, reason=body.reason,
-                                           idempotency_key=key)
+    written = svc.app.execute(DeclareCalendarDay(user.user_id, school_id, day=body.date,
+                                                 kind=body.kind, reason=body.reason),
+                              idempotency_key=key)
     return written_response(written)
 
 
 @router.post("/schools/{school_id}/subjects", tags=SCHOOLS, **CREATED)
 def add_subject(svc: ServicesDep, user: Administrator, school_id: UUID, body: SubjectIn,
                 key: IdempotencyKey = None) -> JSONResponse:
-    written = svc.app.add_subject(user.user_id, school_id, name=body.name,
-                                  idempotency_key=key)
+    written = svc.app.execute(AddSubject(user.user_id, school_id, name=body.name),
+                              idempotency_key=key)
     return written_response(written)
 
 
@@ -126,17 +133,18 @@ def add_subject(svc: ServicesDep, user: Administrator, school_id: UUID, body: Su
 @router.post("/schools/{school_id}/classes", tags=CLASSES, **CREATED)
 def open_class(svc: ServicesDep, user: Administrator, school_id: UUID, body: ClassIn,
                key: IdempotencyKey = None) -> JSONResponse:
-    written = svc.app.open_class(user.user_id, school_id, name=body.name,
-                                 year_id=body.year_id, class_teacher_id=body.class_teacher_id,
-                                 idempotency_key=key)
+    written = svc.app.execute(OpenClass(user.user_id, school_id, name=body.name,
+                                        year_id=body.year_id,
+                                        class_teacher_id=body.class_teacher_id),
+                              idempotency_key=key)
     return written_response(written)
 
 
 @router.post("/classes/{class_id}/enrolments", tags=CLASSES, **WRITTEN)
 def enrol_student(svc: ServicesDep, user: Administrator, class_id: UUID, body: EnrolmentIn,
                   key: IdempotencyKey = None) -> JSONResponse:
-    written = svc.app.enrol_student(user.user_id, class_id, student_id=body.student_id,
-                                    from_date=body.from_date, idempotency_key=key)
+    written = svc.app.execute(EnrolStudent(user.user_id, class_id, student_id=body.student_id,
+                                           from_date=body.from_date), idempotency_key=key)
     return written_response(written)
 
 
@@ -145,8 +153,8 @@ def end_enrolment(svc: ServicesDep, user: Administrator, class_id: UUID, student
                   body: EnrolmentEndIn, key: IdempotencyKey = None) -> JSONResponse:
     """``on_date`` is the student's last day in the class."""
     try:
-        written = svc.app.end_enrolment(user.user_id, class_id, student_id=student_id,
-                                        last_day=body.on_date, idempotency_key=key)
+        written = svc.app.execute(EndEnrolment(user.user_id, class_id, student_id=student_id,
+                                               last_day=body.on_date), idempotency_key=key)
     except DomainError as exc:
         if exc.field == "last_day":  # the domain's name for the contract's ``on_date``
             exc.field = "on_date"
@@ -158,19 +166,18 @@ def end_enrolment(svc: ServicesDep, user: Administrator, class_id: UUID, student
 def set_timetable(svc: ServicesDep, user: Administrator, class_id: UUID, body: TimetableIn,
                   key: IdempotencyKey = None) -> JSONResponse:
     """Replaces the class's timetable from ``valid_from``."""
-    written = svc.app.set_timetable(
+    written = svc.app.execute(SetTimetable(
         user.user_id, class_id, valid_from=body.valid_from,
         lessons=[(lesson.weekday, lesson.slot, lesson.journal_id) for lesson in body.lessons],
-        idempotency_key=key,
-    )
+    ), idempotency_key=key)
     return written_response(written, status=200)
 
 
 @router.post("/students/{student_id}/guardians", tags=PEOPLE, **WRITTEN)
 def link_guardian(svc: ServicesDep, user: Administrator, student_id: UUID, body: GuardianIn,
                   key: IdempotencyKey = None) -> JSONResponse:
-    written = svc.app.link_guardian(user.user_id, student_id, guardian_id=body.guardian_id,
-                                    idempotency_key=key)
+    written = svc.app.execute(LinkGuardian(user.user_id, student_id, guardian_id=body.guardian_id),
+                              idempotency_key=key)
     return written_response(written)
 
 
@@ -181,9 +188,9 @@ def link_guardian(svc: ServicesDep, user: Administrator, student_id: UUID, body:
 def open_journal(svc: ServicesDep, user: Administrator, body: JournalIn,
                  key: IdempotencyKey = None) -> JSONResponse:
     """The teaching assignment (R-4.4): one journal per class and subject."""
-    written = svc.app.open_journal(user.user_id, class_id=body.class_id,
-                                   subject_id=body.subject_id, teacher_id=body.teacher_id,
-                                   idempotency_key=key)
+    written = svc.app.execute(OpenJournal(user.user_id, class_id=body.class_id,
+                                          subject_id=body.subject_id, teacher_id=body.teacher_id),
+                              idempotency_key=key)
     return written_response(written)
 
 
@@ -191,9 +198,10 @@ def open_journal(svc: ServicesDep, user: Administrator, body: JournalIn,
 def appoint_substitute(svc: ServicesDep, user: Administrator, journal_id: UUID,
                        body: SubstitutionIn, key: IdempotencyKey = None) -> JSONResponse:
     """A substitute may write the journal's lessons on those dates."""
-    written = svc.app.appoint_substitute(user.user_id, journal_id, teacher_id=body.teacher_id,
-                                         from_date=body.from_date, to_date=body.to_date,
-                                         idempotency_key=key)
+    written = svc.app.execute(AppointSubstitute(user.user_id, journal_id,
+                                                teacher_id=body.teacher_id,
+                                                from_date=body.from_date, to_date=body.to_date),
+                              idempotency_key=key)
     return written_response(written)
 
 
@@ -201,8 +209,8 @@ def appoint_substitute(svc: ServicesDep, user: Administrator, journal_id: UUID,
 def set_programme(svc: ServicesDep, user: Administrator, journal_id: UUID, body: ProgrammeIn,
                   key: IdempotencyKey = None) -> JSONResponse:
     """The journal's work programme (R-4.7)."""
-    written = svc.app.set_programme(user.user_id, journal_id,
-                                    topics=[(t.title, t.hours) for t in body.topics],
-                                    idempotency_key=key)
+    written = svc.app.execute(SetProgramme(user.user_id, journal_id,
+                                           topics=[(t.title, t.hours) for t in body.topics]),
+                              idempotency_key=key)
     return written_response(written, status=200)
 

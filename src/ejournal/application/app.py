@@ -1,0 +1,126 @@
+"""The ejournal application: the event store, the aggregate loader, and ``execute``, which
+runs every command.
+
+A command resolves its actor from the account (never trusting a role it is told), loads the
+aggregates it needs, lets the domain check the rules and record events, and saves every changed
+aggregate in one transaction (shared with the commands saving at the same moment: grouping.py).
+On a write conflict it runs again (retries.py); with an idempotency key its receipt is saved in
+the same transaction (idempotency.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import cast
+from uuid import UUID
+
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import ApplicationRecorder, JSONTranscoder, Recording
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+from ejournal.application.commands import Command
+from ejournal.application.eventstore import EventStore
+from ejournal.application.grouping import GroupCommit
+from ejournal.application.handlers import HANDLERS
+from ejournal.application.idempotency import Key
+from ejournal.application.loading import AggregateLoader
+from ejournal.application.locks import event_store_ddl_lock
+from ejournal.application.queries import Queries
+from ejournal.application.results import R
+from ejournal.application.retries import retrying
+from ejournal.application.schema import refuse_first_schema
+from ejournal.application.storage import describe, persistence_env
+from ejournal.application.unit import UnitOfWork
+from ejournal.domain.transcodings import transcodings
+from ejournal.settings import Settings
+
+
+class EJournal(Queries, Application[UUID]):
+    """Commands on schools, classes and class journals, and the questions the API asks."""
+
+    name = "ejournal"
+
+    def __init__(self, settings: Settings | None = None,
+                 clock: Callable[[], datetime] | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        self.settings = settings or Settings()
+        self.clock = clock or (lambda: datetime.now(tz=UTC))
+        merged = persistence_env(self.settings)
+        on_postgres = merged["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+        if on_postgres:
+            # Several processes may start at once: the tables are made under the DDL lock.
+            merged["CREATE_TABLE"] = "n"
+        merged.update(env or {})
+        if on_postgres:
+            super().__init__(env=merged)
+            if not isinstance(self.recorder, PostgresApplicationRecorder):  # pragma: no cover
+                raise TypeError("PostgreSQL needs eventsourcing's PostgreSQL recorder")
+            with event_store_ddl_lock(merged):
+                self.recorder.create_table()
+        else:
+            with event_store_ddl_lock(merged):
+                super().__init__(env=merged)
+        if not isinstance(self.recorder, ApplicationRecorder):  # pragma: no cover
+            raise TypeError("ejournal needs an application recorder")
+        refuse_first_schema(self.recorder, describe(self.settings))
+        self.store = EventStore(self.recorder)
+        self.loader = AggregateLoader(self.store, self.mapper,
+                                      self.settings.aggregate_cache_size)
+        self.journal_refs: dict[UUID, tuple[UUID, UUID, UUID]] = {}
+        #: Commands saving at the same moment share a transaction (grouping.py).
+        self.group_commit = GroupCommit(
+            lambda pe: self.events.put(pe.events, tracking=pe.tracking, **pe.saved_kwargs),
+            self.events.put)
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Every save goes through group commit."""
+        recordings = self.group_commit.record(processing_event)
+        if self.repository.cache and not self.repository.fastforward:  # as the base's does
+            for aggregate_id, aggregate in processing_event.aggregates.items():
+                self.repository.cache.put(aggregate_id, aggregate)
+        return recordings
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        for transcoding in transcodings():
+            transcoder.register(transcoding)
+
+    def _now(self, at: datetime | None) -> datetime:
+        moment = at or self.clock()
+        if moment.tzinfo is None:
+            raise ValueError("command times must be timezone-aware")
+        return moment.astimezone(UTC)
+
+    def execute(self, command: Command[R], *, at: datetime | None = None,
+                idempotency_key: str | None = None, new_id: UUID | None = None) -> R:
+        """Runs the command as of ``at`` (default: the clock) and answers its result.
+
+        ``idempotency_key``: a repeat of the same command under the same key answers the
+        first result (``replayed``) and writes nothing. ``new_id``: the id of the account a
+        registration creates (the caller stores its credential under it first)."""
+        handler = HANDLERS.get(type(command))
+        if handler is None:
+            raise TypeError(f"no handler for {type(command).__name__}")
+        key = Key.of(command, idempotency_key)
+        kind = cast(type[R], command.result)
+
+        def attempt() -> R:
+            if key is not None:
+                replay = key.replay(self.repository, kind, self.store.head())
+                if replay is not None:
+                    return replay
+            uow = UnitOfWork(self.loader, self.store, self._now(at), self.journal_refs,
+                             new_id)
+            result = cast(R, handler(command, uow))
+            to_save: list[Aggregate] = list(uow.added)
+            if key is not None:
+                to_save.append(key.receipt(command, result, self._now(None)))
+            recordings = self.save(*to_save)
+            self.loader.remember(*uow.added)
+            positions = [r.notification.id for r in recordings if r.notification.id]
+            return replace(result, position=max(positions) if positions else None)
+
+        return retrying(type(command).__name__, attempt)

@@ -1,0 +1,52 @@
+"""Handlers of the compliance scheduler's findings: recording them with the day checked, and
+resolving them once the missing entry has arrived."""
+
+from __future__ import annotations
+
+from eventsourcing.domain import Aggregate
+
+from ejournal.application import commands as c
+from ejournal.application import results as r
+from ejournal.application.unit import Handler, UnitOfWork
+from ejournal.domain.findings import ComplianceAudit, MissingEntry, audit_id
+
+
+def record_findings(command: c.RecordFindings, uow: UnitOfWork) -> r.FindingsRecorded:
+    """A finding's id is derived from what is missing: recorded already (by an earlier run, a
+    restart, another process, or ``ejournal check``) it is left out; two processes racing to
+    record it collide on the event store's key and the loser's retry leaves it out."""
+    by_id = {f.id: f for f in command.findings}
+    if any(f.school_id != command.school_id for f in by_id.values()):
+        raise ValueError("every finding must be of the school checked")
+    known = uow.existing(by_id)
+    new = [MissingEntry.find(f, at=uow.now) for fid, f in by_id.items() if fid not in known]
+    changed: list[Aggregate] = list(new)
+    if command.day_checked is not None:
+        the_id = audit_id(command.school_id)
+        audit = uow.load_all([the_id]).get(the_id)
+        if not isinstance(audit, ComplianceAudit):
+            audit = ComplianceAudit.open(school_id=command.school_id, at=uow.now)
+        if audit.last_checked is None or command.day_checked > audit.last_checked:
+            audit.check_day(day=command.day_checked, found=len(new), at=uow.now)
+            changed.append(audit)
+    uow.add(*changed)
+    return r.FindingsRecorded(tuple(m.id for m in new))
+
+
+def resolve_findings(command: c.ResolveFindings, uow: UnitOfWork) -> r.FindingsResolved:
+    """Findings resolved already are left as they are."""
+    by_id = {finding: (entered_at, by) for finding, entered_at, by in command.answers}
+    resolved = 0
+    for finding in uow.load_all(by_id).values():
+        if isinstance(finding, MissingEntry) and not finding.resolved:
+            entered_at, by = by_id[finding.id]
+            finding.resolve(entered_at=entered_at, entered_by=by, at=uow.now)
+            uow.add(finding)
+            resolved += 1
+    return r.FindingsResolved(resolved)
+
+
+HANDLERS: dict[type, Handler] = {
+    c.RecordFindings: record_findings,
+    c.ResolveFindings: resolve_findings,
+}

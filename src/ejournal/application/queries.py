@@ -1,0 +1,121 @@
+"""What the API and the scheduler ask of the application: small answers read from the event
+store through the aggregate loader (so they see every acknowledged write), as frozen values
+that cannot change the cached aggregates they come from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from ejournal.application.eventstore import EventStore
+from ejournal.application.loading import AggregateLoader
+from ejournal.domain import ids
+from ejournal.domain.findings import ComplianceAudit, audit_id
+from ejournal.domain.journal import ClassJournal
+from ejournal.domain.lesson import Lesson
+from ejournal.domain.people import User, UsernameClaim
+from ejournal.domain.school_class import SchoolClass
+from ejournal.domain.values import Role
+
+
+@dataclass(frozen=True)
+class Person:
+    """A user's account as it stands now."""
+
+    id: UUID
+    username: str
+    full_name: str
+    role: Role
+    school_id: UUID | None
+    guardians: frozenset[UUID]
+
+    @classmethod
+    def of(cls, user: User) -> Person:
+        return cls(user.id, user.username, user.full_name, user.role, user.school_id,
+                   frozenset(user.guardians))
+
+
+@dataclass(frozen=True)
+class JournalStaff:
+    """Who a journal belongs to: its school, its teacher, its substitutes (on any dates) and
+    its class's class teacher."""
+
+    journal_id: UUID
+    school_id: UUID
+    class_id: UUID
+    teacher_id: UUID
+    substitutes: frozenset[UUID]
+    class_teacher_id: UUID | None
+
+
+class Queries:
+    """Read-only questions (a mixin of ``EJournal``)."""
+
+    loader: AggregateLoader
+    store: EventStore
+    journal_refs: dict[UUID, tuple[UUID, UUID, UUID]]
+
+    def _one(self, aggregate_id: UUID) -> Aggregate | None:
+        return self.loader.load([aggregate_id], read_only=True).get(aggregate_id)
+
+    def user(self, user_id: UUID) -> Person | None:
+        found = self._one(user_id)
+        return Person.of(found) if isinstance(found, User) else None
+
+    def user_by_username(self, username: str) -> Person | None:
+        claim = self._one(ids.username_claim_id(username))
+        return self.user(claim.user_id) if isinstance(claim, UsernameClaim) else None
+
+    def journal_staff(self, journal_id: UUID) -> JournalStaff | None:
+        refs = self.journal_refs.get(journal_id)
+        loaded = self.loader.load([journal_id, *refs[:1]] if refs else [journal_id],
+                                  read_only=True)
+        journal = loaded.get(journal_id)
+        if not isinstance(journal, ClassJournal):
+            return None
+        school_class = loaded.get(journal.class_id) or self._one(journal.class_id)
+        return JournalStaff(
+            journal.id, journal.school_id, journal.class_id, journal.teacher_id,
+            frozenset(s.teacher_id for s in journal.substitutions),
+            school_class.class_teacher_id if isinstance(school_class, SchoolClass) else None)
+
+    def teachers_of(self, class_ids: Iterable[UUID], journal_ids: Iterable[UUID]) -> set[UUID]:
+        """The class teachers of these classes and the teachers of these journals."""
+        found: set[UUID] = set()
+        for aggregate in self.loader.load([*class_ids, *journal_ids], read_only=True).values():
+            if isinstance(aggregate, SchoolClass) and aggregate.class_teacher_id is not None:
+                found.add(aggregate.class_teacher_id)
+            elif isinstance(aggregate, ClassJournal):
+                found.add(aggregate.teacher_id)
+        return found
+
+    def mark_student(self, journal_id: UUID, mark_id: UUID) -> UUID | None:
+        """Whose mark this is (the lesson it stands in names it), or None."""
+        lesson_id = ids.mark_lesson(journal_id, mark_id)
+        lesson = self._one(lesson_id) if lesson_id is not None else None
+        if not isinstance(lesson, Lesson) or mark_id not in lesson.marks:
+            return None
+        return lesson.marks[mark_id].student_id
+
+    def compliance_audit(self, school_id: UUID) -> ComplianceAudit | None:
+        """The school's record of the days checked, as it stands now (None before the first);
+        shared with the cache: never change it."""
+        found = self._one(audit_id(school_id))
+        return found if isinstance(found, ComplianceAudit) else None
+
+    def load_many(self, aggregate_ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
+        """Many aggregates as they are now, kept in memory and fast-forwarded in a few
+        statements; unknown ids are left out. Shared with the cache: never change them."""
+        return self.loader.load(aggregate_ids, read_only=True)
+
+    def read_many(self, aggregate_ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
+        """Many aggregates replayed from their whole histories in a few statements, bypassing
+        the cache (for aggregates read once, such as a day's lessons)."""
+        return self.loader.replay(aggregate_ids)
+
+    def existing(self, aggregate_ids: Iterable[UUID]) -> set[UUID]:
+        """Which of these aggregates exist, without reading them."""
+        return self.store.existing(aggregate_ids)

@@ -1,0 +1,74 @@
+"""What a command's handler decides with: the aggregates as they are now, the moment the
+command is recorded at, and the list of what it changed (saved together, in one transaction,
+by ``EJournal.execute``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Container, Iterable
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+from ejournal.application.eventstore import EventStore
+from ejournal.application.loading import AggregateLoader
+from ejournal.application.results import Result
+from ejournal.domain.errors import NotFound
+from ejournal.domain.people import User
+from ejournal.domain.values import Actor
+
+A = TypeVar("A", bound=Aggregate)
+#: ``handler(command, uow) -> result``: decides, adds what it changed, answers.
+Handler = Callable[[Any, "UnitOfWork"], Result]
+
+
+class UnitOfWork:
+    def __init__(self, loader: AggregateLoader, store: EventStore, now: datetime,
+                 journal_refs: dict[UUID, tuple[UUID, UUID, UUID]],
+                 new_id: UUID | None = None) -> None:
+        self.loader = loader
+        self.store = store
+        self.now = now
+        #: A journal's class, year and school never change: kept once read.
+        self.journal_refs = journal_refs
+        self._new_id = new_id
+        self.added: list[Aggregate] = []
+
+    def add(self, *aggregates: Aggregate) -> None:
+        """These are to be saved (their new events), with the others added, at once."""
+        self.added.extend(aggregates)
+
+    def load(self, cls: type[A], aggregate_id: UUID, what: str, field: str | None = None) -> A:
+        """The aggregate, the caller's own copy; else ``NotFound`` naming ``what``."""
+        return expect(self.loader.load([aggregate_id]), cls, aggregate_id, what, field)
+
+    def load_all(self, ids: Iterable[UUID],
+                 read_only: Container[UUID] | bool = ()) -> dict[UUID, Aggregate]:
+        """Those of these aggregates that exist, loaded together (see ``AggregateLoader``)."""
+        return self.loader.load(ids, read_only)
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        return self.store.exists(aggregate_id)
+
+    def existing(self, ids: Iterable[UUID]) -> set[UUID]:
+        return self.store.existing(ids)
+
+    def actor(self, user_id: UUID) -> Actor:
+        """Who asks, as their account says now (never a role they are told)."""
+        user = self.load(User, user_id, "user")
+        return Actor(user_id=user.id, role=user.role, school_id=user.school_id)
+
+    def new_id(self) -> UUID:
+        """The id for what the command creates: the caller's choice (``execute``'s
+        ``new_id``), else a new one."""
+        return self._new_id or uuid4()
+
+
+def expect(loaded: dict[UUID, Aggregate], cls: type[A], aggregate_id: UUID, what: str,
+           field: str | None = None) -> A:
+    """``loaded[aggregate_id]`` if it is a ``cls``; else ``NotFound`` naming ``what``."""
+    aggregate = loaded.get(aggregate_id)
+    if not isinstance(aggregate, cls):
+        raise NotFound(f"no {what} {aggregate_id}", field=field)
+    return aggregate
