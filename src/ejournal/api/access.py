@@ -17,12 +17,8 @@ from fastapi import HTTPException, Request
 
 from ejournal.api.deps import Principal
 from ejournal.api.services import Services
-from ejournal.domain import ids
+from ejournal.application.queries import JournalStaff, Person
 from ejournal.domain.errors import NotAllowedToWrite, NotPermitted
-from ejournal.domain.journal import ClassJournal
-from ejournal.domain.lesson import Lesson
-from ejournal.domain.people import User
-from ejournal.domain.school_class import SchoolClass
 from ejournal.domain.values import Role
 from ejournal.projections.directory import classes_and_journals_of
 
@@ -34,9 +30,9 @@ def not_found(what: str, ident: UUID) -> HTTPException:
     return HTTPException(404, f"no {what} {ident}")
 
 
-def _student(svc: Services, student_id: UUID) -> User:
-    found = svc.app.loader.load([student_id], read_only={student_id}).get(student_id)
-    if not isinstance(found, User) or found.role is not Role.STUDENT:
+def _student(svc: Services, student_id: UUID) -> Person:
+    found = svc.app.user(student_id)
+    if found is None or found.role is not Role.STUDENT:
         raise not_found("student", student_id)
     return found
 
@@ -47,16 +43,10 @@ def _teaches(svc: Services, teacher_id: UUID, student_id: UUID) -> bool:
     svc.projector.wait_for(svc.projector.head(), timeout=5.0)
     with svc.reader.connect() as conn:
         classes, journals = classes_and_journals_of(conn, student_id)
-    loaded = svc.app.loader.load([*classes, *journals], read_only={*classes, *journals})
-    for aggregate in loaded.values():
-        if isinstance(aggregate, SchoolClass) and aggregate.class_teacher_id == teacher_id:
-            return True
-        if isinstance(aggregate, ClassJournal) and aggregate.teacher_id == teacher_id:
-            return True
-    return False
+    return teacher_id in svc.app.teachers_of(classes, journals)
 
 
-def may_read_student(svc: Services, viewer: Principal, student_id: UUID) -> User:
+def may_read_student(svc: Services, viewer: Principal, student_id: UUID) -> Person:
     """The student if ``viewer`` may read their data, else 404. Roles are gated before (see
     ``deps``): here the admin and auditor of the student's school, the student themself, their
     guardians (R-5.3a), their class teacher and the teachers of their journals."""
@@ -78,26 +68,20 @@ def may_read_student(svc: Services, viewer: Principal, student_id: UUID) -> User
     return student
 
 
-def _journal(svc: Services, viewer: Principal, journal_id: UUID) -> ClassJournal:
-    journal = svc.app.loader.load([journal_id], read_only={journal_id}).get(journal_id)
-    if not isinstance(journal, ClassJournal) or viewer.school_id != journal.school_id:
+def _journal(svc: Services, viewer: Principal, journal_id: UUID) -> JournalStaff:
+    journal = svc.app.journal_staff(journal_id)
+    if journal is None or viewer.school_id != journal.school_id:
         raise not_found("journal", journal_id)
     return journal
 
 
-def _class_teacher(svc: Services, journal: ClassJournal, teacher_id: UUID) -> bool:
-    school_class = svc.app.loader.load([journal.class_id], read_only={journal.class_id}
-                                       ).get(journal.class_id)
-    return isinstance(school_class, SchoolClass) and school_class.class_teacher_id == teacher_id
-
-
-def may_read_journal(svc: Services, viewer: Principal, journal_id: UUID) -> ClassJournal:
+def may_read_journal(svc: Services, viewer: Principal, journal_id: UUID) -> JournalStaff:
     """The journal's teacher, the class teacher, the school's admin and auditor; else 404."""
     journal = _journal(svc, viewer, journal_id)
     if viewer.role in (Role.ADMIN, Role.AUDITOR):
         return journal
-    if viewer.role is Role.TEACHER and (journal.teacher_id == viewer.user_id
-                                        or _class_teacher(svc, journal, viewer.user_id)):
+    if viewer.role is Role.TEACHER and viewer.user_id in (journal.teacher_id,
+                                                          journal.class_teacher_id):
         return journal
     raise not_found("journal", journal_id)
 
@@ -110,11 +94,10 @@ def hidden_unless_visible(svc: Services, viewer: Principal, journal_id: UUID) ->
     try:
         yield
     except NotAllowedToWrite:
-        journal = svc.app.loader.load([journal_id], read_only={journal_id}).get(journal_id)
-        visible = isinstance(journal, ClassJournal) and viewer.role is Role.TEACHER and (
-            journal.teacher_id == viewer.user_id
-            or any(s.teacher_id == viewer.user_id for s in journal.substitutions)
-            or _class_teacher(svc, journal, viewer.user_id))
+        journal = svc.app.journal_staff(journal_id)
+        visible = journal is not None and viewer.role is Role.TEACHER and (
+            viewer.user_id in (journal.teacher_id, journal.class_teacher_id)
+            or viewer.user_id in journal.substitutes)
         if not visible:
             raise not_found("journal", journal_id) from None
         raise
@@ -130,13 +113,7 @@ def may_audit_school(viewer: Principal, school_id: UUID) -> None:
 
 def mark_student(svc: Services, journal_id: UUID, mark_id: UUID) -> UUID | None:
     """Whose mark this is (the lesson it stands in names it), or None."""
-    lesson_id = ids.mark_lesson(journal_id, mark_id)
-    if lesson_id is None:
-        return None
-    lesson = svc.app.loader.load([lesson_id], read_only={lesson_id}).get(lesson_id)
-    if not isinstance(lesson, Lesson) or mark_id not in lesson.marks:
-        return None
-    return lesson.marks[mark_id].student_id
+    return svc.app.mark_student(journal_id, mark_id)
 
 
 def log_access(svc: Services, viewer: Principal, student_ids: UUID | Iterable[UUID],

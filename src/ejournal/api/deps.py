@@ -12,7 +12,6 @@ from fastapi.security import OAuth2PasswordBearer
 
 from ejournal.api.services import Services
 from ejournal.domain.errors import NotPermitted, StudentsNeverWrite
-from ejournal.domain.people import User
 from ejournal.domain.values import Role
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -49,9 +48,8 @@ def current_user(request: Request, svc: ServicesDep,
     session = svc.accounts.session(token, now=svc.now())
     if session is None:
         raise _unauthorized("the token is unknown, expired or revoked")
-    user = svc.app.loader.load([session.user_id], read_only={session.user_id}).get(
-        session.user_id)
-    if not isinstance(user, User):
+    user = svc.app.user(session.user_id)
+    if user is None:
         raise _unauthorized("the account no longer exists")
     principal = Principal(user.id, user.username, user.full_name, user.role, user.school_id,
                           token)

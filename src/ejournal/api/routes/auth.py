@@ -11,7 +11,6 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from ejournal.api.deps import Administrator, CurrentUser, ServicesDep
 from ejournal.api.responses import MeOut, TokenOut
-from ejournal.domain.people import User
 from ejournal.domain.values import Role
 from ejournal.projections.directory import children_of, classes_taught_by
 
@@ -72,8 +71,8 @@ def me(svc: ServicesDep, user: CurrentUser) -> MeOut:
 def revoke_sessions(svc: ServicesDep, user: Administrator, user_id: UUID) -> Response:
     """The operator ends any user's sessions; a school's admin those of their school's users
     (another school's user, or an unknown one, is 404)."""
-    target = svc.app.loader.load([user_id], read_only={user_id}).get(user_id)
-    if not isinstance(target, User) or (
+    target = svc.app.user(user_id)
+    if target is None or (
             user.role is not Role.OPERATOR and target.school_id != user.school_id):
         raise HTTPException(404, f"no user {user_id}")
     svc.accounts.revoke_all(user_id, now=svc.now())
