@@ -1,5 +1,5 @@
-"""Shared helpers for API tests: answers as problems, the log's length, a school built over
-HTTP by its operator and admin (a year, subjects, a class with students and a journal)."""
+"""Shared helpers for API tests: answers as problems, the log's length, request bodies, and the
+school of ``tests.builders`` with its people logged in."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from uuid import UUID
 
 import httpx
 
+from ejournal.accounts import Accounts
 from ejournal.application import EJournal
+from ejournal.projections.base import create_read_engine
+from tests import builders
 from tests.servers import OPERATOR, Server
 
 PASSWORD = "pa55word-for-tests"
@@ -55,12 +58,6 @@ def log_length(server: Server) -> int:
         return app.recorder.max_notification_id() or 0
     finally:
         app.close()
-
-
-def school_year(today: date) -> tuple[date, date]:
-    """The school year around ``today``: 1 September to 31 May."""
-    first = today.year if today.month >= 8 else today.year - 1
-    return date(first, 9, 1), date(first + 1, 5, 31)
 
 
 def year_body(starts_on: date, ends_on: date, name: str = "Учебный год") -> dict[str, Any]:
@@ -110,7 +107,7 @@ def add_user(server: Server, token: str, school_id: str, username: str, role: st
 
 @dataclass
 class School:
-    """A school built over HTTP; tokens are the people's bearer tokens, by role."""
+    """The school of ``build_school`` as the API names it; ``tokens``: bearer tokens by role."""
 
     id: str
     year_id: str
@@ -128,50 +125,29 @@ class School:
     ends_on: date = date.max
 
 
-def build_school(server: Server, prefix: str = "s1", *, students: int = 2,
-                 today: date | None = None) -> School:
-    """The operator registers a school and its admin; the admin registers a teacher,
-    students, a guardian (linked to the first student) and an auditor, plans the year around
-    ``today`` (the server's, if None), adds a subject, opens a class (the teacher is its class
-    teacher), enrols the students from the year's first day and opens the class's journal of
-    that subject."""
-    starts_on, ends_on = school_year(today or server.clock().date())
-    op = operator_token(server)
-    school_id = add_school(server, op, name=f"Школа {prefix}")
-    admin_id = add_user(server, op, school_id, f"{prefix}-admin", "admin", "Администратор")
-    admin = server.login(f"{prefix}-admin", PASSWORD)
-    teacher_id = add_user(server, admin, school_id, f"{prefix}-teacher", "teacher",
-                          "Мария Ивановна")
-    student_ids = [add_user(server, admin, school_id, f"{prefix}-student{n}", "student",
-                            f"Ученик {n}") for n in range(1, students + 1)]
-    guardian_id = add_user(server, admin, school_id, f"{prefix}-guardian", "guardian",
-                           "Родитель")
-    auditor_id = add_user(server, admin, school_id, f"{prefix}-auditor", "auditor", "Аудитор")
-    with server.client(admin) as c:
-        year = created(c.post(f"/api/v1/schools/{school_id}/years",
-                              json=year_body(starts_on, ends_on)))
-        subject = created(c.post(f"/api/v1/schools/{school_id}/subjects",
-                                 json={"name": "Математика"}))
-        school_class = created(c.post(f"/api/v1/schools/{school_id}/classes", json={
-            "name": "5А", "year_id": year["id"], "class_teacher_id": teacher_id}))
-        for student_id in student_ids:
-            created(c.post(f"/api/v1/classes/{school_class['id']}/enrolments",
-                           json={"student_id": student_id,
-                                 "from_date": starts_on.isoformat()}))
-        if student_ids:
-            created(c.post(f"/api/v1/students/{student_ids[0]}/guardians",
-                           json={"guardian_id": guardian_id}))
-        journal = created(c.post("/api/v1/journals", json={
-            "class_id": school_class["id"], "subject_id": subject["id"],
-            "teacher_id": teacher_id}))
-    tokens = {"operator": op, "admin": admin,
-              "teacher": server.login(f"{prefix}-teacher", PASSWORD),
-              "guardian": server.login(f"{prefix}-guardian", PASSWORD),
-              "auditor": server.login(f"{prefix}-auditor", PASSWORD)}
-    if student_ids:
-        tokens["student"] = server.login(f"{prefix}-student1", PASSWORD)
-    return School(id=school_id, year_id=year["id"],
-                  period_ids=[p["id"] for p in year["periods"]], class_id=school_class["id"],
-                  subject_id=subject["id"], journal_id=journal["id"], admin_id=admin_id,
-                  teacher_id=teacher_id, student_ids=student_ids, guardian_id=guardian_id,
-                  auditor_id=auditor_id, tokens=tokens, starts_on=starts_on, ends_on=ends_on)
+def build_school(server: Server, prefix: str = "s1", *, students: int = 2) -> School:
+    """``tests.builders.build_school`` in the server's database (a school of the 2026/27
+    year in Asia/Novosibirsk: its admin, teachers, auditor, ``students`` students, the first
+    one's guardian, a class and its maths journal), every account's password ``PASSWORD``,
+    and a token of each role."""
+    settings = server.database.settings
+    app = EJournal(settings)
+    accounts = Accounts(create_read_engine(settings))
+    try:
+        s = builders.build_school(app, timezone="Asia/Novosibirsk", students=students,
+                                  tag=prefix)
+        for user_id in s.people.values():
+            accounts.set_password(user_id, PASSWORD, now=server.clock())
+    finally:
+        app.close()
+        accounts.engine.dispose()
+    tokens = {role: server.login(s.usernames[who], PASSWORD) for role, who in (
+        ("admin", "admin"), ("teacher", "teacher"), ("guardian", "guardian"),
+        ("auditor", "auditor"), *((("student", "student0"),) if students else ()))}
+    return School(id=str(s.school), year_id=str(s.year),
+                  period_ids=[str(p) for p in s.periods.values()],
+                  class_id=str(s.school_class), subject_id=str(s.subject),
+                  journal_id=str(s.journal), admin_id=str(s.admin), teacher_id=str(s.teacher),
+                  student_ids=[str(k) for k in s.students], guardian_id=str(s.guardian),
+                  auditor_id=str(s.auditor), tokens={"operator": operator_token(server), **tokens},
+                  starts_on=builders.YEAR[0], ends_on=builders.YEAR[1])

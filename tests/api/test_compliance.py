@@ -17,8 +17,9 @@ from ejournal.application.commands import GiveMark, HoldLesson, TakeAttendance
 from ejournal.projections.base import create_read_engine
 from ejournal.scheduler.runner import ComplianceRunner
 from tests.api.helpers import problem
+from tests.builders import SmallSchool
 from tests.conftest import Clock
-from tests.scheduler.conftest import School, cli_env, local, make_school
+from tests.scheduler.conftest import cli_env, local, make_school
 from tests.servers import OPERATOR, Server
 
 PASSWORD = "пароль-для-аудита"
@@ -28,7 +29,7 @@ MON, WED, THU, NEXT_MON, NEXT_TUE, NEXT_WED = (
 YEAR = {"from": "2026-09-01", "to": "2027-08-31"}
 
 
-def _school(server: Server, tag: str) -> tuple[School, dict[str, str]]:
+def _school(server: Server, tag: str) -> tuple[SmallSchool, dict[str, str]]:
     """Two weeks of one journal (Mondays slot 1, Wednesdays slot 2), checked by the scheduler
     each night:
 

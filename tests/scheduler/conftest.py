@@ -5,10 +5,9 @@ findings (each must be recorded exactly once)."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -16,21 +15,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ejournal.application import EJournal
-from ejournal.application.commands import (
-    AddSubject,
-    EnrolStudent,
-    OpenClass,
-    OpenJournal,
-    PlanYear,
-    RegisterOperator,
-    RegisterSchool,
-    RegisterUser,
-    SetTimetable,
-)
 from ejournal.domain.findings import ComplianceAudit, MissingEntry
 from ejournal.projections.findings import OverdueItem, read_overdue
 from ejournal.scheduler.runner import ComplianceRunner, SchoolRun
 from ejournal.settings import Settings
+from tests.builders import SmallSchool, build_school
 from tests.conftest import Clock, Database
 
 FOUND = "ejournal.domain.findings:MissingEntry.Found"
@@ -38,73 +27,23 @@ RESOLVED = "ejournal.domain.findings:MissingEntry.Resolved"
 DAY_CHECKED = "ejournal.domain.findings:ComplianceAudit.DayChecked"
 
 
-@dataclass
-class School:
-    school: UUID
-    timezone: str
-    admin: UUID
-    teacher: UUID
-    other_teacher: UUID
-    auditor: UUID
-    year: UUID
-    periods: dict[str, UUID]
-    school_class: UUID
-    journal: UUID
-    students: list[UUID]
-    tag: str = ""
-    usernames: dict[str, str] = field(default_factory=dict)
+#: The scheduler's school year starts on a Monday late in 2026, so that its tests check a few
+#: weeks, not a whole term.
+STARTS_ON = date(2026, 11, 23)
 
 
-def make_school(app: EJournal, *, timezone: str = "Europe/Moscow", days_per_week: int = 5,
-                starts_on: date = date(2026, 11, 23), ends_on: date = date(2027, 5, 31),
+def make_school(app: EJournal, *, starts_on: date = STARTS_ON, ends_on: date = date(2027, 5, 31),
                 periods: Sequence[tuple[str, date, date]] | None = None,
-                holidays: Sequence[tuple[str, date, date]] = (), students: int = 3,
-                timetable: Sequence[tuple[int, int]] = (), tag: str | None = None) -> School:
-    """A school with one year (one period, the whole year, unless ``periods``), one class with
-    ``students`` enrolled from the year's start, one maths journal taught by ``teacher``, and
-    that journal's lessons in the class timetable at ``timetable`` (weekday, slot) from the
-    year's start."""
-    t = tag or uuid.uuid4().hex[:8]
-    op = app.execute(RegisterOperator(username=f"op-{t}", full_name="Оператор")).id
-    assert op is not None
-    school = app.execute(RegisterSchool(op, name=f"Школа {t}", timezone=timezone)).id
-    assert school is not None
-    names: dict[str, str] = {}
-
-    def user(name: str, role: str, full_name: str) -> UUID:
-        names[name] = f"{name}-{t}"
-        uid = app.execute(RegisterUser(op, school, username=names[name], full_name=full_name,
-                                       role=role)).id
-        assert uid is not None
-        return uid
-
-    admin = user("admin", "admin", "Завуч")
-    teacher = user("teacher", "teacher", "Мария Ивановна")
-    other = user("other", "teacher", "Пётр Петрович")
-    auditor = user("auditor", "auditor", "Аудитор")
-    year = app.execute(PlanYear(admin, school, name="Учебный год", starts_on=starts_on,
-                                ends_on=ends_on, days_per_week=days_per_week,
-                                periods=list(periods or [("год", starts_on, ends_on)]),
-                                holidays=list(holidays)))
-    assert year.id is not None
-    subject = app.execute(AddSubject(admin, school, name="Математика")).id
-    assert subject is not None
-    school_class = app.execute(OpenClass(admin, school, name="7Б", year_id=year.id)).id
-    assert school_class is not None
-    kids = [user(f"student{i}", "student", f"Ученик {i}") for i in range(students)]
-    for kid in kids:
-        app.execute(EnrolStudent(admin, school_class, student_id=kid, from_date=starts_on))
-    journal = app.execute(OpenJournal(admin, class_id=school_class, subject_id=subject,
-                                      teacher_id=teacher)).id
-    assert journal is not None
-    if timetable:
-        app.execute(SetTimetable(admin, school_class, valid_from=starts_on,
-                                 lessons=[(weekday, slot, journal) for weekday, slot in timetable]))
-    return School(school=school, timezone=timezone, admin=admin, teacher=teacher,
-                  other_teacher=other, auditor=auditor, year=year.id,
-                  periods=year.periods,
-                  school_class=school_class, journal=journal, students=kids, tag=t,
-                  usernames=names)
+                holidays: Sequence[tuple[str, date, date]] = (), timezone: str = "Europe/Moscow",
+                days_per_week: int = 5, students: int = 3,
+                timetable: Sequence[tuple[int, int]] = (), tag: str | None = None) -> SmallSchool:
+    """``build_school`` with one year from ``starts_on``: one period, the whole year, unless
+    ``periods``; no каникулы unless ``holidays``; no class teacher."""
+    return build_school(app, starts_on=starts_on, ends_on=ends_on,
+                        periods=list(periods or [("год", starts_on, ends_on)]),
+                        holidays=holidays, class_teacher=False, timezone=timezone,
+                        days_per_week=days_per_week, students=students, timetable=timetable,
+                        tag=tag)
 
 
 def local(timezone: str, day: date, hour: int = 0, minute: int = 0) -> datetime:
@@ -119,21 +58,21 @@ class Compliance:
     clock: Clock
     database: Database
 
-    def at(self, s: School, day: date, hour: int = 12, minute: int = 0) -> datetime:
+    def at(self, s: SmallSchool, day: date, hour: int = 12, minute: int = 0) -> datetime:
         """Sets the clock to this school-local moment."""
         moment = local(s.timezone, day, hour, minute)
         self.clock.set(moment)
         return moment
 
-    def run_on(self, s: School, day: date, hour: int = 23, minute: int = 0) -> SchoolRun:
+    def run_on(self, s: SmallSchool, day: date, hour: int = 23, minute: int = 0) -> SchoolRun:
         """The scheduler runs for the school at this school-local moment."""
         return self.runner.run_school(s.school, self.at(s, day, hour, minute))
 
-    def night_after(self, s: School, day: date) -> SchoolRun:
+    def night_after(self, s: SmallSchool, day: date) -> SchoolRun:
         """The nightly run after ``day`` (00:30 school-local the next day)."""
         return self.run_on(s, day + timedelta(days=1), 0, 30)
 
-    def overdue(self, s: School, **filters: object) -> list[OverdueItem]:
+    def overdue(self, s: SmallSchool, **filters: object) -> list[OverdueItem]:
         self.runner.refresh()
         with self.runner.projector.reader.connect() as conn:
             return read_overdue(conn, s.school, **filters)  # type: ignore[arg-type]
@@ -142,7 +81,7 @@ class Compliance:
         """How many events of this topic each aggregate has in the log."""
         return count_events(self.app, topic)
 
-    def days_checked(self, s: School) -> list[date]:
+    def days_checked(self, s: SmallSchool) -> list[date]:
         events = self.app.events.get(audit_id_of(s))
         return [e.day for e in events if isinstance(e, ComplianceAudit.DayChecked)]
 
@@ -152,7 +91,7 @@ class Compliance:
         return found
 
 
-def audit_id_of(s: School) -> UUID:
+def audit_id_of(s: SmallSchool) -> UUID:
     from ejournal.domain.findings import audit_id
 
     return audit_id(s.school)

@@ -21,12 +21,12 @@ from ejournal.application.locks import SchoolLocks
 from ejournal.domain.findings import Finding
 from ejournal.projections.base import create_read_engine
 from ejournal.scheduler.service import ComplianceScheduler
+from tests.builders import SmallSchool
 from tests.conftest import Database
 from tests.scheduler.conftest import (
     DAY_CHECKED,
     FOUND,
     Compliance,
-    School,
     cli_env,
     count_events,
     local,
@@ -66,13 +66,13 @@ def test_after_three_days_down_the_scheduler_catches_up_every_day_once(
     assert c.logged(DAY_CHECKED) == Counter({_audit(s): 5})
 
 
-def _audit(s: School) -> UUID:
+def _audit(s: SmallSchool) -> UUID:
     from ejournal.domain.findings import audit_id
 
     return audit_id(s.school)
 
 
-def _long_history(app: EJournal) -> School:
+def _long_history(app: EJournal) -> SmallSchool:
     """A school whose scheduler has never run: a quarter of school days to catch up on."""
     return make_school(app, starts_on=date(2026, 9, 1),
                        holidays=[("осенние каникулы", date(2026, 10, 26), date(2026, 11, 4))],
