@@ -1,4 +1,4 @@
-"""Journal command benchmark (issue #2): throughput and latency of ``EJournal.give_mark``.
+"""Journal command benchmark: throughput and latency of ``GiveMark`` through ``EJournal.execute``.
 
 Run from the repository root (``tests.builders`` builds the school)::
 

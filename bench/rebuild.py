@@ -502,7 +502,7 @@ class SchoolYear:
             value = self._value(kid)
             kind = work or rng.choice(("oral", "oral", "oral", "homework", "homework",
                                        "practical"))
-            # As EJournal.give_mark: the mark's id names its lesson's date and slot.
+            # As the GiveMark handler: the mark's id names its lesson's date and slot.
             mark_id = ids.mark_id(lesson.lesson_date, lesson.slot, rng.getrandbits(98))
             moment = at + timedelta(seconds=20 * n)
             lesson.give_mark(ctx, mark_id=mark_id, student_id=kid, value=value, work=kind,
