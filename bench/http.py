@@ -1,4 +1,4 @@
-"""HTTP benchmark (issue #4): mark writes against a bare-INSERT baseline, and diary reads over
+"""HTTP benchmark: mark writes against a bare-INSERT baseline, and diary reads over
 a year of data, through ``ejournal serve`` on one worker.
 
 Run from the repository root::
@@ -525,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="days of the diary each read asks for (the year's last ones)")
     args = parser.parse_args(argv)
     if args.clients < 32:
-        print("note: the issue's figure is for >= 32 concurrent clients", file=sys.stderr)
+        print("note: the goal's figure is for >= 32 concurrent clients", file=sys.stderr)
     results: dict[str, dict[str, Any]] = {}
     runs = {"sqlite": run_sqlite, "postgres": run_postgres}
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Compliance scheduler benchmark (issue #5): the cost of one nightly run per school day
+"""Compliance scheduler benchmark: the cost of one nightly run per school day
 checked, at 10% and at 100% of a school year.
 
 Run from the repository root::

@@ -1,1 +1,1 @@
-"""Load test of issue #6 (``python -m bench.load``): see ``bench/load/__main__.py``."""
+"""The load test (``python -m bench.load``): see ``bench/load/__main__.py``."""

@@ -1,4 +1,4 @@
-"""Load test (issue #6): a school day's mix against the real service, then a reconciliation.
+"""Load test: a school day's mix against the real service, then a reconciliation.
 
 Run from the repository root::
 

@@ -6,7 +6,7 @@ EXCLUSIVE MODE`` until the commit, which waits for the WAL on disk; SQLite: the 
 write lock and its ``fsync``), so a server taking many writes at once spends its time queueing
 for that one lock. Here a command that wants to save joins a queue; whoever finds no save
 running becomes the leader and records everything queued so far in one transaction, then wakes
-the others. Nobody waits for company: a lone command is recorded at once, as before.
+the others. Nobody waits for company: a lone command is recorded at once.
 
 Each command keeps its own outcome. The events of several commands are recorded together only
 if all of them can be: when the joint transaction fails (two commands wrote the same aggregate

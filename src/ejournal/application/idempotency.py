@@ -41,7 +41,7 @@ class CommandReceipt(JournalAggregate):
         self.answer = answer
 
 
-# Receipts stored before the application layer was split name the module they were defined in.
+# The topic of the receipts of the first layout (module ``service``, no longer there).
 register_topic("ejournal.application.service:CommandReceipt", CommandReceipt)
 
 

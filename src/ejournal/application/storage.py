@@ -61,7 +61,7 @@ def persistence_env(settings: Settings) -> dict[str, str]:
             "POSTGRES_MAX_OVERFLOW": "13",
             "POSTGRES_PRE_PING": "n",
             # Seconds to wait for a pooled connection. eventsourcing tries a call 10 times;
-            # with its default (30 s) a request hung for minutes while PostgreSQL was down.
+            # with its default (30 s) a request would hang for minutes while PostgreSQL is down.
             # With 1 s it fails after ~12 s with 503; a busy pool hands one back in ms.
             "POSTGRES_CONNECT_TIMEOUT": "1",
             "CREATE_TABLE": "y",
@@ -148,7 +148,7 @@ def keep_running(step: Callable[[threading.Event], None], stop: threading.Event,
     fails because the database is unavailable (``storage_failure``), logs one line, waits -
     doubling from ``first_wait`` up to ``max_wait`` seconds - and runs it again, so a
     background worker (the projector) resumes by itself once the database is back. Any other
-    error ends it, as before."""
+    error ends it."""
     wait = first_wait
     while not stop.is_set():
         try:
