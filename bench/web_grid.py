@@ -39,6 +39,19 @@ import httpx
 
 from ejournal.accounts import Accounts
 from ejournal.application import EJournal
+from ejournal.application.commands import (
+    AddSubject,
+    EnrolStudent,
+    GiveMark,
+    HoldLesson,
+    OpenClass,
+    OpenJournal,
+    PlanYear,
+    RegisterOperator,
+    RegisterSchool,
+    RegisterUser,
+    TakeAttendance,
+)
 from ejournal.domain.calendar import is_public_day_off
 from ejournal.projections.base import create_read_engine
 from ejournal.settings import Settings
@@ -67,42 +80,44 @@ def record(settings: Settings, students: int, lessons: int) -> tuple[UUID, str, 
     today = datetime.now(tz=UTC).date()
     days = _school_days(today - timedelta(days=1), lessons)
     first, last = days[0] - timedelta(days=30), today + timedelta(days=120)
-    operator = app.register_operator(username="bench-op", full_name="Оператор").id
+    operator = app.execute(RegisterOperator(username="bench-op", full_name="Оператор")).id
     assert operator is not None
-    school = app.register_school(operator, name="Школа", timezone="UTC").id
+    school = app.execute(RegisterSchool(operator, name="Школа", timezone="UTC")).id
     assert school is not None
-    admin = app.register_user(operator, school, username="bench-admin", full_name="Завуч",
-                              role="admin").id
-    teacher = app.register_user(operator, school, username="bench-teacher",
-                                full_name="Учитель", role="teacher").id
+    admin = app.execute(RegisterUser(operator, school, username="bench-admin", full_name="Завуч",
+                                     role="admin")).id
+    teacher = app.execute(RegisterUser(operator, school, username="bench-teacher",
+                                       full_name="Учитель", role="teacher")).id
     assert admin is not None
     assert teacher is not None
-    year = app.plan_year(admin, school, name="Год", starts_on=first, ends_on=last,
-                         days_per_week=5, periods=[("Год", first, last)], holidays=[]).id
-    subject = app.add_subject(admin, school, name="Математика").id
+    year = app.execute(PlanYear(admin, school, name="Год", starts_on=first, ends_on=last,
+                                days_per_week=5, periods=[("Год", first, last)], holidays=[])).id
+    subject = app.execute(AddSubject(admin, school, name="Математика")).id
     assert year is not None
     assert subject is not None
-    class_id = app.open_class(admin, school, name="7А", year_id=year).id
+    class_id = app.execute(OpenClass(admin, school, name="7А", year_id=year)).id
     assert class_id is not None
     kids = []
     for n in range(students):
-        kid = app.register_user(admin, school, username=f"bench-kid-{n}",
-                                full_name=f"Ученик{n:02d} Фамилия{n:02d}", role="student").id
+        kid = app.execute(RegisterUser(admin, school, username=f"bench-kid-{n}",
+                                       full_name=f"Ученик{n:02d} Фамилия{n:02d}",
+                                       role="student")).id
         assert kid is not None
-        app.enrol_student(admin, class_id, student_id=kid, from_date=first)
+        app.execute(EnrolStudent(admin, class_id, student_id=kid, from_date=first))
         kids.append(kid)
-    journal = app.open_journal(admin, class_id=class_id, subject_id=subject,
-                               teacher_id=teacher).id
+    journal = app.execute(OpenJournal(admin, class_id=class_id, subject_id=subject,
+                                      teacher_id=teacher)).id
     assert journal is not None
     for day in days:
-        lesson = app.hold_lesson(teacher, journal, lesson_date=day, slot=1,
-                                 topic=f"Тема {day:%d.%m}", homework="№ 1").id
+        lesson = app.execute(HoldLesson(teacher, journal, lesson_date=day, slot=1,
+                                        topic=f"Тема {day:%d.%m}", homework="№ 1")).id
         assert lesson is not None
         absent = rng.sample(kids, 2)
-        app.take_attendance(teacher, journal, lesson, absent=[(k, "illness") for k in absent])
+        app.execute(TakeAttendance(teacher, journal, lesson,
+                                   absent=[(k, "illness") for k in absent]))
         for kid in rng.sample([k for k in kids if k not in absent], students // 2):
-            app.give_mark(teacher, journal, lesson, student_id=kid,
-                          value=rng.choice("2345"), work="oral")
+            app.execute(GiveMark(teacher, journal, lesson, student_id=kid, value=rng.choice("2345"),
+                                 work="oral"))
     accounts.set_password(teacher, PASSWORD, now=datetime.now(tz=UTC))
     head = int(app.recorder.max_notification_id() or 0)
     app.close()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ejournal.accounts import Accounts
 from ejournal.api.access_log import access_log
+from ejournal.application.commands import CorrectMark
 from ejournal.projections.base import create_read_engine
 from ejournal.web.session import SESSION_COOKIE
 from tests.servers import Server
@@ -52,8 +53,8 @@ def test_the_feed_shows_a_correction_old_to_new(visit: Callable[..., Visit], sch
     try:
         lesson = app.repository.get(school.lessons["this_maths"])
         mark = next(m for m in lesson.current_marks(school.ids["anna"]) if m.value == "4")
-        app.correct_mark(school.ids["teacher"], school.journals["Математика"], mark.id,
-                         value="5", reason="пересмотрено")
+        app.execute(CorrectMark(school.ids["teacher"], school.journals["Математика"], mark.id,
+                                value="5", reason="пересмотрено"))
     finally:
         app.close()
     module_server.caught_up()

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
+from ejournal.application.commands import GiveMark, TakeAttendance
 from ejournal.site import create_app
 from ejournal.web.session import LOGIN_CSRF_COOKIE, SESSION_COOKIE, session_csrf
 from tests.api.test_role_matrix import PASSWORD, PRINCIPALS, STAFF, World, _build, statuses
@@ -145,16 +146,16 @@ def _absence_arrange(world: World, _: str, target: str) -> Req:
 
 def _absence_cancel_arrange(world: World, _: str, target: str) -> Req:
     kid, journal = world.student(), _journal(world, target)
-    world.app.take_attendance(world.admin, journal, world.marks_lesson[journal],
-                              absent=[(kid, None)])
+    world.app.execute(TakeAttendance(world.admin, journal, world.marks_lesson[journal],
+                                     absent=[(kid, None)]))
     return Req(_cell_path(world, target, kid) + "/absence/cancellation",
                data={"reason": "пришёл ко второму уроку"})
 
 
 def _given(world: World, target: str) -> tuple[UUID, UUID]:
     kid, journal = world.student(), _journal(world, target)
-    mark = world.app.give_mark(world.admin, journal, world.marks_lesson[journal],
-                               student_id=kid, value="4", work="oral").id
+    mark = world.app.execute(GiveMark(world.admin, journal, world.marks_lesson[journal],
+                                      student_id=kid, value="4", work="oral")).id
     assert mark is not None
     return kid, mark
 

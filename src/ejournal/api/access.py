@@ -17,7 +17,7 @@ from fastapi import HTTPException, Request
 
 from ejournal.api.deps import Principal
 from ejournal.api.services import Services
-from ejournal.application.queries import JournalStaff, Person
+from ejournal.application.queries import Journal, Person
 from ejournal.domain.errors import NotAllowedToWrite, NotPermitted
 from ejournal.domain.values import Role
 from ejournal.projections.directory import classes_and_journals_of
@@ -68,14 +68,14 @@ def may_read_student(svc: Services, viewer: Principal, student_id: UUID) -> Pers
     return student
 
 
-def _journal(svc: Services, viewer: Principal, journal_id: UUID) -> JournalStaff:
-    journal = svc.app.journal_staff(journal_id)
+def _journal(svc: Services, viewer: Principal, journal_id: UUID) -> Journal:
+    journal = svc.app.journal(journal_id)
     if journal is None or viewer.school_id != journal.school_id:
         raise not_found("journal", journal_id)
     return journal
 
 
-def may_read_journal(svc: Services, viewer: Principal, journal_id: UUID) -> JournalStaff:
+def may_read_journal(svc: Services, viewer: Principal, journal_id: UUID) -> Journal:
     """The journal's teacher, the class teacher, the school's admin and auditor; else 404."""
     journal = _journal(svc, viewer, journal_id)
     if viewer.role in (Role.ADMIN, Role.AUDITOR):
@@ -94,7 +94,7 @@ def hidden_unless_visible(svc: Services, viewer: Principal, journal_id: UUID) ->
     try:
         yield
     except NotAllowedToWrite:
-        journal = svc.app.journal_staff(journal_id)
+        journal = svc.app.journal(journal_id)
         visible = journal is not None and viewer.role is Role.TEACHER and (
             viewer.user_id in (journal.teacher_id, journal.class_teacher_id)
             or viewer.user_id in journal.substitutes)

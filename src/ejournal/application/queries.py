@@ -14,7 +14,7 @@ from ejournal.application.eventstore import EventStore
 from ejournal.application.loading import AggregateLoader
 from ejournal.domain import ids
 from ejournal.domain.findings import ComplianceAudit, audit_id
-from ejournal.domain.journal import ClassJournal
+from ejournal.domain.journal import ClassJournal, ProgrammeTopic
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.people import User, UsernameClaim
 from ejournal.domain.school_class import SchoolClass
@@ -39,16 +39,20 @@ class Person:
 
 
 @dataclass(frozen=True)
-class JournalStaff:
-    """Who a journal belongs to: its school, its teacher, its substitutes (on any dates) and
-    its class's class teacher."""
+class Journal:
+    """A class journal as it stands now: whose it is (its school, class, subject and year), who
+    writes it (its teacher, its substitutes on any dates, the class's class teacher) and its
+    work programme."""
 
-    journal_id: UUID
+    id: UUID
     school_id: UUID
     class_id: UUID
+    subject_id: UUID
+    year_id: UUID
     teacher_id: UUID
     substitutes: frozenset[UUID]
     class_teacher_id: UUID | None
+    programme: tuple[ProgrammeTopic, ...]
 
 
 class Queries:
@@ -69,7 +73,7 @@ class Queries:
         claim = self._one(ids.username_claim_id(username))
         return self.user(claim.user_id) if isinstance(claim, UsernameClaim) else None
 
-    def journal_staff(self, journal_id: UUID) -> JournalStaff | None:
+    def journal(self, journal_id: UUID) -> Journal | None:
         refs = self.journal_refs.get(journal_id)
         loaded = self.loader.load([journal_id, *refs[:1]] if refs else [journal_id],
                                   read_only=True)
@@ -77,10 +81,11 @@ class Queries:
         if not isinstance(journal, ClassJournal):
             return None
         school_class = loaded.get(journal.class_id) or self._one(journal.class_id)
-        return JournalStaff(
-            journal.id, journal.school_id, journal.class_id, journal.teacher_id,
-            frozenset(s.teacher_id for s in journal.substitutions),
-            school_class.class_teacher_id if isinstance(school_class, SchoolClass) else None)
+        return Journal(
+            journal.id, journal.school_id, journal.class_id, journal.subject_id, journal.year_id,
+            journal.teacher_id, frozenset(s.teacher_id for s in journal.substitutions),
+            school_class.class_teacher_id if isinstance(school_class, SchoolClass) else None,
+            tuple(journal.programme))
 
     def teachers_of(self, class_ids: Iterable[UUID], journal_ids: Iterable[UUID]) -> set[UUID]:
         """The class teachers of these classes and the teachers of these journals."""

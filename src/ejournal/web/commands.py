@@ -8,15 +8,24 @@ the write: each waits for the read models to hold it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from ejournal.api.access import hidden_unless_visible
 from ejournal.api.deps import Principal
 from ejournal.api.services import Services
-from ejournal.application import Written
+from ejournal.application import Result
+from ejournal.application.commands import (
+    CancelAbsence,
+    CancelMark,
+    Command,
+    CorrectMark,
+    GiveMark,
+    HoldLesson,
+    TakeAttendance,
+)
 from ejournal.domain.errors import DomainError, NotFound, NotPermitted
 from ejournal.web import i18n
 
@@ -28,63 +37,64 @@ SETTLE = 5.0
 class Outcome:
     """A write's answer for the page: what was written, and what the teacher is told."""
 
-    written: Written | None
+    written: Result | None
     late: str | None = None  # «Внесено с опозданием: R-4.6, на 2 дня»
     refused: str | None = None  # «Отметка — одна из 2, 3, 4, 5 … (R-6.1a)»
 
     @property
     def id(self) -> UUID | None:
-        return self.written.id if self.written else None
+        made: UUID | None = getattr(self.written, "id", None)
+        return made
 
 
-def _run(svc: Services, viewer: Principal, journal_id: UUID,
-         command: Callable[[], Written]) -> Outcome:
+def _run(svc: Services, viewer: Principal, journal_id: UUID, command: Command[Any]) -> Outcome:
+    """``command`` on the journal ``journal_id``, as the API runs it."""
     try:
         with hidden_unless_visible(svc, viewer, journal_id):
-            written = command()
+            written = svc.app.execute(command)
     except (NotFound, NotPermitted):
         raise
     except DomainError as exc:
         return Outcome(None, refused=i18n.refusal(exc))
     if written.position is not None:
         svc.projector.wait_for(written.position, timeout=SETTLE)
-    late = i18n.late_notice(written.late.rule, written.late.days) if written.late else None
-    return Outcome(written, late=late)
+    late = getattr(written, "late", None)
+    return Outcome(written, late=i18n.late_notice(late.rule, late.days) if late else None)
 
 
 def hold_lesson(svc: Services, viewer: Principal, journal_id: UUID, *, day: date, slot: int,
                 topic: str, homework: str | None, programme_topic: str | None) -> Outcome:
-    return _run(svc, viewer, journal_id, lambda: svc.app.hold_lesson(
-        viewer.user_id, journal_id, lesson_date=day, slot=slot, topic=topic,
-        homework=homework, programme_topic=programme_topic))
+    return _run(svc, viewer, journal_id, HoldLesson(
+        viewer.user_id, journal_id, lesson_date=day, slot=slot, topic=topic, homework=homework,
+        programme_topic=programme_topic))
 
 
 def take_attendance(svc: Services, viewer: Principal, journal_id: UUID, lesson_id: UUID,
                     absent: list[tuple[UUID, str | None]]) -> Outcome:
-    return _run(svc, viewer, journal_id, lambda: svc.app.take_attendance(
-        viewer.user_id, journal_id, lesson_id, absent=absent))
+    return _run(svc, viewer, journal_id,
+                TakeAttendance(viewer.user_id, journal_id, lesson_id, absent))
 
 
 def cancel_absence(svc: Services, viewer: Principal, journal_id: UUID, lesson_id: UUID,
                    student_id: UUID, reason: str) -> Outcome:
-    return _run(svc, viewer, journal_id, lambda: svc.app.cancel_absence(
-        viewer.user_id, journal_id, lesson_id, student_id=student_id, reason=reason))
+    return _run(svc, viewer, journal_id,
+                CancelAbsence(viewer.user_id, journal_id, lesson_id, student_id, reason))
 
 
 def give_mark(svc: Services, viewer: Principal, journal_id: UUID, lesson_id: UUID,
               student_id: UUID, *, value: str, work: str, comment: str | None) -> Outcome:
-    return _run(svc, viewer, journal_id, lambda: svc.app.give_mark(
-        viewer.user_id, journal_id, lesson_id, student_id=student_id, value=value.strip(),
-        work=work, comment=comment))
+    return _run(svc, viewer, journal_id, GiveMark(
+        viewer.user_id, journal_id, lesson_id, student_id, value=value.strip(), work=work,
+        comment=comment))
 
 
 def correct_mark(svc: Services, viewer: Principal, journal_id: UUID, mark_id: UUID, *,
                  value: str, reason: str) -> Outcome:
-    return _run(svc, viewer, journal_id, lambda: svc.app.correct_mark(
-        viewer.user_id, journal_id, mark_id, value=value.strip(), reason=reason))
+    return _run(svc, viewer, journal_id, CorrectMark(viewer.user_id, journal_id, mark_id,
+                                                     value=value.strip(), reason=reason))
 
 
 def cancel_mark(svc: Services, viewer: Principal, journal_id: UUID, mark_id: UUID, *,
                 reason: str) -> Outcome:
-    return _run(svc, viewer, journal_id, lambda: svc.app.cancel_mark(
-        viewer.user_id, journal_id, mark_id, reason=reason))
+    return _run(svc, viewer, journal_id,
+                CancelMark(viewer.user_id, journal_id, mark_id, reason=reason))
