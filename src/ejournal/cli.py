@@ -117,10 +117,12 @@ def cmd_projections_rebuild(settings: Settings, args: argparse.Namespace) -> int
 
 
 def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
-    """Keeps the read models up to date until SIGINT/SIGTERM (production: its own process)."""
+    """Keeps the read models and the ledger's chain up to date until SIGINT/SIGTERM
+    (production: its own process)."""
     import signal
     import threading
 
+    from ejournal.ledger import follow
     from ejournal.projections.catalog import projector_for
 
     app = _app(settings)
@@ -130,7 +132,9 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
     try:
         projector = projector_for(app)
         projector.setup()
-        print(f"projecting {describe(settings)} ({', '.join(projector.names)})", flush=True)
+        follow(app.store, projector.engine, projector.reader, stop)
+        print(f"projecting {describe(settings)} ({', '.join(projector.names)}, the ledger)",
+              flush=True)
         projector.run_forever(stop, idle_wait=args.idle, limit=args.batch)
     finally:
         app.close()

@@ -40,6 +40,7 @@ from ejournal.domain.values import Work
 from ejournal.projections.base import create_read_engine
 from ejournal.scheduler.runner import ComplianceRunner
 from tests.api.helpers import PROBLEM
+from tests.ledger import reference as ledger_reference
 from tests.servers import OPERATOR, Server
 
 PASSWORD = "matrix-pa55word"
@@ -821,6 +822,25 @@ def _fixed(path: str) -> Arrange:
     return lambda world, principal, target: Req(path)
 
 
+# --- the ledger (one head for the whole log: the same for every school's admin and auditor) ---
+
+#                    anon  op   adm  aud  tch  una  ct   stu  gua  xadm xaud xtch
+LEDGER = statuses("   401  ok   ok   ok   403  403  403  403  403  ok   ok   403")
+
+
+def _ledger_head_verify(cell: Cell) -> None:
+    head = cell.world.head()
+    assert cell.body == {"position": head,
+                         "sha256": ledger_reference.head_at(cell.world.server.database.settings,
+                                                            head)}
+
+
+LEDGER_ROWS = [
+    Row("GET", "/api/v1/ledger/head", {"-": LEDGER}, _fixed("/api/v1/ledger/head"),
+        verify=_ledger_head_verify),
+]
+
+
 JW = "/api/v1/journals/{journal_id}"
 MATRIX: list[Row] = [
     # --- accounts ---
@@ -907,6 +927,7 @@ MATRIX: list[Row] = [
         _compliance_arrange("overdue"), verify=_overdue_verify),
     Row("GET", "/api/v1/schools/{school_id}/timeliness", {"school": AUDIT},
         _compliance_arrange("timeliness"), verify=_timeliness_verify),
+    *LEDGER_ROWS,
 ]
 ROWS = {f"{row.method} {row.path}": row for row in MATRIX}
 assert len(ROWS) == len(MATRIX), "one row per endpoint"

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ejournal import __version__
 from ejournal.api import bench, openapi, problems
 from ejournal.api.access import audit_refusal
-from ejournal.api.routes import auth, compliance, journal_writes, reads, schools
+from ejournal.api.routes import auth, compliance, journal_writes, ledger, reads, schools
 from ejournal.api.services import Clock, Services
 from ejournal.settings import Settings
 
@@ -148,6 +148,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.include_router(journal_writes.router)
     app.include_router(reads.router)
     app.include_router(compliance.router)
+    app.include_router(ledger.router)
     bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)
 
     @app.get("/healthz", tags=["service"])

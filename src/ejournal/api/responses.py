@@ -233,3 +233,12 @@ class TimelinessItemOut(BaseModel):
 class TimelinessOut(Page[TimelinessItemOut]):
     from_: Day = Field(alias="from", description="the first business date counted")
     to: Day = Field(description="the last business date counted")
+
+
+# --- the ledger --------------------------------------------------------------------------
+
+
+class LedgerHeadOut(BaseModel):
+    position: int = Field(description="the log position the head is as of")
+    sha256: str = Field(pattern="^[0-9a-f]{64}$",
+                        description="the chain's head after every event up to it")

@@ -18,6 +18,7 @@ from ejournal.application.storage import (
     keep_running,
     recycle_sqlite_connections,
 )
+from ejournal.ledger import Chain, follow, setup_chain
 from ejournal.projections.base import create_read_engine
 from ejournal.projections.catalog import projector_for
 from ejournal.projections.runner import Projector
@@ -38,6 +39,8 @@ class Services:
     reader: Engine
     accounts: Accounts
     access_log: AccessLog
+    #: The ledger's chain: ``ledger.head_at(position)`` is the head a document states.
+    ledger: Chain
     clock: Clock = real_clock
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
@@ -55,8 +58,9 @@ class Services:
         accounts.setup()
         access_log = AccessLog(accounts.engine)
         access_log.setup()
+        setup_chain(projector.engine)
         return cls(settings, app, projector, projector.reader, accounts, access_log,
-                   clock or real_clock)
+                   Chain(app.store, projector.reader), clock or real_clock)
 
     def now(self) -> datetime:
         return self.clock()
@@ -76,6 +80,8 @@ class Services:
                                   name="ejournal-projector", daemon=True)
         thread.start()
         self.threads.append(thread)
+        # The ledger's follower shares the projector's connections; it writes briefly.
+        self.threads.append(follow(own.store, self.projector.engine, self.reader, self.stop))
 
     def close(self) -> None:
         self.stop.set()

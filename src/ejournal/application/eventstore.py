@@ -14,9 +14,12 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
 COLUMNS = "originator_id, originator_version, topic, state"
+#: A row of the log as stored: position, originator id, version, topic, state.
+LogRow = tuple[Any, ...]
 #: Ids per statement: one ``(id = ? AND version > ?)`` term each on SQLite (which refuses an
 #: expression deeper than 1,000 terms), 900 ``IN`` parameters, 5,000 in a PostgreSQL array.
 SQLITE_TERMS, SQLITE_IDS, POSTGRES_IDS = 400, 900, 5000
@@ -117,6 +120,38 @@ class EventStore:
     def head(self) -> int | None:
         """The log position of the last event recorded (None for an empty log)."""
         return self.recorder.max_notification_id()
+
+    def rows(self, after: int, limit: int, upto: int | None = None) -> list[LogRow]:
+        """Up to ``limit`` rows of the log after position ``after`` (through ``upto``), in log
+        order, exactly as stored: ``(position, originator id, version, topic, state)``. On
+        PostgreSQL the id is a ``UUID`` and the topic text; on SQLite the id and the topic are
+        the bytes of their stored text, and a value of another storage class than the event
+        store writes (e.g. a version stored as text) is None. Nothing is decoded."""
+        last = upto if upto is not None else 2 ** 63 - 1
+        if self.postgres:
+            pg_statement = SQL(
+                "SELECT notification_id, {} FROM {}.{} WHERE notification_id > %s "
+                "AND notification_id <= %s ORDER BY notification_id LIMIT %s"
+            ).format(SQL(COLUMNS), Identifier(self._pg.datastore.schema),
+                     Identifier(self._pg.events_table_name))
+            with self._pg.datastore.get_connection() as pg_conn, \
+                    pg_conn.cursor(row_factory=tuple_row, binary=True) as pg_curs:
+                pg_curs.execute(pg_statement, (after, last, limit))
+                return pg_curs.fetchall()
+        statement = (
+            "SELECT rowid, "  # noqa: S608 - the table's name is the recorder's
+            "CASE typeof(originator_id) WHEN 'text' THEN CAST(originator_id AS BLOB) END, "
+            "CASE typeof(originator_version) WHEN 'integer' THEN originator_version END, "
+            "CASE typeof(topic) WHEN 'text' THEN CAST(topic AS BLOB) END, "
+            "CASE typeof(state) WHEN 'blob' THEN state END "
+            f"FROM {self._lite.events_table_name} WHERE rowid > ? AND rowid <= ? "
+            "ORDER BY rowid LIMIT ?")
+        with self._lite.datastore.get_connection(commit=False) as lite, \
+                lite.cursor() as cursor:
+            cursor.row_factory = None  # plain tuples: the ledger reads the whole log
+            cursor.execute(statement, (after, last, limit))
+            found: list[LogRow] = cursor.fetchall()
+            return found
 
     # --- how, per database -------------------------------------------------------------
 
