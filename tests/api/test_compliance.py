@@ -211,10 +211,11 @@ def test_the_openapi_document_describes_the_compliance_answers(server: Server) -
     assert set(overdue["required"]) == {"items", "next"}
     assert set(item(overdue)["properties"]) == {
         "rule", "journal_id", "date", "student_id", "detected_at", "resolved_at", "slot", "due",
-        "teacher_id", "resolved_by"}
+        "teacher_id", "resolved_by", "teacher_name", "resolved_by_name", "student_name",
+        "class_name", "subject_name"}
     assert set(timeliness["required"]) == {"from", "to", "items", "next"}
     assert set(item(timeliness)["required"]) == {
-        "teacher_id", "rule", "on_time", "late", "missing", "resolved"}
+        "teacher_id", "teacher_name", "rule", "on_time", "late", "missing", "resolved"}
     # Errors are problems (the Problem schema); FastAPI's own 422 schemas are not left behind.
     assert "Problem" in schemas
     assert not {"HTTPValidationError", "ValidationError"} & set(schemas)

@@ -929,6 +929,10 @@ MATRIX: list[Row] = [
         _compliance_arrange("timeliness"), verify=_timeliness_verify),
     *LEDGER_ROWS,
 ]
+# The lookups, a student's guardians and period marks: rows of a module of their own.
+from tests.api.matrix_lookups import LOOKUP_ROWS  # noqa: E402
+
+MATRIX += LOOKUP_ROWS
 ROWS = {f"{row.method} {row.path}": row for row in MATRIX}
 assert len(ROWS) == len(MATRIX), "one row per endpoint"
 CELLS = [pytest.param(key, target, principal, id=f"{key} | {target} | {principal}")

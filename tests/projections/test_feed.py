@@ -176,7 +176,10 @@ def test_a_guardian_linked_later_gets_only_the_items_from_the_link_on(
 
     with p.connect() as conn:
         assert [i.value for i in read_feed(conn, newcomer)] == ["5"]
-        assert [i.value for i in read_feed(conn, s.guardian)] == ["5", "3"]
+        # and the guardian linked before is told of the newcomer's link (R-5.3a)
+        assert [(i.kind, i.value, i.guardian_name) for i in read_feed(conn, s.guardian)] == [
+            ("mark_given", "5", None), ("guardian_linked", None, "Отец"),
+            ("mark_given", "3", None)]
 
 
 def test_a_guardian_of_two_children_absent_from_one_lesson_gets_both_on_one_page(

@@ -1,5 +1,8 @@
 """Who may read whose data (R-5.3a), denied by default, and which reads are logged.
 
+Staff read a student's data only for the days their relation to the student held: a class
+teacher, or a teacher of one of the class's journals, the days the student was in that class.
+
 A resource the user may not see answers 404, exactly as an unknown one, so that ids cannot
 be probed. Relations that decide access take effect as soon as they are acknowledged: the
 aggregates are read from the event store, and relations kept in read models are read once the
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -20,6 +24,7 @@ from ejournal.api.services import Services
 from ejournal.application.queries import Journal, Person
 from ejournal.domain.errors import NotAllowedToWrite, NotPermitted
 from ejournal.domain.values import Role
+from ejournal.projections.diary import Span
 from ejournal.projections.directory import classes_and_journals_of
 
 STAFF = (Role.TEACHER, Role.ADMIN, Role.AUDITOR)
@@ -37,35 +42,52 @@ def _student(svc: Services, student_id: UUID) -> Person:
     return found
 
 
-def _teaches(svc: Services, teacher_id: UUID, student_id: UUID) -> bool:
-    """The teacher is the class teacher of one of the student's classes, or teaches one of
-    their journals - as the log stands now."""
+def _relation_days(svc: Services, teacher_id: UUID, student_id: UUID) -> list[Span]:
+    """The days the teacher's relation to the student holds - the class teacher of one of
+    the student's classes, or the teacher of one of its journals, for the days the student was
+    enrolled in it - as the log stands now."""
     svc.projector.wait_for(svc.projector.head(), timeout=5.0)
     with svc.reader.connect() as conn:
         classes, journals = classes_and_journals_of(conn, student_id)
-    return teacher_id in svc.app.teachers_of(classes, journals)
+    return svc.app.relation_days(teacher_id, student_id, classes, journals)
 
 
-def may_read_student(svc: Services, viewer: Principal, student_id: UUID) -> Person:
-    """The student if ``viewer`` may read their data, else 404. Roles are gated before (see
-    ``deps``): here the admin and auditor of the student's school, the student themself, their
-    guardians (R-5.3a), their class teacher and the teachers of their journals."""
+@dataclass(frozen=True)
+class StudentAccess:
+    """A student whose data the viewer may read, and on which days: ``spans`` is None for
+    the student themself, their guardians and the school's administration and auditors; for
+    a teacher, the classes and days their relation to the student held."""
+
+    student: Person
+    spans: tuple[Span, ...] | None
+
+
+def student_access(svc: Services, viewer: Principal, student_id: UUID) -> StudentAccess:
+    """The student and the days ``viewer`` may read their data, else 404. Roles are gated
+    before (see ``deps``): here the admin and auditor of the student's school, the student
+    themself, their guardians (R-5.3a), and - for the days the student was in their class -
+    their class teacher and the teachers of their class's journals."""
     student = _student(svc, student_id)
     if viewer.school_id is None or viewer.school_id != student.school_id:
         raise not_found("student", student_id)
     role = viewer.role
-    allowed = False
     if role in (Role.ADMIN, Role.AUDITOR):
-        allowed = True
-    elif role is Role.GUARDIAN:
-        allowed = viewer.user_id in student.guardians
-    elif role is Role.STUDENT:
-        allowed = viewer.user_id == student.id
-    elif role is Role.TEACHER:
-        allowed = _teaches(svc, viewer.user_id, student.id)
-    if not allowed:
-        raise not_found("student", student_id)
-    return student
+        return StudentAccess(student, None)
+    if role is Role.GUARDIAN and viewer.user_id in student.guardians:
+        return StudentAccess(student, None)
+    if role is Role.STUDENT and viewer.user_id == student.id:
+        return StudentAccess(student, None)
+    if role is Role.TEACHER:
+        spans = _relation_days(svc, viewer.user_id, student.id)
+        if spans:
+            return StudentAccess(student, tuple(spans))
+    raise not_found("student", student_id)
+
+
+def may_read_student(svc: Services, viewer: Principal, student_id: UUID) -> Person:
+    """The student if ``viewer`` may read any of their data, else 404 (on which days:
+    :func:`student_access`)."""
+    return student_access(svc, viewer, student_id).student
 
 
 def _journal(svc: Services, viewer: Principal, journal_id: UUID) -> Journal:

@@ -20,12 +20,14 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    func,
     insert,
     select,
 )
 
 from ejournal.application.locks import ddl_lock
 from ejournal.projections.base import as_utc
+from ejournal.projections.lookups import people
 
 metadata = MetaData()
 
@@ -51,6 +53,7 @@ class Access:
     viewer_role: str
     what: str
     at: datetime
+    viewer_name: str = ""
 
 
 class AccessLog:
@@ -75,10 +78,13 @@ class AccessLog:
 
     def of_student(self, student_id: UUID, *, after: int = 0, limit: int = 1000
                    ) -> list[Access]:
-        """The student's rows in the order they were written, from after row ``after``."""
+        """The student's rows in the order they were written, from after row ``after``, each
+        with the viewer's name as the lookups read model holds it (one statement)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(access_log)
-                                .where(access_log.c.student_id == student_id,
-                                       access_log.c.id > after)
-                                .order_by(access_log.c.id).limit(limit)).all()
-        return [Access(r.id, r.viewer_id, r.viewer_role, r.what, as_utc(r.at)) for r in rows]
+            rows = conn.execute(
+                select(access_log, func.coalesce(people.c.full_name, "").label("viewer_name"))
+                .outerjoin(people, people.c.user_id == access_log.c.viewer_id)
+                .where(access_log.c.student_id == student_id, access_log.c.id > after)
+                .order_by(access_log.c.id).limit(limit)).all()
+        return [Access(r.id, r.viewer_id, r.viewer_role, r.what, as_utc(r.at), r.viewer_name)
+                for r in rows]

@@ -14,7 +14,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ejournal import __version__
 from ejournal.api import bench, openapi, problems
 from ejournal.api.access import audit_refusal
-from ejournal.api.routes import auth, compliance, journal_writes, ledger, reads, schools
+from ejournal.api.routes import (
+    auth,
+    compliance,
+    journal_writes,
+    ledger,
+    lookups,
+    reads,
+    schools,
+    students,
+)
 from ejournal.api.services import Clock, Services
 from ejournal.settings import Settings
 
@@ -149,6 +158,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.include_router(reads.router)
     app.include_router(compliance.router)
     app.include_router(ledger.router)
+    app.include_router(lookups.router)
+    app.include_router(students.router)
     bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)
 
     @app.get("/healthz", tags=["service"])

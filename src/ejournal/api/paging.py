@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
+from uuid import UUID
 
 from fastapi import Query
 from fastapi.exceptions import RequestValidationError
@@ -115,3 +116,33 @@ def position_cursor(name: str) -> Cursor[int]:
 def dated_cursor(name: str) -> Cursor[tuple[date, int]]:
     """Lists ordered by a date, then a log position."""
     return Cursor(name, lambda key: [key[0].isoformat(), key[1]], _dated)
+
+
+def _one_id(values: list[Any]) -> UUID:
+    if len(values) != 1 or not isinstance(values[0], str):
+        raise BadCursor
+    try:
+        return UUID(values[0])
+    except ValueError:
+        raise BadCursor from None
+
+
+def id_cursor(name: str) -> Cursor[UUID]:
+    """Lists in an order of the server's (by name): the next page starts after the item with
+    that id."""
+    return Cursor(name, lambda key: [str(key)], _one_id)
+
+
+def page_after(cursor: Cursor[UUID], raw: str | None, rows: Sequence[R], size: int,
+               key: Callable[[R], UUID]) -> tuple[Sequence[R], str | None]:
+    """A page of ``rows`` (the whole list, in its order) after the item ``raw`` names, and
+    the next one's cursor; a cursor naming no item of the list is 422 as any other bad one."""
+    after = cursor.decode(raw)
+    start = 0
+    if after is not None:
+        found = next((n for n, row in enumerate(rows) if key(row) == after), None)
+        if found is None:
+            raise RequestValidationError([{"loc": ("query", "cursor"), "type": "cursor",
+                                           "msg": "cursor is not one this API gave"}])
+        start = found + 1
+    return cursor.page(rows[start:start + size + 1], size, key)

@@ -9,10 +9,16 @@ from typing import Annotated
 
 from fastapi import Header, HTTPException, Query
 
-From = Annotated[date | None, Query(alias="from", description="the first date (inclusive); "
-                                                              "left out, 1 September")]
-To = Annotated[date | None, Query(alias="to", description="the last date (inclusive); left "
-                                                          "out, 31 August")]
+from ejournal.api.requests import LocalDate
+
+From = Annotated[LocalDate | None, Query(alias="from", description="the first date "
+                                                                   "(inclusive); left out, "
+                                                                   "1 September")]
+To = Annotated[LocalDate | None, Query(alias="to", description="the last date (inclusive); "
+                                                               "left out, 31 August")]
+#: A day asked (``YYYY-MM-DD``); left out, the school's today.
+On = Annotated[LocalDate | None, Query(description="the day asked (YYYY-MM-DD); left out, "
+                                                   "today (school-local)")]
 AsOf = Annotated[datetime | None, Query(description="answer as the journal stood then")]
 LogPosition = Annotated[int | None, Header(alias="X-Log-Position", ge=0,
                                            description="wait until the read models hold "

@@ -154,6 +154,8 @@ class ClassIn(StrictIn):
     name: Text
     year_id: UUID
     class_teacher_id: UUID | None = None
+    grade: int | None = Field(default=None, ge=1, le=11, strict=True,
+                              description="the grade (параллель), 1..11")
 
 
 class EnrolmentIn(StrictIn):

@@ -12,6 +12,9 @@ from pydantic import BaseModel, Field
 
 from ejournal.api.paging import Page
 from ejournal.application import Result
+from ejournal.projections.diary import PeriodMarkRow
+from ejournal.projections.feed import KINDS as FEED_KINDS
+from ejournal.projections.history import HistoryItem
 
 Day = date  # the type, where a field is called ``date``
 
@@ -88,6 +91,8 @@ class DiaryLessonOut(BaseModel):
     journal_id: UUID
     slot: int
     subject: str
+    subject_name: str = Field(description="the journal's subject (as `subject`)")
+    teacher_name: str = Field(description="the journal's teacher")
     topic: str
     homework: str | None
     marks: list[MarkOut]
@@ -99,9 +104,34 @@ class DiaryDayOut(BaseModel):
     lessons: list[DiaryLessonOut]
 
 
+class PeriodMarkOut(BaseModel):
+    """A period mark (итоговая отметка) as it stands."""
+
+    id: UUID
+    journal_id: UUID
+    subject_name: str
+    period_id: UUID
+    period_name: str
+    period_kind: str = Field(description="term | year")
+    value: str
+
+
+def period_mark_out(row: PeriodMarkRow) -> dict[str, Any]:
+    return {"id": str(row.id), "journal_id": str(row.journal_id),
+            "subject_name": row.subject_name, "period_id": str(row.period_id),
+            "period_name": row.period_name, "period_kind": row.period_kind,
+            "value": row.value}
+
+
 class DiaryOut(BaseModel):
     student_id: UUID
     days: list[DiaryDayOut]
+    period_marks: list[PeriodMarkOut] = Field(
+        description="the period marks of the periods that overlap the days asked")
+
+
+class PeriodMarksOut(Page[PeriodMarkOut]):
+    pass
 
 
 class GridLessonOut(BaseModel):
@@ -142,11 +172,18 @@ class HistoryItemOut(BaseModel):
     value: str
     reason: str | None
     by: UUID
+    by_name: str
     recorded_at: datetime
 
 
 class HistoryOut(Page[HistoryItemOut]):
     pass
+
+
+def history_out(items: list[HistoryItem]) -> dict[str, Any]:
+    return {"items": [{"kind": i.kind, "value": i.value, "reason": i.reason, "by": str(i.by),
+                       "by_name": i.by_name, "recorded_at": i.recorded_at.isoformat()}
+                      for i in items], "next": None}
 
 
 # --- audits: late entries, the access log, the feed --------------------------------------
@@ -162,6 +199,12 @@ class LateEntryOut(BaseModel):
     recorded_at: datetime
     recorded_on: Day
     by: UUID
+    by_name: str
+    class_name: str
+    subject_name: str
+    student_id: UUID | None = Field(description="whose mark, absence or period mark; null "
+                                                "for a lesson or its attendance")
+    student_name: str | None
     days: int
     working_days: int
 
@@ -172,6 +215,7 @@ class LateEntriesOut(Page[LateEntryOut]):
 
 class AccessOut(BaseModel):
     viewer_id: UUID
+    viewer_name: str
     viewer_role: str
     what: str = Field(description="diary | grid | summary | mark_history")
     at: datetime
@@ -184,13 +228,22 @@ class AccessLogOut(Page[AccessOut]):
 class FeedItemOut(BaseModel):
     position: int
     student_id: UUID
-    kind: str = Field(description="mark_given | mark_corrected | mark_cancelled | absent | "
-                                  "absence_cancelled")
-    journal_id: UUID
-    lesson_date: Day
-    subject: str
+    student_name: str
+    kind: str = Field(description=" | ".join(FEED_KINDS))
+    journal_id: UUID | None = Field(description="null for a guardian's link")
+    lesson_date: Day | None = Field(description="null for a period mark or a link")
+    subject: str | None
+    subject_name: str | None = Field(description="as `subject`")
+    period_id: UUID | None
+    period_name: str | None
+    period_kind: str | None = Field(description="term | year")
+    guardian_id: UUID | None = Field(description="the guardian linked, or whose link ended")
+    guardian_name: str | None
     value: str | None
     work: str | None
+    reason: str | None = Field(description="an absence's reason, a correction's or a "
+                                           "cancellation's")
+    by_name: str = Field(description="who recorded it")
     recorded_at: datetime
 
 
@@ -213,7 +266,12 @@ class OverdueItemOut(BaseModel):
     slot: int | None
     due: Day
     teacher_id: UUID = Field(description="who answered for the entry")
+    teacher_name: str
     resolved_by: UUID | None
+    resolved_by_name: str | None
+    student_name: str | None
+    class_name: str
+    subject_name: str
 
 
 class OverdueOut(Page[OverdueItemOut]):
@@ -222,6 +280,7 @@ class OverdueOut(Page[OverdueItemOut]):
 
 class TimelinessItemOut(BaseModel):
     teacher_id: UUID
+    teacher_name: str
     rule: str = Field(examples=["R-4.6"])
     on_time: int
     late: int

@@ -75,6 +75,13 @@ class LinkGuardian(Command[r.GuardianLinked]):
     guardian_id: UUID
 
 
+@dataclass(frozen=True)
+class UnlinkGuardian(Command[r.GuardianUnlinked]):
+    actor_id: UUID
+    student_id: UUID
+    guardian_id: UUID
+
+
 # --- school structure -------------------------------------------------------------------
 
 
@@ -115,6 +122,7 @@ class OpenClass(Command[r.ClassOpened]):
     name: str
     year_id: UUID
     class_teacher_id: UUID | None = None
+    grade: int | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -17,6 +18,7 @@ from ejournal.domain.findings import ComplianceAudit, audit_id
 from ejournal.domain.journal import ClassJournal, ProgrammeTopic
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.people import User, UsernameClaim
+from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.school_class import SchoolClass
 from ejournal.domain.values import Role
 
@@ -87,15 +89,22 @@ class Queries:
             school_class.class_teacher_id if isinstance(school_class, SchoolClass) else None,
             tuple(journal.programme))
 
-    def teachers_of(self, class_ids: Iterable[UUID], journal_ids: Iterable[UUID]) -> set[UUID]:
-        """The class teachers of these classes and the teachers of these journals."""
-        found: set[UUID] = set()
-        for aggregate in self.loader.load([*class_ids, *journal_ids], read_only=True).values():
-            if isinstance(aggregate, SchoolClass) and aggregate.class_teacher_id is not None:
-                found.add(aggregate.class_teacher_id)
-            elif isinstance(aggregate, ClassJournal):
-                found.add(aggregate.teacher_id)
-        return found
+    def relation_days(self, teacher_id: UUID, student_id: UUID, class_ids: Iterable[UUID],
+                      journal_ids: Iterable[UUID]) -> list[tuple[UUID, date, date | None]]:
+        """The days a teacher's relation to a student holds (R-5.3a): of these classes (and
+        these journals' classes), each one whose class teacher they are, or one of whose
+        journals they teach, with the student's enrolments in it - (class, first day, last
+        day or None)."""
+        loaded = self.loader.load([*class_ids, *journal_ids], read_only=True)
+        related = {a.class_id for a in loaded.values()
+                   if isinstance(a, ClassJournal) and a.teacher_id == teacher_id}
+        days: list[tuple[UUID, date, date | None]] = []
+        for aggregate in loaded.values():
+            if isinstance(aggregate, SchoolClass) and (
+                    aggregate.class_teacher_id == teacher_id or aggregate.id in related):
+                days.extend((aggregate.id, e.from_date, e.last_day)
+                            for e in aggregate.enrolments.get(student_id, ()))
+        return sorted(days, key=lambda d: (d[1], str(d[0])))
 
     def mark_student(self, journal_id: UUID, mark_id: UUID) -> UUID | None:
         """Whose mark this is (the lesson it stands in names it), or None."""
@@ -104,6 +113,11 @@ class Queries:
         if not isinstance(lesson, Lesson) or mark_id not in lesson.marks:
             return None
         return lesson.marks[mark_id].student_id
+
+    def period_mark_student(self, period_mark_id: UUID) -> UUID | None:
+        """Whose period mark this is, or None."""
+        found = self._one(period_mark_id)
+        return found.student_id if isinstance(found, PeriodMark) else None
 
     def compliance_audit(self, school_id: UUID) -> ComplianceAudit | None:
         """The school's record of the days checked, as it stands now (None before the first);

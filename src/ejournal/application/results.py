@@ -62,6 +62,10 @@ class GuardianLinked(Result):
     pass
 
 
+class GuardianUnlinked(Result):
+    pass
+
+
 # --- school structure -------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from ejournal.domain.base import JournalAggregate, SchemaV2
-from ejournal.domain.errors import AlreadyExists, InvalidEntry
+from ejournal.domain.errors import AlreadyExists, InvalidEntry, NotFound
 from ejournal.domain.values import Role, text
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
@@ -52,6 +52,16 @@ class User(JournalAggregate):
         def apply(self, aggregate: User) -> None:
             aggregate.guardians.add(self.guardian_id)
 
+    class GuardianUnlinked(JournalAggregate.Event):
+        """The link of a guardian to this student ended: they no longer see the student's
+        data (R-5.3a)."""
+
+        guardian_id: UUID
+        by: UUID
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.guardians.discard(self.guardian_id)
+
     def __init__(self, school_id: UUID | None, username: str, full_name: str, role: Role,
                  by: UUID | None) -> None:
         self.school_id = school_id
@@ -84,6 +94,11 @@ class User(JournalAggregate):
         if guardian.id in self.guardians:
             raise AlreadyExists("that guardian is linked already", field="guardian_id")
         self._record(self.GuardianLinked, at=at, guardian_id=guardian.id, by=by)
+
+    def unlink_guardian(self, guardian_id: UUID, *, by: UUID, at: datetime) -> None:
+        if guardian_id not in self.guardians:
+            raise NotFound("that guardian is not linked to this student", field="guardian_id")
+        self._record(self.GuardianUnlinked, at=at, guardian_id=guardian_id, by=by)
 
 
 class UsernameClaim(JournalAggregate):

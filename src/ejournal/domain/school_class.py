@@ -12,6 +12,8 @@ from ejournal.domain.errors import ConflictWithJournal, InvalidStructure
 from ejournal.domain.values import Role, text
 
 MAX_SLOT = 10
+#: Grades of a Russian school: 1 to 11 (СанПиН's homework limits depend on it).
+GRADES = range(1, 12)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,14 @@ class SchoolClass(JournalAggregate):
         name: str
         class_teacher_id: UUID | None
         by: UUID
+        grade: int | None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """A class opened before classes had a grade has none."""
+            state["grade"] = None
 
     class ClassTeacherAppointed(JournalAggregate.Event):
         teacher_id: UUID
@@ -87,21 +97,27 @@ class SchoolClass(JournalAggregate):
             aggregate.timetables = [*kept, (self.valid_from, entries)]
 
     def __init__(self, school_id: UUID, year_id: UUID, name: str,
-                 class_teacher_id: UUID | None, by: UUID) -> None:
+                 class_teacher_id: UUID | None, by: UUID, grade: int | None) -> None:
         self.school_id = school_id
         self.year_id = year_id
         self.name = name
+        self.grade = grade
         self.class_teacher_id = class_teacher_id
         self.enrolments: dict[UUID, list[Enrolment]] = {}
         self.timetables: list[tuple[date, tuple[TimetableLesson, ...]]] = []
 
     @classmethod
     def open(cls, *, class_id: UUID, school_id: UUID, year_id: UUID, name: Any,
-             class_teacher_id: UUID | None, by: UUID, at: datetime) -> SchoolClass:
+             class_teacher_id: UUID | None, by: UUID, at: datetime,
+             grade: Any = None) -> SchoolClass:
         clean = text(name, "name", required=True)
         assert clean is not None  # noqa: S101 - required=True never returns None
+        if grade is not None and (isinstance(grade, bool) or not isinstance(grade, int)
+                                  or grade not in GRADES):
+            raise InvalidStructure("grade is a whole number 1..11", field="grade")
         return cls._start(cls.Opened, id=class_id, at=at, school_id=school_id, year_id=year_id,
-                          name=clean.strip(), class_teacher_id=class_teacher_id, by=by)
+                          name=clean.strip(), class_teacher_id=class_teacher_id, by=by,
+                          grade=grade)
 
     # --- queries -----------------------------------------------------------------------
 

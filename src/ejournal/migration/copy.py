@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -17,6 +18,7 @@ from ejournal.accounts import Accounts, audit, credentials
 from ejournal.application import EJournal
 from ejournal.application.schema import is_first_schema
 from ejournal.application.storage import persistence_env
+from ejournal.domain.base import SchemaV2
 from ejournal.domain.transcodings import transcodings
 from ejournal.migration.transform import Transformer
 from ejournal.projections.base import create_read_engine
@@ -80,6 +82,7 @@ def _transformed(old: _OldLog, new: EJournal) -> Iterator[StoredEvent]:
             originator_id = UUID(str(row.originator_id))
             cls = resolve_topic(row.topic)
             state = transformer.state(get_topic(cls), originator_id, decode(row.state))
+            _upcast(cls, state)
             if "originator_topic" in state:  # creating events: the aggregate's class
                 state["originator_topic"] = get_topic(resolve_topic(state["originator_topic"]))
             state["originator_id"] = originator_id
@@ -88,6 +91,17 @@ def _transformed(old: _OldLog, new: EJournal) -> Iterator[StoredEvent]:
             object.__setattr__(event, "__dict__", state)
             yield new.mapper.to_stored_event(event)
         start = page[-1].id + 1
+
+
+def _upcast(cls: type, state: dict[str, Any]) -> None:
+    """A class changed since (not by the second schema, whose shapes the transformer writes)
+    brought up to its version, as the application would read it."""
+    if issubclass(cls, SchemaV2):
+        return
+    version = state.pop("class_version", 1)
+    while version < getattr(cls, "class_version", 1):
+        getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
+        version += 1
 
 
 def _copy_accounts(source: Settings, target: Settings) -> int:

@@ -14,6 +14,7 @@ from ejournal.projections.feed import Feed
 from ejournal.projections.findings import Findings
 from ejournal.projections.grid import Grid
 from ejournal.projections.history import MarkHistory
+from ejournal.projections.lookups import Lookups
 from ejournal.projections.runner import Projector
 from ejournal.projections.structure import SchoolStructure
 from ejournal.projections.summary import Summary
@@ -22,7 +23,7 @@ from ejournal.projections.timeliness import Timeliness
 
 def all_models() -> list[ReadModel]:
     return [Diary(), Grid(), Summary(), Timeliness(), MarkHistory(), Feed(), Directory(),
-            SchoolStructure(), Findings()]
+            SchoolStructure(), Findings(), Lookups()]
 
 
 def compliance_models() -> list[ReadModel]:

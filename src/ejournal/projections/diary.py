@@ -1,15 +1,17 @@
 """A student's diary (электронный дневник, R-3.4c): per date, each lesson of the student's class
-with subject, slot, topic, homework, the student's current marks and "Н" when absent.
+with subject, the journal's teacher, slot, topic, homework, the student's current marks and "Н"
+when absent; and the student's period marks (итоговые отметки, R-6.2) as they stand.
 
 Lessons are kept per class and date, and enrolments per student: a month of one student's
 diary is an index range scan of their class's lessons over the days they were enrolled (one
 per enrolment, usually one), plus their own marks and absences - whatever the size of the
-school. A lesson held costs one row, not one per student; its subject's name is joined when
-read.
+school. A lesson held costs one row, not one per student; its subject's and teacher's names
+are joined when read (``naming.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
@@ -29,22 +31,35 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
-    func,
     or_,
     select,
     update,
 )
 
 from ejournal.domain.lesson import Lesson
-from ejournal.domain.school import School
+from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.school_class import SchoolClass
 from ejournal.projections.base import ReadModel, handles, metadata
 from ejournal.projections.batching import Batch, prepare
+from ejournal.projections.cells import name_order
+from ejournal.projections.naming import (
+    JournalNames,
+    KeepsNames,
+    KeepsPeriods,
+    name_tables,
+    named,
+    period_table,
+)
 
-subjects = Table(
-    "diary_subjects", metadata,
-    Column("subject_id", Uuid, primary_key=True),
-    Column("name", Text, nullable=False),
+names, journals = name_tables("diary")
+periods = period_table("diary")
+period_marks = Table(
+    "diary_period_marks", metadata,  # current values
+    Column("period_mark_id", Uuid, primary_key=True),
+    Column("student_id", Uuid, nullable=False, index=True),
+    Column("journal_id", Uuid, nullable=False),
+    Column("period_id", Uuid, nullable=False),
+    Column("value", String(1), nullable=False),
 )
 enrolments = Table(
     "diary_enrolments", metadata,
@@ -93,15 +108,17 @@ _cancel_mark = prepare(delete(marks).where(marks.c.mark_id == bindparam("m")))
 _end_enrolment = prepare(update(enrolments).where(
     enrolments.c.class_id == bindparam("c"), enrolments.c.student_id == bindparam("s"),
     enrolments.c.last_day.is_(None)).values(last_day=bindparam("d")))
+_correct_period_mark = prepare(update(period_marks)
+                               .where(period_marks.c.period_mark_id == bindparam("p"))
+                               .values(value=bindparam("v")))
 
 
-class Diary(ReadModel):
+class Diary(KeepsNames, KeepsPeriods, ReadModel):
+    names_table = names
+    journals_table = journals
+    periods_table = periods
     name = "diary"
-    tables = (subjects, enrolments, lessons, absences, marks)
-
-    @handles(School.SubjectAdded)
-    def subject_added(self, batch: Batch, e: School.SubjectAdded, _: int) -> None:
-        batch.insert(subjects, {"subject_id": e.subject_id, "name": e.name})
+    tables = (names, journals, periods, enrolments, lessons, absences, marks, period_marks)
 
     @handles(SchoolClass.StudentEnrolled)
     def student_enrolled(self, batch: Batch, e: SchoolClass.StudentEnrolled, _: int) -> None:
@@ -143,6 +160,22 @@ class Diary(ReadModel):
     def mark_cancelled(self, batch: Batch, e: Lesson.MarkCancelled, _: int) -> None:
         batch.run(_cancel_mark, {"m": e.mark_id})
 
+    @handles(PeriodMark.Given)
+    def period_mark_given(self, batch: Batch, e: PeriodMark.Given, _: int) -> None:
+        batch.insert(period_marks, {"period_mark_id": e.originator_id,
+                                    "student_id": e.student_id, "journal_id": e.journal_id,
+                                    "period_id": e.period_id, "value": e.value})
+
+    @handles(PeriodMark.Corrected)
+    def period_mark_corrected(self, batch: Batch, e: PeriodMark.Corrected, _: int) -> None:
+        batch.run(_correct_period_mark, {"p": e.originator_id, "v": e.value})
+
+
+Diary.prepare_names()
+
+#: A class the reader may read a student's data in, from which day to which (None: open).
+Span = tuple[UUID, date, date | None]
+
 
 @dataclass
 class DiaryLesson:
@@ -154,6 +187,7 @@ class DiaryLesson:
     homework: str | None
     absent: bool
     marks: list[dict[str, str]] = field(default_factory=list)
+    teacher_name: str = ""  # the journal's teacher
 
 
 @dataclass
@@ -163,18 +197,23 @@ class DiaryDay:
 
 
 _enrolment = enrolments.alias("e")
+_SUBJECT_NAME, _SUBJECT, _ON_SUBJECT = named(names, lessons.c.subject_id, "subject_name")
+_JOURNAL = journals.alias("lesson_journal")
+_TEACHER_NAME, _TEACHER, _ON_TEACHER = named(names, _JOURNAL.c.teacher_id, "teacher_name")
 #: The diary's one statement (built once): see :func:`read_diary`.
 _DIARY = (
     select(cast(lessons.c.lesson_id, Text), lessons.c.lesson_date,
-           cast(lessons.c.journal_id, Text), lessons.c.slot, func.coalesce(subjects.c.name, ""),
+           cast(lessons.c.journal_id, Text), lessons.c.slot, _SUBJECT_NAME,
            lessons.c.topic, lessons.c.homework, cast(marks.c.mark_id, Text), marks.c.value,
-           marks.c.work, absences.c.lesson_date)
+           marks.c.work, absences.c.lesson_date, _TEACHER_NAME, _enrolment.c.class_id)
     .select_from(_enrolment)
     .join(lessons, and_(lessons.c.class_id == _enrolment.c.class_id,
                         lessons.c.lesson_date >= _enrolment.c.from_date,
                         or_(_enrolment.c.last_day.is_(None),
                             lessons.c.lesson_date <= _enrolment.c.last_day)))
-    .outerjoin(subjects, subjects.c.subject_id == lessons.c.subject_id)
+    .outerjoin(_SUBJECT, _ON_SUBJECT)
+    .outerjoin(_JOURNAL, _JOURNAL.c.journal_id == lessons.c.journal_id)
+    .outerjoin(_TEACHER, _ON_TEACHER)
     .outerjoin(marks, and_(marks.c.student_id == bindparam("student"),
                            marks.c.lesson_date == lessons.c.lesson_date,
                            marks.c.lesson_id == lessons.c.lesson_id))
@@ -197,9 +236,19 @@ def canonical_id(text: str) -> str:
     return text
 
 
-def read_diary(conn: Connection, student_id: UUID, first: date, last: date) -> list[DiaryDay]:
+def within(spans: Sequence[Span] | None, class_id: UUID, day: date) -> bool:
+    """The day of that class lies in one of ``spans`` (None: no bound)."""
+    return spans is None or any(
+        c == class_id and first <= day and (last is None or day <= last)
+        for c, first, last in spans)
+
+
+def read_diary(conn: Connection, student_id: UUID, first: date, last: date,
+               spans: Sequence[Span] | None = None) -> list[DiaryDay]:
     """The student's diary from ``first`` to ``last`` (inclusive), oldest first: the lessons of
-    each class they were enrolled in, on the days they were enrolled.
+    each class they were enrolled in, on the days they were enrolled - and of those, only the
+    ones on the days of a class in ``spans``, if given (a teacher reads the days their
+    relation to the student held).
 
     One statement: the student's enrolments (an index range), each one's class lessons over
     the days it covers (an index range of ``(class_id, lesson_date)``), and beside each lesson
@@ -209,16 +258,67 @@ def read_diary(conn: Connection, student_id: UUID, first: date, last: date) -> l
     lesson = DiaryLesson("", "", 0, "", "", None, False)
     current = None
     for (lesson_id, lesson_date, journal_id, slot, subject, topic, homework, mark_id, value,
-         work, absent) in conn.execute(
+         work, absent, teacher_name, class_id) in conn.execute(
             _DIARY, {"student": student_id, "first": first, "last": last}).tuples().all():
+        if spans is not None and not within(spans, class_id, lesson_date):
+            continue
         if lesson_id != current:
             current = lesson_id
             if not days or days[-1].date != lesson_date:
                 days.append(DiaryDay(lesson_date, []))
             lesson = DiaryLesson(journal_id=canonical_id(journal_id),
                                  lesson_id=canonical_id(lesson_id), slot=slot, subject=subject,
-                                 topic=topic, homework=homework, absent=absent is not None)
+                                 topic=topic, homework=homework, absent=absent is not None,
+                                 teacher_name=teacher_name)
             days[-1].lessons.append(lesson)
         if mark_id is not None:
             lesson.marks.append({"id": canonical_id(mark_id), "value": value, "work": work})
     return days
+
+
+@dataclass(frozen=True)
+class PeriodMarkRow:
+    id: UUID
+    journal_id: UUID
+    subject_name: str
+    period_id: UUID
+    period_name: str
+    period_kind: str  # term | year
+    starts_on: date
+    ends_on: date
+    value: str
+
+
+_SUBJECT_OF = JournalNames.of(names, journals, period_marks.c.journal_id)
+_PERIOD_MARKS = (
+    select(period_marks.c.period_mark_id, period_marks.c.journal_id, _SUBJECT_OF.subject_name,
+           period_marks.c.period_id, periods.c.name, periods.c.kind, periods.c.starts_on,
+           periods.c.ends_on, period_marks.c.value, _SUBJECT_OF.class_id)
+    .select_from(_SUBJECT_OF.join(period_marks)
+                 .join(periods, periods.c.period_id == period_marks.c.period_id)))
+
+
+def read_period_marks(conn: Connection, student_id: UUID, *, year_id: UUID | None = None,
+                      first: date | None = None, last: date | None = None,
+                      spans: Sequence[Span] | None = None) -> list[PeriodMarkRow]:
+    """The student's period marks (итоговые отметки) as they stand: of one year, or of the
+    periods that overlap ``first``..``last``; with ``spans``, only those of a class in them
+    for a period that overlaps its days. By period (terms before the year), then subject."""
+    query = _PERIOD_MARKS.where(period_marks.c.student_id == student_id)
+    if year_id is not None:
+        query = query.where(periods.c.year_id == year_id)
+    if first is not None:
+        query = query.where(periods.c.ends_on >= first)
+    if last is not None:
+        query = query.where(periods.c.starts_on <= last)
+    found = []
+    for (mark_id, journal_id, subject, period_id, period_name, kind, starts_on, ends_on, value,
+         class_id) in conn.execute(query).tuples():
+        if spans is not None and not any(
+                c == class_id and f <= ends_on and (to is None or starts_on <= to)
+                for c, f, to in spans):
+            continue
+        found.append(PeriodMarkRow(mark_id, journal_id, subject, period_id, period_name, kind,
+                                   starts_on, ends_on, value))
+    return sorted(found, key=lambda p: (p.period_kind == "year", p.starts_on, p.ends_on,
+                                        name_order(p.subject_name), str(p.id)))

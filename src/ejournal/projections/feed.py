@@ -1,9 +1,12 @@
 """The feed of guardians and students (R-3.4e, R-5.2d, R-5.3a): new marks, corrections,
-cancelled marks, absences and cancelled absences, newest first, with a read cursor.
+cancelled marks, absences and cancelled absences, period marks (итоговые отметки) given and
+corrected, newest first, with a read cursor; and to a student's guardians, another guardian's
+link or its end (R-5.3a: the family sees who reads the child's data).
 
 An item is written, from its event alone, to the student and to each guardian linked to them
-*at that point of the log*; its id is the event's log position (one event may make several
-items for one recipient, and a page never splits them). ``feed_read`` is the recipient's own
+*at that point of the log* (a link's, to the guardians linked before it); its id is the
+event's log position (one event may make several items for one recipient, and a page never
+splits them). ``feed_read`` is the recipient's own
 cursor, written by the reader, never by the projector.
 """
 
@@ -25,6 +28,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     bindparam,
+    delete,
     func,
     select,
 )
@@ -32,15 +36,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.people import User
-from ejournal.domain.school import School
+from ejournal.domain.period_mark import PeriodMark
 from ejournal.projections.base import ReadModel, as_utc, handles, metadata
-from ejournal.projections.batching import Batch
-
-subjects = Table(
-    "feed_subjects", metadata,
-    Column("subject_id", Uuid, primary_key=True),
-    Column("name", Text, nullable=False),
+from ejournal.projections.batching import Batch, prepare
+from ejournal.projections.naming import (
+    JournalNames,
+    KeepsNames,
+    KeepsPeriods,
+    name_tables,
+    named,
+    period_table,
 )
+
 guardians = Table(
     "feed_guardians", metadata,
     Column("student_id", Uuid, primary_key=True),
@@ -52,15 +59,19 @@ items = Table(
     Column("position", BigInteger, primary_key=True),  # the event's log position: the item id
     Column("student_id", Uuid, primary_key=True),
     Column("kind", String(32), nullable=False),
-    Column("journal_id", Uuid, nullable=False),
-    Column("lesson_date", Date, nullable=False),
-    Column("subject_id", Uuid, nullable=False),
+    Column("journal_id", Uuid, nullable=True),  # None for a guardian's link
+    Column("lesson_date", Date, nullable=True),  # None for a period mark or a link
+    Column("period_id", Uuid, nullable=True),  # a period mark's
+    Column("guardian_id", Uuid, nullable=True),  # a link's
     Column("mark_id", Uuid, nullable=True),
     Column("value", String(1), nullable=True),
     Column("work", String(16), nullable=True),
     Column("reason", Text, nullable=True),
+    Column("by", Uuid, nullable=False),  # who recorded it
     Column("recorded_at", DateTime(timezone=True), nullable=False),  # UTC
 )
+names, journals = name_tables("feed")
+periods = period_table("feed")
 read_cursors = Table(
     "feed_read", metadata,
     Column("recipient_id", Uuid, primary_key=True),
@@ -70,18 +81,27 @@ read_cursors = Table(
 
 
 #: Lesson events the feed tells of: each names its student, subject, journal and lesson date.
-FeedEvent = (Lesson.MarkGiven | Lesson.MarkCorrected | Lesson.MarkCancelled
-             | Lesson.AttendanceTaken | Lesson.AbsenceCancelled)
+LessonEvent = (Lesson.MarkGiven | Lesson.MarkCorrected | Lesson.MarkCancelled
+               | Lesson.AttendanceTaken | Lesson.AbsenceCancelled)
 
 
 _GUARDIANS = select(guardians.c.guardian_id).where(guardians.c.student_id == bindparam("s"))
 
 
-class Feed(ReadModel):
+_UNLINK = prepare(delete(guardians).where(guardians.c.student_id == bindparam("s"),
+                                          guardians.c.guardian_id == bindparam("g")))
+_EMPTY = {"journal_id": None, "lesson_date": None, "period_id": None,
+          "guardian_id": None, "mark_id": None, "value": None, "work": None, "reason": None}
+
+
+class Feed(KeepsNames, KeepsPeriods, ReadModel):
     """Writes each item to the student and to their guardians linked so far."""
 
+    names_table = names
+    journals_table = journals
+    periods_table = periods
     name = "feed"
-    tables = (subjects, guardians, items)
+    tables = (names, journals, periods, guardians, items)
     kept_tables = (read_cursors,)
 
     def _recipients(self, batch: Batch, student_id: UUID) -> list[UUID]:
@@ -93,24 +113,50 @@ class Feed(ReadModel):
                 student_id, *batch.scalars(_GUARDIANS, {"s": student_id})]
         return found
 
-    def _publish(self, batch: Batch, position: int, e: FeedEvent, student_id: UUID,
-                 kind: str, **fields: Any) -> None:
-        recipients = self._recipients(batch, student_id)
-        row = {"position": position, "student_id": student_id, "kind": kind,
-               "journal_id": e.journal_id, "lesson_date": e.lesson_date,
-               "subject_id": e.subject_id, "recorded_at": as_utc(e.timestamp),
-               "mark_id": None, "value": None, "work": None, "reason": None, **fields}
+    def _write(self, batch: Batch, recipients: list[UUID], row: dict[str, Any]) -> None:
         for recipient in recipients:
             batch.insert(items, {"recipient_id": recipient, **row})
 
-    @handles(School.SubjectAdded)
-    def subject_added(self, batch: Batch, e: School.SubjectAdded, _: int) -> None:
-        batch.insert(subjects, {"subject_id": e.subject_id, "name": e.name})
+    def _publish(self, batch: Batch, position: int, e: LessonEvent, student_id: UUID,
+                 kind: str, **fields: Any) -> None:
+        self._write(batch, self._recipients(batch, student_id), {
+            **_EMPTY, "position": position, "student_id": student_id, "kind": kind,
+            "journal_id": e.journal_id, "lesson_date": e.lesson_date, "by": e.by,
+            "recorded_at": as_utc(e.timestamp), **fields})
+
+    def _tell_guardians(self, batch: Batch, position: int,
+                        e: User.GuardianLinked | User.GuardianUnlinked, kind: str) -> None:
+        """A link or its end, told to the student's other guardians."""
+        others = [g for g in self._recipients(batch, e.originator_id)[1:]
+                  if g != e.guardian_id]
+        self._write(batch, others, {**_EMPTY, "position": position,
+                                    "student_id": e.originator_id, "kind": kind,
+                                    "guardian_id": e.guardian_id, "by": e.by,
+                                    "recorded_at": as_utc(e.timestamp)})
 
     @handles(User.GuardianLinked)
-    def guardian_linked(self, batch: Batch, e: User.GuardianLinked, _: int) -> None:
+    def guardian_linked(self, batch: Batch, e: User.GuardianLinked, position: int) -> None:
+        self._tell_guardians(batch, position, e, "guardian_linked")
         batch.insert(guardians, {"student_id": e.originator_id, "guardian_id": e.guardian_id})
         batch.remembered.pop(e.originator_id, None)
+
+    @handles(User.GuardianUnlinked)
+    def guardian_unlinked(self, batch: Batch, e: User.GuardianUnlinked, position: int
+                          ) -> None:
+        batch.run(_UNLINK, {"s": e.originator_id, "g": e.guardian_id})
+        batch.remembered.pop(e.originator_id, None)
+        self._tell_guardians(batch, position, e, "guardian_unlinked")
+
+    @handles(PeriodMark.Given, PeriodMark.Corrected)
+    def period_mark(self, batch: Batch, e: PeriodMark.Given | PeriodMark.Corrected,
+                    position: int) -> None:
+        kind, reason = (("period_mark_given", None) if isinstance(e, PeriodMark.Given)
+                        else ("period_mark_corrected", e.reason))
+        self._write(batch, self._recipients(batch, e.student_id), {
+            **_EMPTY, "position": position, "student_id": e.student_id, "kind": kind,
+            "journal_id": e.journal_id, "period_id": e.period_id,
+            "mark_id": e.originator_id, "value": e.value, "reason": reason, "by": e.by,
+            "recorded_at": as_utc(e.timestamp)})
 
     @handles(Lesson.MarkGiven)
     def mark_given(self, batch: Batch, e: Lesson.MarkGiven, position: int) -> None:
@@ -139,28 +185,53 @@ class Feed(ReadModel):
         self._publish(batch, position, e, e.student_id, "absence_cancelled", reason=e.reason)
 
 
+Feed.prepare_names()
+
+#: What a feed item is about: marks, absences, period marks, guardian links.
+KINDS = ("mark_given", "mark_corrected", "mark_cancelled", "absent", "absence_cancelled",
+         "period_mark_given", "period_mark_corrected", "guardian_linked", "guardian_unlinked")
+
+
 @dataclass
 class FeedItem:
     position: int  # the item's id and the paging cursor
     student_id: UUID
-    kind: str  # mark_given | mark_corrected | mark_cancelled | absent | absence_cancelled
-    journal_id: UUID
-    lesson_date: date
-    subject: str
-    mark_id: UUID | None
+    kind: str  # one of KINDS
+    journal_id: UUID | None  # None for a guardian's link
+    lesson_date: date | None  # None for a period mark or a link
+    subject: str | None
+    mark_id: UUID | None  # a mark's or a period mark's
     value: str | None
     work: str | None
     reason: str | None
     recorded_at: datetime  # UTC
+    student_name: str = ""
+    by: UUID | None = None
+    by_name: str = ""
+    period_id: UUID | None = None
+    period_name: str | None = None
+    period_kind: str | None = None
+    guardian_id: UUID | None = None
+    guardian_name: str | None = None
+
+
+_JOURNAL = JournalNames.of(names, journals, items.c.journal_id)
+_STUDENT_NAME, _STUDENT, _ON_STUDENT = named(names, items.c.student_id, "student_name")
+_BY_NAME, _BY, _ON_BY = named(names, items.c.by, "by_name")
+_GUARDIAN_NAME, _GUARDIAN, _ON_GUARDIAN = named(names, items.c.guardian_id, "guardian_name")
+_NAMED = (select(items, _JOURNAL.subject_name, _STUDENT_NAME, _BY_NAME, _GUARDIAN_NAME,
+                 periods.c.name.label("period_name"), periods.c.kind.label("period_kind"))
+          .select_from(_JOURNAL.join(items).outerjoin(_STUDENT, _ON_STUDENT)
+                       .outerjoin(_BY, _ON_BY).outerjoin(_GUARDIAN, _ON_GUARDIAN)
+                       .outerjoin(periods, periods.c.period_id == items.c.period_id)))
 
 
 def read_feed(conn: Connection, recipient_id: UUID, *, before: int | None = None,
               limit: int = 50) -> list[FeedItem]:
-    """The recipient's feed, newest first; ``before`` is the last item's position on the page
+    """The recipient's feed, newest first, with the names of the student, the subject, the
+    period, the guardian and the author; ``before`` is the last item's position on the page
     before. A page may hold a few more than ``limit`` items: it never splits one event's."""
-    named = select(items, func.coalesce(subjects.c.name, "").label("subject")).outerjoin(
-        subjects, subjects.c.subject_id == items.c.subject_id)
-    query = named.where(items.c.recipient_id == recipient_id)
+    query = _NAMED.where(items.c.recipient_id == recipient_id)
     if before is not None:
         query = query.where(items.c.position < before)
     order = (items.c.position.desc(), items.c.student_id.desc())  # the primary key, backwards
@@ -168,13 +239,18 @@ def read_feed(conn: Connection, recipient_id: UUID, *, before: int | None = None
     if rows and len(rows) == limit:
         last = rows[-1].position
         rest = conn.execute(
-            named.where(items.c.recipient_id == recipient_id, items.c.position == last)
+            _NAMED.where(items.c.recipient_id == recipient_id, items.c.position == last)
             .order_by(*order).offset(sum(1 for row in rows if row.position == last))).all()
         rows.extend(rest)
     return [FeedItem(position=row.position, student_id=row.student_id, kind=row.kind,
                      journal_id=row.journal_id, lesson_date=row.lesson_date,
-                     subject=row.subject, mark_id=row.mark_id, value=row.value,
-                     work=row.work, reason=row.reason, recorded_at=as_utc(row.recorded_at))
+                     subject=row.subject_name if row.journal_id is not None else None,
+                     mark_id=row.mark_id, value=row.value, work=row.work, reason=row.reason,
+                     recorded_at=as_utc(row.recorded_at), student_name=row.student_name,
+                     by=row.by, by_name=row.by_name, period_id=row.period_id,
+                     period_name=row.period_name, period_kind=row.period_kind,
+                     guardian_id=row.guardian_id,
+                     guardian_name=row.guardian_name if row.guardian_id is not None else None)
             for row in rows]
 
 

@@ -44,6 +44,7 @@ from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.timeliness import R_LESSON, R_PERIOD, R_SAME_DAY, R_WRITTEN
 from ejournal.projections.base import ReadModel, as_utc, handles, metadata
 from ejournal.projections.batching import Batch, prepare
+from ejournal.projections.naming import JournalNames, KeepsNames, name_tables, named
 from ejournal.projections.timeliness import Entry, entries, entry_rule
 
 OPEN, ENTERED, RESOLVED = "open", "entered", "resolved"
@@ -75,6 +76,8 @@ findings = Table(
     Index("ix_findings_target", "target_id"),
 )
 
+names, journals = name_tables("findings")
+
 #: Which entry answers a finding of each rule: (kind, rule of the entry).
 ANSWERS: dict[str, tuple[str, str]] = {
     R_LESSON: ("lesson", R_LESSON),
@@ -97,9 +100,11 @@ _RESOLVED = prepare(update(findings).where(findings.c.finding_id == bindparam("f
     resolved_at=bindparam("done")))
 
 
-class Findings(ReadModel):
+class Findings(KeepsNames, ReadModel):
+    names_table = names
+    journals_table = journals
     name = "findings"
-    tables = (findings,)
+    tables = (findings, names, journals)
 
     @handles(Lesson.Held, Lesson.AttendanceTaken, Lesson.AbsenceCancelled, Lesson.MarkGiven,
              PeriodMark.Given)
@@ -140,6 +145,9 @@ class Findings(ReadModel):
                               "b": e.entered_by, "done": as_utc(e.timestamp)})
 
 
+Findings.prepare_names()
+
+
 @dataclass(frozen=True)
 class OverdueItem:
     position: int
@@ -154,6 +162,23 @@ class OverdueItem:
     detected_at: datetime
     resolved_at: datetime | None  # when the missing entry was recorded (late), if it was
     resolved_by: UUID | None
+    teacher_name: str = ""
+    student_name: str | None = None
+    class_name: str = ""
+    subject_name: str = ""
+    resolved_by_name: str | None = None
+
+
+_JOURNAL = JournalNames.of(names, journals, findings.c.journal_id)
+_TEACHER_NAME, _TEACHER, _ON_TEACHER = named(names, findings.c.teacher_id, "teacher_name")
+_STUDENT_NAME, _STUDENT, _ON_STUDENT = named(names, findings.c.student_id, "student_name")
+_RESOLVER_NAME, _RESOLVER, _ON_RESOLVER = named(names, findings.c.entered_by,
+                                                "resolved_by_name")
+_NAMED_FINDINGS = (select(findings, _TEACHER_NAME, _STUDENT_NAME, _RESOLVER_NAME,
+                          _JOURNAL.class_name, _JOURNAL.subject_name)
+                   .select_from(_JOURNAL.join(findings).outerjoin(_TEACHER, _ON_TEACHER)
+                                .outerjoin(_STUDENT, _ON_STUDENT)
+                                .outerjoin(_RESOLVER, _ON_RESOLVER)))
 
 
 def read_overdue(conn: Connection, school_id: UUID, *, first: date | None = None,
@@ -163,7 +188,7 @@ def read_overdue(conn: Connection, school_id: UUID, *, first: date | None = None
     """The school's findings, oldest first: by business date, then in the order they were
     found. ``after``: the ``(business_date, position)`` of the last item of the page before
     (the cursor)."""
-    query = select(findings).where(findings.c.school_id == school_id)
+    query = _NAMED_FINDINGS.where(findings.c.school_id == school_id)
     if first is not None:
         query = query.where(findings.c.business_date >= first)
     if last is not None:
@@ -185,7 +210,11 @@ def read_overdue(conn: Connection, school_id: UUID, *, first: date | None = None
         business_date=r.business_date, slot=r.slot, student_id=r.student_id, due=r.due,
         teacher_id=r.teacher_id, detected_at=as_utc(r.detected_at),
         resolved_at=as_utc(r.entered_at) if r.entered_at is not None else None,
-        resolved_by=r.entered_by) for r in rows]
+        resolved_by=r.entered_by, teacher_name=r.teacher_name,
+        student_name=r.student_name if r.student_id is not None else None,
+        class_name=r.class_name, subject_name=r.subject_name,
+        resolved_by_name=r.resolved_by_name if r.entered_by is not None else None)
+        for r in rows]
 
 
 @dataclass(frozen=True)
@@ -196,6 +225,7 @@ class Timeliness:
     late: int
     missing: int  # findings whose entry never arrived
     resolved: int  # findings whose entry arrived later (counted in `late` as well)
+    teacher_name: str = ""
 
 
 def read_timeliness(conn: Connection, school_id: UUID, first: date, last: date
@@ -220,7 +250,12 @@ def read_timeliness(conn: Connection, school_id: UUID, first: date, last: date
 
     tally(entries, entries.c.by, ~entries.c.late, 0)  # on time, late
     tally(findings, findings.c.teacher_id, findings.c.status == OPEN, 2)  # missing, resolved
-    return [Timeliness(teacher, rule, *values)
+    teachers = {teacher for teacher, _ in counts}
+    known = dict(conn.execute(select(names.c.id, names.c.name)
+                              .where(names.c.id.in_(teachers))).tuples().all()) if teachers \
+        else {}
+    return [Timeliness(teacher, rule, values[0], values[1], values[2], values[3],
+                       known.get(teacher, ""))
             for (teacher, rule), values in sorted(counts.items(), key=lambda kv: (
                 str(kv[0][0]), kv[0][1]))]
 

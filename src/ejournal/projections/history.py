@@ -29,6 +29,7 @@ from ejournal.domain.lesson import Lesson
 from ejournal.domain.period_mark import PeriodMark
 from ejournal.projections.base import ReadModel, as_utc, handles, metadata
 from ejournal.projections.batching import Batch
+from ejournal.projections.naming import KeepsNames, name_tables, named
 
 items = Table(
     "mark_history_items", metadata,
@@ -42,6 +43,7 @@ items = Table(
     Column("by", Uuid, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),  # UTC
 )
+names, journals = name_tables("mark_history")
 
 
 def _item(batch: Batch, mark_id: UUID, position: int, kind: str, value: str,
@@ -53,9 +55,11 @@ def _item(batch: Batch, mark_id: UUID, position: int, kind: str, value: str,
                          "recorded_at": as_utc(e.timestamp)})
 
 
-class MarkHistory(ReadModel):
+class MarkHistory(KeepsNames, ReadModel):
+    names_table = names
+    journals_table = journals
     name = "mark_history"
-    tables = (items,)
+    tables = (items, names, journals)
 
     @handles(Lesson.MarkGiven)
     def mark_given(self, batch: Batch, e: Lesson.MarkGiven, position: int) -> None:
@@ -80,6 +84,9 @@ class MarkHistory(ReadModel):
               period_mark=True)
 
 
+MarkHistory.prepare_names()
+
+
 @dataclass
 class HistoryItem:
     kind: str  # given | corrected | cancelled
@@ -88,16 +95,22 @@ class HistoryItem:
     by: UUID
     recorded_at: datetime  # UTC
     position: int
+    by_name: str = ""
+
+
+_BY_NAME, _BY, _ON_BY = named(names, items.c.by, "by_name")
+_NAMED_ITEMS = select(items, _BY_NAME).select_from(items.outerjoin(_BY, _ON_BY))
 
 
 def _history(conn: Connection, journal_id: UUID, mark_id: UUID, period_mark: bool
              ) -> list[HistoryItem] | None:
-    rows = conn.execute(select(items).where(items.c.mark_id == mark_id)
+    rows = conn.execute(_NAMED_ITEMS.where(items.c.mark_id == mark_id)
                         .order_by(items.c.position)).all()
     if not rows or rows[0].journal_id != journal_id or rows[0].period_mark != period_mark:
         return None
     return [HistoryItem(kind=row.kind, value=row.value, reason=row.reason, by=row.by,
-                        recorded_at=as_utc(row.recorded_at), position=row.position)
+                        recorded_at=as_utc(row.recorded_at), position=row.position,
+                        by_name=row.by_name)
             for row in rows]
 
 

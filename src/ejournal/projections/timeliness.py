@@ -35,6 +35,7 @@ from ejournal.domain.timeliness import R_LESSON, R_PERIOD, R_SAME_DAY, R_WRITTEN
 from ejournal.domain.values import Late
 from ejournal.projections.base import ReadModel, as_utc, handles, metadata
 from ejournal.projections.batching import Batch
+from ejournal.projections.naming import JournalNames, KeepsNames, name_tables, named
 
 entries = Table(
     "timeliness_entries", metadata,
@@ -55,6 +56,7 @@ entries = Table(
     Column("days", Integer, nullable=True),
     Column("working_days", Integer, nullable=True),
 )
+names, journals = name_tables("timeliness")
 LATE = entries.c.late.is_(True)
 Index("ix_timeliness_entries_target", entries.c.target_id)
 # The timeliness report reads this index alone (a year of a school: an index range).
@@ -91,9 +93,11 @@ def entry_rule(e: Entry) -> tuple[str, str, date, UUID | None]:
     return kind, e.late.rule if e.late else rule, day, student
 
 
-class Timeliness(ReadModel):
+class Timeliness(KeepsNames, ReadModel):
+    names_table = names
+    journals_table = journals
     name = "timeliness"
-    tables = (entries,)
+    tables = (entries, names, journals)
 
     @handles(Lesson.Held, Lesson.AttendanceTaken, Lesson.AbsenceCancelled, Lesson.MarkGiven,
              PeriodMark.Given)
@@ -111,6 +115,9 @@ class Timeliness(ReadModel):
             "working_days": late.working_days if late else None})
 
 
+Timeliness.prepare_names()
+
+
 @dataclass
 class LateEntry:
     position: int
@@ -125,6 +132,20 @@ class LateEntry:
     by: UUID
     days: int
     working_days: int
+    student_id: UUID | None  # marks, cancelled absences, period marks
+    by_name: str
+    class_name: str
+    subject_name: str
+    student_name: str | None
+
+
+_JOURNAL = JournalNames.of(names, journals, entries.c.journal_id)
+_BY_NAME, _BY, _ON_BY = named(names, entries.c.by, "by_name")
+_STUDENT_NAME, _STUDENT, _ON_STUDENT = named(names, entries.c.student_id, "student_name")
+_NAMED_ENTRIES = (select(entries, _BY_NAME, _JOURNAL.class_name, _JOURNAL.subject_name,
+                         _STUDENT_NAME)
+                  .select_from(_JOURNAL.join(entries).outerjoin(_BY, _ON_BY)
+                               .outerjoin(_STUDENT, _ON_STUDENT)))
 
 
 def read_late_entries(conn: Connection, school_id: UUID, *, first: date | None = None,
@@ -132,12 +153,13 @@ def read_late_entries(conn: Connection, school_id: UUID, *, first: date | None =
                       journal_id: UUID | None = None, rule: str | None = None,
                       after_position: int | None = None, limit: int = 1000
                       ) -> list[LateEntry]:
-    """The school's late entries, oldest first (log order).
+    """The school's late entries, oldest first (log order), with the names of their author,
+    class, subject and student, in one statement.
 
     ``first``/``last`` bound the business date (inclusive); ``teacher_id`` is the entry's
     author; ``after_position`` is the cursor for the next page (the last row's ``position``).
     """
-    query = select(entries).where(entries.c.school_id == school_id, LATE)
+    query = _NAMED_ENTRIES.where(entries.c.school_id == school_id, LATE)
     if first is not None:
         query = query.where(entries.c.business_date >= first)
     if last is not None:
@@ -155,6 +177,9 @@ def read_late_entries(conn: Connection, school_id: UUID, *, first: date | None =
         LateEntry(position=row.position, school_id=row.school_id, rule=row.rule,
                   journal_id=row.journal_id, entry=row.entry, business_date=row.business_date,
                   due=row.due, recorded_at=as_utc(row.recorded_at), recorded_on=row.recorded_on,
-                  by=row.by, days=row.days, working_days=row.working_days)
+                  by=row.by, days=row.days, working_days=row.working_days,
+                  student_id=row.student_id, by_name=row.by_name, class_name=row.class_name,
+                  subject_name=row.subject_name,
+                  student_name=row.student_name if row.student_id is not None else None)
         for row in rows
     ]

@@ -9,7 +9,7 @@ the size of the school.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
@@ -18,11 +18,22 @@ from sqlalchemy import Connection, Engine, create_engine, select
 from sqlalchemy.pool import StaticPool
 
 from ejournal.application import EJournal
+from ejournal.domain.journal import ClassJournal
+from ejournal.domain.school_class import SchoolClass
 from ejournal.projections.base import ReadModel, metadata
 from ejournal.projections.batching import Batch
-from ejournal.projections.diary import Diary, DiaryDay, read_diary
+from ejournal.projections.diary import (
+    Diary,
+    DiaryDay,
+    PeriodMarkRow,
+    Span,
+    read_diary,
+    read_period_marks,
+)
 from ejournal.projections.diary import enrolments as diary_enrolments
+from ejournal.projections.diary import journals as diary_journals
 from ejournal.projections.diary import lessons as diary_lessons
+from ejournal.projections.diary import period_marks as diary_period_marks
 from ejournal.projections.grid import Grid, GridView, journal_lesson_ids, read_grid
 
 
@@ -56,18 +67,48 @@ def _school_of(app: EJournal, user_id: UUID) -> UUID | None:
     return school
 
 
-def diary_as_of(app: EJournal, engine: Engine, student_id: UUID, first: date, last: date,
-                as_of: datetime) -> list[DiaryDay]:
-    """The student's diary as it stood at ``as_of``."""
+def _diary_replayed(app: EJournal, engine: Engine, student_id: UUID, first: date, last: date,
+                    as_of: datetime) -> Engine:
+    """The diary model replayed up to ``as_of`` from the events of the student's school,
+    classes, the classes' lessons and journals, the journals' teachers (for their names), the
+    classes' years (for their periods) and the student's period marks."""
     with engine.connect() as conn:
         classes = set(conn.scalars(select(diary_enrolments.c.class_id).where(
             diary_enrolments.c.student_id == student_id)))
         lesson_ids = _lessons(conn, classes, first, last)
+        journal_ids = set(conn.scalars(select(diary_journals.c.journal_id).where(
+            diary_journals.c.class_id.in_(classes)))) if classes else set()
+        finals = set(conn.scalars(select(diary_period_marks.c.period_mark_id).where(
+            diary_period_marks.c.student_id == student_id)))
     school = _school_of(app, student_id)
-    ids = classes | lesson_ids | ({school} if school else set())
-    memory = replay_in_memory(Diary(), events_as_of(app, ids, as_of))
+    structure = classes | journal_ids | ({school} if school else set())
+    named: set[UUID] = set()
+    for _, domain_event in events_as_of(app, structure, as_of):
+        if isinstance(domain_event, SchoolClass.Opened):
+            named.add(domain_event.year_id)
+        elif isinstance(domain_event, ClassJournal.Opened | ClassJournal.TeacherAssigned):
+            named.add(domain_event.teacher_id)
+    return replay_in_memory(Diary(), events_as_of(
+        app, structure | lesson_ids | named | finals, as_of))
+
+
+def diary_as_of(app: EJournal, engine: Engine, student_id: UUID, first: date, last: date,
+                as_of: datetime, spans: Sequence[Span] | None = None) -> list[DiaryDay]:
+    """The student's diary as it stood at ``as_of``."""
+    return diary_with_period_marks_as_of(app, engine, student_id, first, last, as_of,
+                                         spans)[0]
+
+
+def diary_with_period_marks_as_of(
+        app: EJournal, engine: Engine, student_id: UUID, first: date, last: date,
+        as_of: datetime, spans: Sequence[Span] | None = None
+) -> tuple[list[DiaryDay], list[PeriodMarkRow]]:
+    """The student's diary and period marks of the periods overlapping the days, as they
+    stood at ``as_of``."""
+    memory = _diary_replayed(app, engine, student_id, first, last, as_of)
     with memory.connect() as conn:
-        return read_diary(conn, student_id, first, last)
+        return (read_diary(conn, student_id, first, last, spans),
+                read_period_marks(conn, student_id, first=first, last=last, spans=spans))
 
 
 def _lessons(conn: Connection, class_ids: set[UUID], first: date, last: date) -> set[UUID]:

@@ -50,7 +50,10 @@ def overdue(svc: ServicesDep, user: SchoolAuditor, school_id: UUID, first: From 
         "items": [{"rule": r.rule, "journal_id": r.journal_id, "date": r.business_date,
                    "student_id": r.student_id, "detected_at": r.detected_at,
                    "resolved_at": r.resolved_at, "slot": r.slot, "due": r.due,
-                   "teacher_id": r.teacher_id, "resolved_by": r.resolved_by}
+                   "teacher_id": r.teacher_id, "teacher_name": r.teacher_name,
+                   "resolved_by": r.resolved_by, "resolved_by_name": r.resolved_by_name,
+                   "student_name": r.student_name, "class_name": r.class_name,
+                   "subject_name": r.subject_name}
                   for r in page],
         "next": following,
     }
@@ -70,7 +73,8 @@ def timeliness(svc: ServicesDep, user: SchoolAuditor, school_id: UUID, first: Fr
         rows = read_timeliness(conn, school_id, *span)
     return {
         "from": span[0], "to": span[1],
-        "items": [{"teacher_id": r.teacher_id, "rule": r.rule, "on_time": r.on_time,
+        "items": [{"teacher_id": r.teacher_id, "teacher_name": r.teacher_name,
+                   "rule": r.rule, "on_time": r.on_time,
                    "late": r.late, "missing": r.missing, "resolved": r.resolved}
                   for r in rows],
         "next": None,

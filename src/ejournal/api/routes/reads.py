@@ -18,6 +18,7 @@ from ejournal.api.access import (
     may_read_journal,
     may_read_student,
     not_found,
+    student_access,
 )
 from ejournal.api.deps import (
     AccessLogReader,
@@ -39,15 +40,17 @@ from ejournal.api.responses import (
     HistoryOut,
     LateEntriesOut,
     SummaryOut,
+    history_out,
+    period_mark_out,
 )
 from ejournal.api.services import Services
-from ejournal.projections.diary import DiaryDay, read_diary
+from ejournal.projections.diary import DiaryDay, PeriodMarkRow, read_diary, read_period_marks
 from ejournal.projections.feed import read_feed
 from ejournal.projections.grid import GridView, read_grid
 from ejournal.projections.history import read_mark_history
 from ejournal.projections.summary import read_summary
 from ejournal.projections.timeliness import read_late_entries
-from ejournal.projections.timetravel import diary_as_of, grid_as_of
+from ejournal.projections.timetravel import diary_with_period_marks_as_of, grid_as_of
 
 router = APIRouter(prefix="/api/v1", tags=["reads"])
 PAGE = 1000
@@ -61,18 +64,21 @@ def _fresh(svc: Services, position: int | None) -> None:
         svc.projector.wait_for(position, timeout=5.0)
 
 
-def _diary_out(student_id: UUID, days: list[DiaryDay]) -> Response:
+def _diary_out(student_id: UUID, days: list[DiaryDay], finals: list[PeriodMarkRow]
+               ) -> Response:
     """The diary as ``DiaryOut`` documents it, encoded straight from the read model's rows: the
     most read answer of the API skips building and re-validating models (bench/http.py)."""
     body = {"student_id": str(student_id), "days": [
         {"date": d.date.isoformat(), "lessons": [
             {"journal_id": str(lesson.journal_id), "slot": lesson.slot,
-             "subject": lesson.subject, "topic": lesson.topic, "homework": lesson.homework,
+             "subject": lesson.subject, "subject_name": lesson.subject,
+             "teacher_name": lesson.teacher_name, "topic": lesson.topic,
+             "homework": lesson.homework,
              "marks": [{"id": str(m["id"]), "value": m["value"], "work": m["work"]}
                        for m in lesson.marks],
              "absent": lesson.absent}
             for lesson in d.lessons]}
-        for d in days]}
+        for d in days], "period_marks": [period_mark_out(p) for p in finals]}
     return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
                     media_type="application/json")
 
@@ -80,17 +86,21 @@ def _diary_out(student_id: UUID, days: list[DiaryDay]) -> Response:
 @router.get("/students/{student_id}/diary", response_model=DiaryOut)
 def diary(svc: ServicesDep, user: DiaryReader, student_id: UUID, first: From = None,
           last: To = None, as_of: AsOf = None, position: LogPosition = None) -> Response:
+    """Each day's lessons, and the period marks (итоговые отметки) of the periods that overlap
+    the days asked; a teacher reads the days the student was in their class."""
     now = svc.now()
-    may_read_student(svc, user, student_id)
+    spans = student_access(svc, user, student_id).spans
     span = queries.span(first, last, now.date())
     log_access(svc, user, student_id, "diary", now)
     moment = queries.moment(as_of)
     if moment is not None:
-        return _diary_out(student_id, diary_as_of(svc.app, svc.reader, student_id, *span,
-                                                  as_of=moment))
+        return _diary_out(student_id, *diary_with_period_marks_as_of(
+            svc.app, svc.reader, student_id, *span, as_of=moment, spans=spans))
     _fresh(svc, position)
     with svc.reader.connect() as conn:
-        return _diary_out(student_id, read_diary(conn, student_id, *span))
+        return _diary_out(student_id, read_diary(conn, student_id, *span, spans),
+                          read_period_marks(conn, student_id, first=span[0], last=span[1],
+                                            spans=spans))
 
 
 def _grid_out(view: GridView) -> GridOut:
@@ -153,9 +163,7 @@ def mark_history(svc: ServicesDep, user: JournalReader, journal_id: UUID, mark_i
     whose = mark_student(svc, journal_id, mark_id)
     if whose is not None:
         log_access(svc, user, whose, "mark_history", svc.now())
-    return {"items": [{"kind": i.kind, "value": i.value, "reason": i.reason, "by": str(i.by),
-                       "recorded_at": i.recorded_at.isoformat()} for i in items],
-            "next": None}
+    return history_out(items)
 
 
 @router.get("/schools/{school_id}/late-entries", response_model=LateEntriesOut)
@@ -176,7 +184,11 @@ def late_entries(svc: ServicesDep, user: SchoolAuditor, school_id: UUID, first: 
         "items": [{"rule": r.rule, "journal_id": str(r.journal_id), "entry": r.entry,
                    "date": r.business_date.isoformat(), "due": r.due.isoformat(),
                    "recorded_at": r.recorded_at.isoformat(),
-                   "recorded_on": r.recorded_on.isoformat(), "by": str(r.by), "days": r.days,
+                   "recorded_on": r.recorded_on.isoformat(), "by": str(r.by),
+                   "by_name": r.by_name, "class_name": r.class_name,
+                   "subject_name": r.subject_name,
+                   "student_id": str(r.student_id) if r.student_id else None,
+                   "student_name": r.student_name, "days": r.days,
                    "working_days": r.working_days} for r in page],
         "next": following,
     }
@@ -189,8 +201,9 @@ def student_access_log(svc: ServicesDep, user: AccessLogReader, student_id: UUID
     rows = svc.access_log.of_student(student_id, after=ACCESS_LOG.decode(cursor) or 0,
                                      limit=PAGE + 1)
     page, following = ACCESS_LOG.page(rows, PAGE, lambda r: r.id)
-    return {"items": [{"viewer_id": str(r.viewer_id), "viewer_role": r.viewer_role,
-                       "what": r.what, "at": r.at.isoformat()} for r in page],
+    return {"items": [{"viewer_id": str(r.viewer_id), "viewer_name": r.viewer_name,
+                       "viewer_role": r.viewer_role, "what": r.what, "at": r.at.isoformat()}
+                      for r in page],
             "next": following}
 
 
@@ -201,9 +214,13 @@ def feed(svc: ServicesDep, user: FeedReader, cursor: CursorQuery = None) -> dict
     before = FEED.decode(cursor)
     with svc.reader.connect() as conn:
         items = read_feed(conn, user.user_id, before=before, limit=FEED_PAGE)
-    return {"items": [{"position": i.position, "student_id": str(i.student_id),
-                       "kind": i.kind, "journal_id": str(i.journal_id),
-                       "lesson_date": i.lesson_date.isoformat(), "subject": i.subject,
-                       "value": i.value, "work": i.work,
-                       "recorded_at": i.recorded_at.isoformat()} for i in items],
+    return {"items": [{"position": i.position, "student_id": i.student_id,
+                       "student_name": i.student_name, "kind": i.kind,
+                       "journal_id": i.journal_id, "lesson_date": i.lesson_date,
+                       "subject": i.subject, "subject_name": i.subject,
+                       "period_id": i.period_id, "period_name": i.period_name,
+                       "period_kind": i.period_kind, "guardian_id": i.guardian_id,
+                       "guardian_name": i.guardian_name, "value": i.value, "work": i.work,
+                       "reason": i.reason,
+                       "by_name": i.by_name, "recorded_at": i.recorded_at} for i in items],
             "next": FEED.encode(items[-1].position) if len(items) >= FEED_PAGE else None}

@@ -135,7 +135,8 @@ def open_class(svc: ServicesDep, user: Administrator, school_id: UUID, body: Cla
                key: IdempotencyKey = None) -> JSONResponse:
     written = svc.app.execute(OpenClass(user.user_id, school_id, name=body.name,
                                         year_id=body.year_id,
-                                        class_teacher_id=body.class_teacher_id),
+                                        class_teacher_id=body.class_teacher_id,
+                                        grade=body.grade),
                               idempotency_key=key)
     return written_response(written)
 

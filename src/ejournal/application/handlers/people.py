@@ -52,18 +52,31 @@ def _register(uow: UnitOfWork, actor_id: UUID | None, school_id: UUID | None, us
     return user.id
 
 
-def link_guardian(command: c.LinkGuardian, uow: UnitOfWork) -> r.GuardianLinked:
-    student = uow.load(User, command.student_id, "user", "student_id")
+def _administered_student(uow: UnitOfWork, actor_id: UUID, student_id: UUID) -> User:
+    """A user of a school the actor administers; else it does not exist."""
+    student = uow.load(User, student_id, "user", "student_id")
     if student.school_id is None:
-        raise NotFound(f"no student {command.student_id}", field="student_id")
+        raise NotFound(f"no student {student_id}", field="student_id")
     try:
-        administrator(uow, command.actor_id, student.school_id)
+        administrator(uow, actor_id, student.school_id)
     except NotFound:
-        raise NotFound(f"no student {command.student_id}", field="student_id") from None
+        raise NotFound(f"no student {student_id}", field="student_id") from None
+    return student
+
+
+def link_guardian(command: c.LinkGuardian, uow: UnitOfWork) -> r.GuardianLinked:
+    student = _administered_student(uow, command.actor_id, command.student_id)
     guardian = uow.load(User, command.guardian_id, "user", "guardian_id")
     student.link_guardian(guardian, by=command.actor_id, at=uow.now)
     uow.add(student)
     return r.GuardianLinked()
+
+
+def unlink_guardian(command: c.UnlinkGuardian, uow: UnitOfWork) -> r.GuardianUnlinked:
+    student = _administered_student(uow, command.actor_id, command.student_id)
+    student.unlink_guardian(command.guardian_id, by=command.actor_id, at=uow.now)
+    uow.add(student)
+    return r.GuardianUnlinked()
 
 
 HANDLERS: dict[type, Handler] = {
@@ -71,4 +84,5 @@ HANDLERS: dict[type, Handler] = {
     c.RegisterSchool: register_school,
     c.RegisterUser: register_user,
     c.LinkGuardian: link_guardian,
+    c.UnlinkGuardian: unlink_guardian,
 }

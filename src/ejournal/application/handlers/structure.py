@@ -68,7 +68,7 @@ def open_class(command: c.OpenClass, uow: UnitOfWork) -> r.ClassOpened:
     school_class = SchoolClass.open(
         class_id=uuid4(), school_id=command.school_id, year_id=command.year_id,
         name=command.name, class_teacher_id=command.class_teacher_id, by=command.actor_id,
-        at=uow.now)
+        at=uow.now, grade=command.grade)
     uow.add(school_class)
     return r.ClassOpened(school_class.id)
 
