@@ -1,4 +1,4 @@
-"""The journal grid's page (issue 14): 35 students x 25 lessons, server time p95 (goal < 300 ms).
+"""The journal grid's page: 35 students x 25 lessons, server time p95 (goal < 300 ms).
 
 A school is recorded through the application layer (one class of ``--students``, one journal
 with ``--lessons`` lessons on past school days, marks for about half the class at each lesson

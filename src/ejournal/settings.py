@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     #: SQLite page cache of the projector's connection, in MiB (a cap: it fills only as the
     #: read-model tables grow). A rebuild of a large school writes into every table at once.
     projector_cache_mib: int = 64
-    #: The compliance scheduler (issue #5) checks each school at this school-local time, for
+    #: The compliance scheduler checks each school at this school-local time, for
     #: the day that has just ended (a day's entries are due by its end: R-4.5, R-4.6).
     scheduler_run_at: time = time(0, 30)
     #: Seconds between the scheduler's looks for newly registered schools.

@@ -81,7 +81,7 @@ def _record(server: Server, app: EJournal, accounts: Accounts) -> School:
     year = app.execute(PlanYear(admin, school, name="Учебный год", starts_on=first, ends_on=last,
                                 days_per_week=5, periods=[("Полугодие", first, last)], holidays=[]))
     assert year.id is not None
-    world.period = next(iter(app.repository.get(year.id).periods))
+    world.period = next(iter(year.periods.values()))
     older = monday - timedelta(days=7)
     for day in sorted({monday, today, older}):
         app.execute(DeclareCalendarDay(admin, school, day=day, kind="school_day",
