@@ -59,7 +59,8 @@ def running(app: Any, log_level: str = "warning") -> Iterator[str]:
     has started (its lifespan run); stopped on exit."""
     port = free_port()
     instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                             log_level=log_level, lifespan="on"))
+                                             log_level=log_level, lifespan="on",
+                                             proxy_headers=False))
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
     wait_until(lambda: instance.started or not thread.is_alive(), 60, "uvicorn to start")

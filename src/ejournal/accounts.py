@@ -82,7 +82,8 @@ audit = Table(
 
 TOKEN_LIFETIME = timedelta(hours=8)
 LOGIN_WINDOW = timedelta(minutes=15)
-FAILURES_PER_ACCOUNT = 10
+FAILURES_PER_ACCOUNT_AND_ADDRESS = 10
+FAILURES_PER_ACCOUNT = 100
 FAILURES_PER_ADDRESS = 100
 _hasher = PasswordHasher()  # argon2id, memory-hard
 
@@ -179,15 +180,19 @@ class Accounts:
     # --- the login rate limit ----------------------------------------------------------------
 
     def limited(self, username: str, address: str, *, now: datetime) -> Limited | None:
-        """10 failures per account or 100 per client address within 15 minutes."""
+        """Within 15 minutes: 10 failures for this account from this address, 100 for this
+        account from all addresses, or 100 from this address. Failures from one address
+        never lock the account's owner out at another until the account-wide ceiling."""
         since = now - LOGIN_WINDOW
+        account = failures.c.username == username.casefold()
+        here = failures.c.address == address
         with self.engine.connect() as conn:
-            for column, ceiling, key in ((failures.c.username, FAILURES_PER_ACCOUNT,
-                                          username.casefold()),
-                                         (failures.c.address, FAILURES_PER_ADDRESS, address)):
+            for where, ceiling in (((account, here), FAILURES_PER_ACCOUNT_AND_ADDRESS),
+                                   ((account,), FAILURES_PER_ACCOUNT),
+                                   ((here,), FAILURES_PER_ADDRESS)):
                 count, oldest = conn.execute(
                     select(func.count(), func.min(failures.c.at))
-                    .where(column == key, failures.c.at > since)).one()
+                    .where(*where, failures.c.at > since)).one()
                 if count >= ceiling and oldest is not None:
                     wait = as_utc(oldest) + LOGIN_WINDOW - now
                     return Limited(max(1, math.ceil(wait.total_seconds())))

@@ -190,7 +190,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         print(_bootstrap(settings, username, password, now=frozen), flush=True)
     app = create_app(settings, clock=clock, run_projector=not args.no_projector,
                      run_scheduler=not args.no_scheduler, settle_heap=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    # proxy_headers off: the app believes X-Forwarded-For only from EJOURNAL_TRUSTED_PROXIES.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False,
+                proxy_headers=False)
     return 0
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import time
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,3 +35,28 @@ class Settings(BaseSettings):
     scheduler_run_at: time = time(0, 30)
     #: Seconds between the scheduler's looks for newly registered schools.
     scheduler_refresh_seconds: int = 300
+    #: Comma-separated addresses or CIDRs of the reverse proxies in front of the server. Only a
+    #: request whose TCP peer is one of them has its ``X-Forwarded-For`` (the client address of
+    #: the login rate limit and the audit) and ``X-Forwarded-Proto`` believed; default none.
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, raw: str) -> str:
+        proxy_networks(raw)
+        return raw
+
+
+def proxy_networks(raw: str) -> list[str]:
+    """``EJOURNAL_TRUSTED_PROXIES`` as networks (``10.0.0.1`` is ``10.0.0.1/32``); an item
+    that is not an address or a CIDR is an error naming it."""
+    networks = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ValueError(f"EJOURNAL_TRUSTED_PROXIES: {item!r} is not an address "
+                             "or a CIDR") from None
+    return networks

@@ -11,7 +11,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.servers import OPERATOR, Server
+from tests.databases import Database
+from tests.servers import OPERATOR, Server, serving
 from tests.web.conftest import Visit
 from tests.web.world import PASSWORD, School
 
@@ -97,9 +98,16 @@ def test_session_cookie_flags(module_server: Server, school: School) -> None:
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
     assert "Secure" not in cookie
-    # Behind an HTTPS proxy on this host (X-Forwarded-Proto), the cookie is Secure.
+    # X-Forwarded-Proto from a peer that is not a configured proxy is not believed
     with httpx.Client(base_url=module_server.url, timeout=30,
                       headers={"X-Forwarded-Proto": "https"}) as client:
+        assert "Secure" not in client.get("/").headers["set-cookie"]
+    # Behind an HTTPS proxy on this host (EJOURNAL_TRUSTED_PROXIES), the cookie is Secure.
+    database = module_server.database
+    settings = database.settings.model_copy(update={"trusted_proxies": "127.0.0.1"})
+    with serving(Database(database.kind, settings)) as proxied, \
+            httpx.Client(base_url=proxied.url, timeout=30,
+                         headers={"X-Forwarded-Proto": "https"}) as client:
         form = client.get("/")
         assert "Secure" in form.headers["set-cookie"]
         # (httpx keeps a Secure cookie for https; the proxy's client would send it)

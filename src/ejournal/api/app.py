@@ -10,6 +10,7 @@ from anyio import to_thread
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ejournal import __version__
 from ejournal.api import bench, openapi, problems
@@ -25,7 +26,7 @@ from ejournal.api.routes import (
     students,
 )
 from ejournal.api.services import Clock, Services
-from ejournal.settings import Settings
+from ejournal.settings import Settings, proxy_networks
 
 MAX_BODY = 64 * 1024
 SECURITY_HEADERS = {
@@ -171,5 +172,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.add_middleware(BodyLimit)
 
     app.add_middleware(Guard)
+
+    # The client's address is the TCP peer, unless that peer is a configured proxy: then the
+    # address it forwards (the rate limit and the audit key on it). The server itself never
+    # reads X-Forwarded-* (``ejournal serve`` runs uvicorn with proxy_headers off).
+    proxies = proxy_networks(chosen.trusted_proxies)
+    if proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
 
     return app
