@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from uuid import UUID
 
@@ -15,6 +15,8 @@ from ejournal.application.commands import RegisterOperator
 from ejournal.application.storage import UnsupportedDatabase, describe
 from ejournal.domain.base import FirstSchemaLog
 from ejournal.domain.errors import DomainError
+from ejournal.ledger.command import add_parser as add_verify
+from ejournal.progress import progress_bar
 from ejournal.settings import Settings
 
 
@@ -69,19 +71,6 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress_bar(label: str) -> Callable[[int, int], None]:
-    """A text progress bar on stderr: `label [#####.....] 1234/5000 events`."""
-    width = 40
-
-    def show(done: int, total: int) -> None:
-        filled = width if total == 0 else int(width * done / total)
-        end = "\n" if done >= total else ""
-        print(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} events",
-              end=end, file=sys.stderr, flush=True)
-
-    return show
-
-
 def cmd_projections_status(settings: Settings, _: argparse.Namespace) -> int:
     from ejournal.projections.catalog import projector_for
 
@@ -108,7 +97,7 @@ def cmd_projections_rebuild(settings: Settings, args: argparse.Namespace) -> int
         projector.setup()
         projector.reset(projector.names)
         projector.catch_up(limit=args.batch,
-                           progress=_progress_bar("rebuild " + ",".join(projector.names)))
+                           progress=progress_bar("rebuild " + ",".join(projector.names)))
         for status in projector.statuses():
             print(f"{status.name}: position {status.position} of {status.head}")
     finally:
@@ -370,6 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "day; not in the future")
     check.add_argument("--json", action="store_true", help="print JSON")
     check.set_defaults(run=cmd_check)
+    add_verify(sub)
     return parser
 
 

@@ -73,6 +73,11 @@ class Chain:
         with reading(self.engine) as conn:
             return self._kept_at(conn, None)
 
+    def kept_at(self, position: int) -> tuple[int, bytes]:
+        """The last position kept at or before ``position`` and the head there."""
+        with reading(self.engine) as conn:
+            return self._kept_at(conn, position)
+
     def head(self) -> Head:
         """The head as of the log's last event."""
         return self.head_at(self.store.head() or 0)
