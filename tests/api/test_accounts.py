@@ -122,16 +122,17 @@ def test_refused_accesses_are_audited_with_who_and_what_but_never_the_token(
     with server.client(token) as c:
         assert c.get(diary).status_code == 403
         assert c.get("/api/v1/no-such-route").status_code == 404  # not a refusal
-    # Then each refusal is in the audit: kind, who (when known), method, path and status
+    # Then each refusal is in the audit: kind, who (when known), method, route, status, path
     engine = create_read_engine(server.database.settings)
     with engine.connect() as conn:
         rows = conn.execute(select(audit).where(audit.c.kind.in_(
             ["unauthenticated", "access_refused"])).order_by(audit.c.id)).all()
     engine.dispose()
+    template = "/api/v1/students/{student_id}/diary"
     assert [(r.kind, r.user_id, r.username, r.detail) for r in rows] == [
-        ("unauthenticated", None, None, f"GET {diary} 401"),
-        ("unauthenticated", None, None, f"GET {diary} 401"),
-        ("access_refused", operator.id, "root", f"GET {diary} 403"),
+        ("unauthenticated", None, None, f"GET {template} 401 {diary}"),
+        ("unauthenticated", None, None, f"GET {template} 401 {diary}"),
+        ("access_refused", operator.id, "root", f"GET {template} 403 {diary}"),
     ]
     assert all(r.address == "127.0.0.1" for r in rows)
     # And never a token or a password

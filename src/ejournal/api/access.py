@@ -29,6 +29,7 @@ from ejournal.projections.directory import classes_and_journals_of
 
 STAFF = (Role.TEACHER, Role.ADMIN, Role.AUDITOR)
 TOKEN_PATH = "/api/v1/auth/token"  # noqa: S105 - a path, not a secret
+AUDITED_PATH = 200  # characters of a refused request's path the audit keeps
 
 
 def not_found(what: str, ident: UUID) -> HTTPException:
@@ -151,7 +152,9 @@ def log_access(svc: Services, viewer: Principal, student_ids: UUID | Iterable[UU
 def audit_refusal(request: Request, status: int) -> None:
     """Every refused access is recorded for the audit: a bad or missing token
     (``unauthenticated``), a role that may never (403) or a resource not visible (404) to an
-    authenticated user (``access_refused``). Never the token; the path holds only ids."""
+    authenticated user (``access_refused``), as ``METHOD route-template status path`` with at
+    most AUDITED_PATH characters of the path as sent: a row's size is bounded whatever the
+    client sends. Never the token, a body or the query."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if status == 401:
         if request.url.path == TOKEN_PATH:
@@ -161,8 +164,10 @@ def audit_refusal(request: Request, status: int) -> None:
         return  # an unknown route, not a refusal
     else:
         kind = "access_refused"
+    template = getattr(request.scope.get("route"), "path", None)
     svc: Services = request.app.state.services
     svc.accounts.note(kind, now=svc.now(), user_id=principal.user_id if principal else None,
                       username=principal.username if principal else None,
                       address=request.client.host if request.client else None,
-                      detail=f"{request.method} {request.url.path} {status}")
+                      detail=f"{request.method[:16]} {template or '-'} {status} "
+                             f"{request.url.path[:AUDITED_PATH]}")
