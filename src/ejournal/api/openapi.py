@@ -43,7 +43,8 @@ WHY = {
     413: "a body over 64 KiB",
     422: "invalid input, naming the field; a mark outside 2-5 has rule R-6.1a",
     429: "too many failed logins: retry after Retry-After seconds",
-    503: "the database is unavailable: retry after Retry-After seconds",
+    503: "the database is unavailable, or a write lost the race for the same records past "
+         "its retries: retry after Retry-After seconds",
     507: "the database's disk is full",
 }
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before retrying",

@@ -27,6 +27,7 @@ from ejournal.domain.errors import (
     InvalidEntry,
     NotFound,
     NotPermitted,
+    TryAgainLater,
 )
 
 PROBLEM = "application/problem+json"
@@ -37,6 +38,7 @@ STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
     (ConflictWithJournal, 409, "Conflict with the journal"),
     (NotFound, 404, "Not found"),
     (NotPermitted, 403, "Not permitted"),
+    (TryAgainLater, 503, "Try again"),
 )
 
 TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Not permitted", 404: "Not found",
@@ -45,6 +47,8 @@ TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Not permitted", 40
           500: "Internal error", 503: "Service unavailable", 507: "Insufficient storage"}
 #: Seconds a client should wait before retrying when the database is unavailable.
 RETRY_AFTER = "2"
+#: ... and when others kept winning the race for the same records (a moment is enough).
+RETRY_CONTENDED = "1"
 #: What the database drivers raise; ``storage_failure`` tells an outage from a bug.
 STORAGE_ERRORS = (PersistenceError, sqlalchemy.exc.DBAPIError, psycopg.Error, sqlite3.Error)
 log = logging.getLogger("ejournal.api")
@@ -65,7 +69,8 @@ def domain_problem(exc: DomainError) -> JSONResponse:
                 extra["rule"] = exc.rule
             if exc.field and status in (409, 422):
                 extra["errors"] = [{"field": exc.field, "message": exc.detail}]
-            return problem(status, exc.detail, title=title, **extra)
+            headers = {"Retry-After": RETRY_CONTENDED} if status == 503 else None
+            return problem(status, exc.detail, title=title, headers=headers, **extra)
     return problem(400, exc.detail, rule=exc.rule)
 
 

@@ -1,6 +1,7 @@
 """Named domain errors, each refusal citing its rule id: :class:`InvalidEntry` (422),
-:class:`ConflictWithJournal` (409), :class:`NotFound` (404) and :class:`NotPermitted` (403), as
-``api/`` maps them. A command raises before it changes any state, so a refusal writes nothing.
+:class:`ConflictWithJournal` (409), :class:`NotFound` (404), :class:`NotPermitted` (403) and
+:class:`TryAgainLater` (503 with ``Retry-After``), as ``api/`` maps them. A command raises
+before it changes any state, so a refusal writes nothing.
 Rule ids are those of ``docs/requirements.md``.
 """
 
@@ -32,6 +33,11 @@ class InvalidEntry(DomainError):
 
 class ConflictWithJournal(DomainError):
     """The entry conflicts with the journal's current state."""
+
+
+class TryAgainLater(DomainError):
+    """Not recorded now, through no fault of the entry: the same request may succeed in a
+    moment (unlike a conflict with the journal's state, which it never will)."""
 
 
 class NotFound(DomainError):
@@ -151,7 +157,7 @@ class AlreadyExists(ConflictWithJournal):
     """A name or identity that must be unique is taken."""
 
 
-class ConcurrentWriteConflict(ConflictWithJournal):
+class ConcurrentWriteConflict(TryAgainLater):
     """Others kept writing the same record; the command was retried and still conflicted."""
 
 
