@@ -111,6 +111,18 @@ class MissingEntry(JournalAggregate):
             aggregate.entered_at = self.entered_at
             aggregate.entered_by = self.entered_by
 
+    class Reopened(JournalAggregate.Event):
+        """The entry that answered it was withdrawn (a mark cancelled): it is missing again.
+        An answer recorded before this event no longer resolves it."""
+
+        entry_id: UUID
+        withdrawn_by: UUID
+
+        def apply(self, aggregate: MissingEntry) -> None:
+            aggregate.entered_at = None
+            aggregate.entered_by = None
+            aggregate.reopened_at = self.timestamp
+
     def __init__(self, school_id: UUID, rule: str, journal_id: UUID, business_date: date,
                  slot: int | None, student_id: UUID | None, period_id: UUID | None, due: date,
                  teacher_id: UUID) -> None:
@@ -125,6 +137,7 @@ class MissingEntry(JournalAggregate):
         self.teacher_id = teacher_id
         self.entered_at: datetime | None = None
         self.entered_by: UUID | None = None
+        self.reopened_at: datetime | None = None
 
     @classmethod
     def find(cls, finding: Finding, *, at: datetime) -> MissingEntry:
@@ -144,6 +157,15 @@ class MissingEntry(JournalAggregate):
         if entered_at.tzinfo is None:
             raise ValueError("entered_at must be timezone-aware")
         self._record(self.Resolved, at=at, entered_at=entered_at, entered_by=entered_by)
+
+    def answers(self, entered_at: datetime) -> bool:
+        """Whether an entry recorded at ``entered_at`` may resolve it: not once it was
+        withdrawn (an entry older than the last reopening is the one withdrawn or older)."""
+        return self.reopened_at is None or entered_at > self.reopened_at
+
+    def reopen(self, *, entry_id: UUID, withdrawn_by: UUID, at: datetime) -> None:
+        """The entry that answered it (``entry_id``) was withdrawn: it stands open again."""
+        self._record(self.Reopened, at=at, entry_id=entry_id, withdrawn_by=withdrawn_by)
 
 
 class ComplianceAudit(JournalAggregate):

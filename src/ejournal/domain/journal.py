@@ -113,6 +113,15 @@ class ClassJournal(JournalAggregate):
             "or the school's administration writes this journal"
         )
 
+    def answerable(self, day: date) -> UUID:
+        """Who answers for the journal's entries of ``day`` (R-4.4): a substitute appointed for
+        that date (the latest appointment wins), else the journal's teacher."""
+        chosen = self.teacher_id
+        for substitution in self.substitutions:
+            if substitution.from_date <= day <= substitution.to_date:
+                chosen = substitution.teacher_id
+        return chosen
+
     def ensure_programme_topic(self, title: str | None) -> None:
         if title is None:
             return

@@ -204,6 +204,17 @@ class Lesson(JournalAggregate):
     def current_marks(self, student_id: UUID) -> list[Mark]:
         return [m for m in self.marks.values() if m.student_id == student_id and not m.cancelled]
 
+    @property
+    def has_written_work(self) -> bool:
+        """Written work is known at this lesson: a `written`/`test` mark stands (R-6.1d)."""
+        return any(not m.cancelled and m.work.is_written for m in self.marks.values())
+
+    def lacks_written_mark(self, student_id: UUID) -> bool:
+        """R-6.1d as the check sees it: the lesson has written work, the student was there
+        and has no `written`/`test` mark that stands (enrolment is the caller's to check)."""
+        return (self.has_written_work and student_id not in self.absent
+                and not any(m.work.is_written for m in self.current_marks(student_id)))
+
     def mark(self, mark_id: UUID) -> Mark:
         try:
             return self.marks[mark_id]

@@ -99,6 +99,9 @@ _RESOLVED = prepare(update(findings).where(findings.c.finding_id == bindparam("f
     status=RESOLVED, entered_at=bindparam("at"), entered_by=bindparam("b"),
     resolved_at=bindparam("done")))
 
+_REOPENED = prepare(update(findings).where(findings.c.finding_id == bindparam("f")).values(
+    status=OPEN, entered_at=None, entered_by=None, resolved_at=None))
+
 
 class Findings(KeepsNames, ReadModel):
     names_table = names
@@ -138,6 +141,11 @@ class Findings(KeepsNames, ReadModel):
             "due": e.due, "teacher_id": e.teacher_id, "target_id": target,
             "detected_at": as_utc(e.timestamp), "status": OPEN, "entered_at": None,
             "entered_by": None, "resolved_at": None})
+
+    @handles(MissingEntry.Reopened)
+    def missing_entry_reopened(self, batch: Batch, e: MissingEntry.Reopened, _: int) -> None:
+        """The entry that answered it was withdrawn: missing again, whatever it was."""
+        batch.run(_REOPENED, {"f": e.originator_id})
 
     @handles(MissingEntry.Resolved)
     def missing_entry_resolved(self, batch: Batch, e: MissingEntry.Resolved, _: int) -> None:
@@ -273,7 +281,8 @@ def answered_before(conn: Connection, school_id: UUID,
                     finding_ids: Collection[UUID] | None = None) -> list[Answered]:
     """Open findings (the school's, or only these) whose entry is among the entries kept -
     recorded before the finding was saved (the check read, the teacher wrote, the check
-    saved). Set-based: a statement per 500 findings and per 500 lessons or period marks."""
+    saved), and that still stands (a cancelled mark answers nothing). Set-based: a statement
+    per 500 findings and per 500 lessons or period marks."""
     query = select(findings.c.finding_id, findings.c.rule, findings.c.target_id,
                    findings.c.student_id, findings.c.school_id, findings.c.status)
     if finding_ids is None:
@@ -293,7 +302,8 @@ def answered_before(conn: Connection, school_id: UUID,
         for row in conn.execute(select(
                 entries.c.target_id, entries.c.entry, entries.c.rule, entries.c.student_id,
                 entries.c.position, entries.c.recorded_at, entries.c.by).where(
-                entries.c.target_id.in_(targets[i:i + 500]))).all():
+                entries.c.target_id.in_(targets[i:i + 500]),
+                entries.c.withdrawn.is_(False))).all():
             by_target.setdefault(row.target_id, []).append(row)
     answers = []
     for finding in found:

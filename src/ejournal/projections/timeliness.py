@@ -26,7 +26,9 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    bindparam,
     select,
+    update,
 )
 
 from ejournal.domain.lesson import Lesson
@@ -34,7 +36,7 @@ from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.timeliness import R_LESSON, R_PERIOD, R_SAME_DAY, R_WRITTEN
 from ejournal.domain.values import Late
 from ejournal.projections.base import ReadModel, as_utc, handles, metadata
-from ejournal.projections.batching import Batch
+from ejournal.projections.batching import Batch, prepare
 from ejournal.projections.naming import JournalNames, KeepsNames, name_tables, named
 
 entries = Table(
@@ -45,6 +47,9 @@ entries = Table(
     Column("target_id", Uuid, nullable=False),  # the lesson, or the period mark
     Column("entry", String(32), nullable=False),  # lesson|attendance|absence_cancellation|...
     Column("student_id", Uuid, nullable=True),  # marks, cancelled absences, period marks
+    Column("mark_id", Uuid, nullable=True),  # marks
+    # A mark cancelled since: it stays in the audit, and answers no finding (R-6.1d).
+    Column("withdrawn", Boolean, nullable=False, default=False),
     Column("rule", String(16), nullable=False),
     Column("business_date", Date, nullable=False),
     Column("by", Uuid, nullable=False),
@@ -108,12 +113,22 @@ class Timeliness(KeepsNames, ReadModel):
             "position": position, "school_id": e.school_id, "journal_id": e.journal_id,
             "target_id": e.originator_id, "entry": kind, "student_id": student_id,
             "rule": rule, "business_date": business_date, "by": e.by,
+            "mark_id": e.mark_id if isinstance(e, Lesson.MarkGiven) else None,
+            "withdrawn": False,
             "recorded_at": as_utc(e.timestamp), "late": late is not None,
             "due": late.due if late else None,
             "recorded_on": late.recorded_on if late else None,
             "days": late.days if late else None,
             "working_days": late.working_days if late else None})
 
+    @handles(Lesson.MarkCancelled)
+    def mark_cancelled(self, batch: Batch, e: Lesson.MarkCancelled, _: int) -> None:
+        batch.run(_WITHDRAWN, {"t": e.originator_id, "m": e.mark_id})
+
+
+_WITHDRAWN = prepare(update(entries).where(
+    entries.c.target_id == bindparam("t"), entries.c.mark_id == bindparam("m"))
+    .values(withdrawn=True))
 
 Timeliness.prepare_names()
 

@@ -125,13 +125,8 @@ def lesson_dates_due(day: date, working: WorkingCalendar) -> list[date]:
 
 
 def answerable(journal: ClassJournal, day: date) -> UUID:
-    """Who answers for the journal's entries of ``day`` (R-4.4): a substitute appointed for
-    that date (the latest appointment wins), else the journal's teacher."""
-    chosen = journal.teacher_id
-    for substitution in journal.substitutions:
-        if substitution.from_date <= day <= substitution.to_date:
-            chosen = substitution.teacher_id
-    return chosen
+    """Who answers for the journal's entries of ``day`` (R-4.4)."""
+    return journal.answerable(day)
 
 
 def _lesson_ids(state: SchoolState, school_class: SchoolClass, day: date) -> Iterable[UUID]:
@@ -225,13 +220,10 @@ def written_work_marked(state: SchoolState, day: date, facts: DayFacts) -> list[
             school_class = state.classes.get(journal.class_id) if journal else None
             if journal is None or school_class is None:
                 continue
-            written = [m for m in lesson.marks.values()
-                       if not m.cancelled and m.work.is_written]
-            if not written:
+            if not lesson.has_written_work:
                 continue  # no written work known at this lesson
-            marked = {m.student_id for m in written}
             for student_id in _enrolled(school_class, lesson_date):
-                if student_id in lesson.absent or student_id in marked:
+                if not lesson.lacks_written_mark(student_id):
                     continue
                 found.append(Finding(rule=R_WRITTEN, school_id=state.school.id,
                                      journal_id=journal.id, business_date=lesson_date, due=day,

@@ -34,12 +34,15 @@ def record_findings(command: c.RecordFindings, uow: UnitOfWork) -> r.FindingsRec
 
 
 def resolve_findings(command: c.ResolveFindings, uow: UnitOfWork) -> r.FindingsResolved:
-    """Findings resolved already are left as they are."""
+    """Findings resolved already are left as they are, and so are answers recorded before
+    the finding was last reopened (the entry withdrawn, or older)."""
     by_id = {finding: (entered_at, by) for finding, entered_at, by in command.answers}
     resolved = 0
     for finding in uow.load_all(by_id).values():
         if isinstance(finding, MissingEntry) and not finding.resolved:
             entered_at, by = by_id[finding.id]
+            if not finding.answers(entered_at):
+                continue
             finding.resolve(entered_at=entered_at, entered_by=by, at=uow.now)
             uow.add(finding)
             resolved += 1

@@ -23,12 +23,14 @@ from ejournal.domain.errors import (
     UnknownLesson,
     UnknownMark,
 )
+from ejournal.domain.findings import Finding, MissingEntry, finding_id
 from ejournal.domain.journal import ClassJournal
 from ejournal.domain.lesson import Lesson, LessonContext
 from ejournal.domain.people import User
 from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.school import AcademicYear, School
 from ejournal.domain.school_class import SchoolClass
+from ejournal.domain.timeliness import R_WRITTEN, local_date, mark_rule_and_due
 from ejournal.domain.values import Actor
 
 
@@ -129,8 +131,33 @@ def correct_mark(command: c.CorrectMark, uow: UnitOfWork) -> r.MarkCorrected:
 def cancel_mark(command: c.CancelMark, uow: UnitOfWork) -> r.MarkCancelled:
     ctx, lesson = _mark_context(uow, command.actor_id, command.journal_id, command.mark_id)
     lesson.cancel_mark(ctx, mark_id=command.mark_id, reason=command.reason, at=uow.now)
-    uow.add(lesson)
+    uow.add(lesson, *_written_mark_withdrawn(ctx, lesson, command.mark_id, uow))
     return r.MarkCancelled(command.mark_id)
+
+
+def _written_mark_withdrawn(ctx: LessonContext, lesson: Lesson, mark_id: UUID,
+                            uow: UnitOfWork) -> list[MissingEntry]:
+    """A finding is answered only by an entry that stands (R-6.1d): once the student's last
+    written mark at the lesson is cancelled, their finding opens again - or, past the
+    deadline with none recorded yet, is found now, as the check would find it."""
+    mark = lesson.mark(mark_id)
+    student = mark.student_id
+    if not mark.work.is_written or not lesson.lacks_written_mark(student) \
+            or not ctx.school_class.is_enrolled(student, lesson.lesson_date):
+        return []
+    fid = finding_id(R_WRITTEN, lesson.journal_id, lesson.lesson_date, lesson.slot, student)
+    known = uow.load_all([fid]).get(fid)
+    if isinstance(known, MissingEntry):
+        known.reopen(entry_id=mark_id, withdrawn_by=ctx.actor.user_id, at=uow.now)
+        return [known]
+    _, due = mark_rule_and_due(mark.work, lesson.lesson_date, ctx.calendar.working)
+    if local_date(uow.now, ctx.timezone) <= due:
+        return []  # not due yet: the scheduler checks it when its deadline has passed
+    return [MissingEntry.find(Finding(
+        rule=R_WRITTEN, school_id=lesson.school_id, journal_id=lesson.journal_id,
+        business_date=lesson.lesson_date, due=due,
+        teacher_id=ctx.journal.answerable(lesson.lesson_date), slot=lesson.slot,
+        student_id=student), at=uow.now)]
 
 
 def give_period_mark(command: c.GivePeriodMark, uow: UnitOfWork) -> r.PeriodMarkGiven:
