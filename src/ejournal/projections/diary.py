@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Date,
     Index,
     Integer,
+    Select,
     String,
     Table,
     Text,
@@ -43,7 +45,6 @@ from ejournal.projections.base import ReadModel, handles, metadata
 from ejournal.projections.batching import Batch, prepare
 from ejournal.projections.cells import name_order
 from ejournal.projections.naming import (
-    JournalNames,
     KeepsNames,
     KeepsPeriods,
     name_tables,
@@ -289,13 +290,25 @@ class PeriodMarkRow:
     value: str
 
 
-_SUBJECT_OF = JournalNames.of(names, journals, period_marks.c.journal_id)
+_PM_JOURNAL = journals.alias("period_mark_journal")
+_PM_SUBJECT_NAME, _PM_SUBJECT, _ON_PM_SUBJECT = named(names, _PM_JOURNAL.c.subject_id,
+                                                     "subject_name", "period_mark_subject")
 _PERIOD_MARKS = (
-    select(period_marks.c.period_mark_id, period_marks.c.journal_id, _SUBJECT_OF.subject_name,
+    select(period_marks.c.period_mark_id, period_marks.c.journal_id, _PM_SUBJECT_NAME,
            period_marks.c.period_id, periods.c.name, periods.c.kind, periods.c.starts_on,
-           periods.c.ends_on, period_marks.c.value, _SUBJECT_OF.class_id)
-    .select_from(_SUBJECT_OF.join(period_marks)
-                 .join(periods, periods.c.period_id == period_marks.c.period_id)))
+           periods.c.ends_on, period_marks.c.value, _PM_JOURNAL.c.class_id)
+    .select_from(period_marks)
+    .join(periods, periods.c.period_id == period_marks.c.period_id)
+    .outerjoin(_PM_JOURNAL, _PM_JOURNAL.c.journal_id == period_marks.c.journal_id)
+    .outerjoin(_PM_SUBJECT, _ON_PM_SUBJECT)
+    .where(period_marks.c.student_id == bindparam("student")))
+#: Each filter's statement, built once (the diary asks for one on every read).
+_PERIOD_MARKS_BY: dict[tuple[bool, bool, bool], Select[Any]] = {
+    (year, first, last): _PERIOD_MARKS.where(
+        *([periods.c.year_id == bindparam("year")] if year else []),
+        *([periods.c.ends_on >= bindparam("first")] if first else []),
+        *([periods.c.starts_on <= bindparam("last")] if last else []))
+    for year in (False, True) for first in (False, True) for last in (False, True)}
 
 
 def read_period_marks(conn: Connection, student_id: UUID, *, year_id: UUID | None = None,
@@ -304,21 +317,16 @@ def read_period_marks(conn: Connection, student_id: UUID, *, year_id: UUID | Non
     """The student's period marks (итоговые отметки) as they stand: of one year, or of the
     periods that overlap ``first``..``last``; with ``spans``, only those of a class in them
     for a period that overlaps its days. By period (terms before the year), then subject."""
-    query = _PERIOD_MARKS.where(period_marks.c.student_id == student_id)
-    if year_id is not None:
-        query = query.where(periods.c.year_id == year_id)
-    if first is not None:
-        query = query.where(periods.c.ends_on >= first)
-    if last is not None:
-        query = query.where(periods.c.starts_on <= last)
+    query = _PERIOD_MARKS_BY[(year_id is not None, first is not None, last is not None)]
+    params = {"student": student_id, "year": year_id, "first": first, "last": last}
     found = []
     for (mark_id, journal_id, subject, period_id, period_name, kind, starts_on, ends_on, value,
-         class_id) in conn.execute(query).tuples():
+         class_id) in conn.execute(query, params).tuples():
         if spans is not None and not any(
                 c == class_id and f <= ends_on and (to is None or starts_on <= to)
                 for c, f, to in spans):
             continue
-        found.append(PeriodMarkRow(mark_id, journal_id, subject, period_id, period_name, kind,
-                                   starts_on, ends_on, value))
+        found.append(PeriodMarkRow(mark_id, journal_id, subject, period_id,
+                                   period_name, kind, starts_on, ends_on, value))
     return sorted(found, key=lambda p: (p.period_kind == "year", p.starts_on, p.ends_on,
                                         name_order(p.subject_name), str(p.id)))
