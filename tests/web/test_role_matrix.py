@@ -20,7 +20,7 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
-from ejournal.application.commands import GiveMark, TakeAttendance
+from ejournal.application.commands import GiveMark, GivePeriodMark, TakeAttendance
 from ejournal.site import create_app
 from ejournal.web.session import LOGIN_CSRF_COOKIE, SESSION_COOKIE, session_csrf
 from tests.api.test_role_matrix import PASSWORD, PRINCIPALS, STAFF, World, _build, statuses
@@ -194,6 +194,39 @@ def _attendance_arrange(world: World, _: str, target: str) -> Req:
     return Req(f"/journals/{journal}/lessons/{world.lesson(journal)}/attendance", data={})
 
 
+def _lesson_history_arrange(world: World, _: str, target: str) -> Req:
+    journal = _journal(world, target)
+    return Req(f"/journals/{journal}/lessons/{world.base_lesson[journal]}/history")
+
+
+def _period_history_arrange(world: World, _: str, target: str) -> Req:
+    journal = _journal(world, target)
+    given = world.app.execute(GivePeriodMark(world.admin, journal, student_id=world.student(),
+                                             period_id=world.period, value="4")).id
+    return Req(f"/journals/{journal}/period-marks/{given}/history")
+
+
+def _audit_arrange(world: World, _: str, target: str) -> Req:
+    if target == "-":
+        return Req("/audit")
+    if target in ("late", "overdue", "timeliness"):
+        return Req(f"/audit?report={target}")
+    return Req(f"/audit?teacher={world.ids['x_teacher']}")
+
+
+def _audit_shows(cell: Cell) -> None:
+    heading = {"-": "поздние записи", "late": "поздние записи",
+               "overdue": "пропущенные записи", "x_teacher": "поздние записи",
+               "timeliness": "своевременность по учителям"}[cell.target]
+    assert f"Проверка: {heading}" in cell.answer.text
+    if cell.target in ("-", "late") and cell.principal in ("admin", "auditor"):
+        assert "R-4.6" in cell.answer.text or "R-4.5" in cell.answer.text
+        assert "/history" in cell.answer.text
+    if cell.target == "overdue" and cell.principal in ("admin", "auditor"):
+        assert "не внесено" in cell.answer.text
+        assert "R-4.6" in cell.answer.text
+
+
 def _written(cell: Cell) -> None:
     """A cell's answer says the entry was taken (on time, or late with its rule)."""
     assert "Записано." in cell.answer.text or "Внесено с опозданием: R-" in cell.answer.text
@@ -215,6 +248,7 @@ DIARY_S0 = statuses("303  403  403  403  403  403  403  ok   ok   403  403  403"
 DIARY_S1 = statuses("303  403  403  403  403  403  403  404  404  403  403  403")
 ADMIN = statuses("   303  403  ok   403  403  403  403  403  403  ok   403  403")
 AUDIT = statuses("   303  403  ok   ok   403  403  403  403  403  ok   ok   403")
+AUDIT_X = statuses(" 303  403  404  404  403  403  403  403  403  ok   ok   403")
 OPERATORS = statuses("303  ok   403  403  403  403  403  403  403  403  403  403")
 TEACHERS = statuses(" 303  403  403  403  ok   ok   ok   403  403  403  403  ok")
 MESSAGES = statuses(" 303  403  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok")
@@ -243,7 +277,14 @@ MATRIX: list[Row] = [
     Row("GET", "/docs", {"-": EVERYONE}, _fixed("/docs"), _says("swagger-ui-bundle.js")),
     Row("GET", "/diary", {"S0": DIARY_S0, "S1": DIARY_S1}, _diary_arrange, _diary_shows),
     Row("GET", "/school", {"-": ADMIN}, _fixed("/school"), _says("в разработке")),
-    Row("GET", "/audit", {"-": AUDIT}, _fixed("/audit"), _says("в разработке")),
+    Row("GET", "/audit", {"-": AUDIT, "late": AUDIT, "overdue": AUDIT, "timeliness": AUDIT,
+                          "x_teacher": AUDIT_X}, _audit_arrange, _audit_shows),
+    Row("GET", "/journals/{journal_id}/lessons/{lesson_id}/history", READS,
+        _lesson_history_arrange, _says("История урока", "Дроби", "отметка (Ученик Ноль)"),
+        reads=("grid",)),
+    Row("GET", "/journals/{journal_id}/period-marks/{period_mark_id}/history", READS,
+        _period_history_arrange, _says("История итоговой отметки", "поставлена"),
+        reads=("period_mark_history",)),
     Row("GET", "/schools", {"-": OPERATORS}, _fixed("/schools"), _says("в разработке")),
     Row("GET", "/marks", {"S0": DIARY_S0, "S1": DIARY_S1},
         lambda w, p, t: Req(f"/marks?student={_student(w, t)}"),

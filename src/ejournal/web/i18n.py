@@ -21,7 +21,14 @@ ABSENCE = {"illness": "по болезни", "excused": "по уважитель
 ROLE = {"guardian": "родитель", "student": "ученик", "teacher": "учитель",
         "admin": "администрация школы", "auditor": "проверяющий", "operator": "оператор"}
 READ_WHAT = {"diary": "дневник", "grid": "классный журнал", "summary": "итоги периода",
-             "mark_history": "историю отметки"}
+             "mark_history": "историю отметки", "period_marks": "итоговые отметки",
+             "period_mark_history": "историю итоговой отметки"}
+ENTRY = {"lesson": "урок", "attendance": "посещаемость", "absence_cancellation": "отмена «Н»",
+         "mark": "отметка", "period_mark": "итоговая отметка"}
+RULE = {"R-4.5": "урок, тема и задание — в день урока",
+        "R-4.6": "посещаемость и отметки — в день урока",
+        "R-6.1d": "письменные работы — за 3 рабочих дня",
+        "R-6.2": "итоговые отметки — до конца периода"}
 
 #: Word forms by CLDR plural category (one, few, many); the category comes from Babel.
 FORMS = {

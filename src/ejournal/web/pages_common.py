@@ -25,7 +25,6 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 #: Pages of the menu that later work builds; until then each says so.
 PLANNED = {"/school": "Школа: годы, классы, предметы, пользователи, журналы, расписание",
-           "/audit": "Проверка: поздние и пропущенные записи, своевременность",
            "/schools": "Школы платформы", "/messages": "Сообщения"}
 GUIDES = ("guardian", "student", "teacher", "admin", "auditor", "operator")
 
@@ -112,6 +111,5 @@ def _planned(path: str, roles: tuple[str, ...]) -> None:
 
 
 _planned("/school", ("admin",))
-_planned("/audit", ("admin", "auditor"))
 _planned("/schools", ("operator",))
 _planned("/messages", ("guardian", "student", "teacher", "admin", "auditor"))

@@ -26,7 +26,11 @@ from ejournal.projections.diary import DiaryLesson, read_diary
 from ejournal.projections.directory import children_of
 from ejournal.projections.feed import FeedItem, read_feed
 from ejournal.projections.grid import GridLesson, GridView, read_grid
-from ejournal.projections.history import HistoryItem, read_mark_history
+from ejournal.projections.history import (
+    HistoryItem,
+    read_mark_history,
+    read_period_mark_history,
+)
 from ejournal.projections.structure import school_structure
 from ejournal.projections.summary import SummaryStudent, read_summary
 from ejournal.web import i18n, lookups
@@ -331,6 +335,21 @@ def history(svc: Services, viewer: Principal, journal_id: UUID, mark_id: UUID
     whose = mark_student(svc, journal_id, mark_id)
     if whose is not None:
         log_access(svc, viewer, whose, "mark_history", svc.now())
+    who = lookups.names(svc, {i.by for i in items})
+    return [HistoryEntry(i, who.get(i.by, "")) for i in items]
+
+
+def period_mark_history(svc: Services, viewer: Principal, journal_id: UUID,
+                        period_mark_id: UUID) -> list[HistoryEntry]:
+    may_read_journal(svc, viewer, journal_id)
+    _fresh(svc)
+    with svc.reader.connect() as conn:
+        items = read_period_mark_history(conn, journal_id, period_mark_id)
+    if items is None:
+        raise not_found("period mark", period_mark_id)
+    whose = svc.app.period_mark_student(period_mark_id)
+    if whose is not None:
+        log_access(svc, viewer, whose, "period_mark_history", svc.now())
     who = lookups.names(svc, {i.by for i in items})
     return [HistoryEntry(i, who.get(i.by, "")) for i in items]
 

@@ -29,7 +29,8 @@ env.filters.update(long_date=i18n.long_date, short_day=i18n.short_day,
                    weekday_date=i18n.weekday_date, column_date=i18n.column_date,
                    decimal=i18n.decimal, moment=i18n.moment)
 env.globals.update(plural=i18n.plural, week_span=i18n.week_span, WORK=i18n.WORK,
-                   ABSENCE=i18n.ABSENCE, ROLE=i18n.ROLE, READ_WHAT=i18n.READ_WHAT, HELP=HELP)
+                   ABSENCE=i18n.ABSENCE, ROLE=i18n.ROLE, READ_WHAT=i18n.READ_WHAT, HELP=HELP,
+                   ENTRY=i18n.ENTRY, RULE=i18n.RULE)
 
 #: Each role's pages in the menu, its landing page first.
 MENU: dict[str, tuple[tuple[str, str], ...]] = {
