@@ -394,7 +394,7 @@ def test_cell(world: World, key: str, target: str, principal: str) -> None:
     status = 401 if expected == 303 else expected
     kind = "unauthenticated" if status == 401 else "access_refused"
     assert [(r.kind, r.user_id, r.detail) for r in records] == [
-        (kind, viewer, f"{row.method} {path} {status}")]
+        (kind, viewer, f"{row.method} {row.path} {status} {path}")]
     for record in records:
         assert not any(s and s in str(value) for value in record
                        for s in (PASSWORD, OPERATOR[1], *world.tokens.values()))
