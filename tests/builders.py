@@ -68,12 +68,13 @@ def build_school(app: EJournal, *, timezone: str = "Europe/Moscow", students: in
                  periods: Sequence[tuple[str, date, date]] = QUARTERS,
                  holidays: Sequence[tuple[str, date, date]] = HOLIDAYS,
                  class_teacher: bool = True,
-                 timetable: Sequence[tuple[int, int]] = ()) -> SmallSchool:
-    """A school with one year (by default 2026/27: quarters, каникулы), one class "7Б" with
-    ``students`` students enrolled from the year's first day (``teacher`` its class teacher,
-    unless not ``class_teacher``), a guardian of the first student, and one maths journal
-    taught by ``teacher``, its lessons in the class timetable at ``timetable`` (weekday, slot)
-    from the year's first day."""
+                 timetable: Sequence[tuple[int, int]] = (),
+                 grade: int | None = None) -> SmallSchool:
+    """A school with one year (by default 2026/27: quarters, каникулы), one class "7Б" (of
+    ``grade``, if given) with ``students`` students enrolled from the year's first day
+    (``teacher`` its class teacher, unless not ``class_teacher``), a guardian of the first
+    student, and one maths journal taught by ``teacher``, its lessons in the class timetable
+    at ``timetable`` (weekday, slot) from the year's first day."""
     t = tag or uuid.uuid4().hex[:8]
     op = app.execute(RegisterOperator(username=f"op-{t}", full_name="Оператор")).id
     school = app.execute(RegisterSchool(op, name=f"Школа {t}", timezone=timezone)).id
@@ -93,7 +94,8 @@ def build_school(app: EJournal, *, timezone: str = "Europe/Moscow", students: in
                                 days_per_week=days_per_week, periods=periods, holidays=holidays))
     subject = app.execute(AddSubject(admin, school, name="Математика")).id
     school_class = app.execute(OpenClass(admin, school, name="7Б", year_id=year.id,
-                                         class_teacher_id=teacher if class_teacher else None)).id
+                                         class_teacher_id=teacher if class_teacher else None,
+                                         grade=grade)).id
     kids = [user(f"student{i}", "student", f"Ученик {i}") for i in range(students)]
     for kid in kids:
         app.execute(EnrolStudent(admin, school_class, student_id=kid, from_date=starts_on))

@@ -583,14 +583,16 @@ def _lesson_arrange(world: World, _: str, target: str) -> Req:
     journal = _journal(world, target)
     day, slot = world.slot(journal)
     return Req(f"/api/v1/journals/{journal}/lessons",
-               json={"date": day.isoformat(), "slot": slot, "topic": "Урок матрицы"},
+               json={"date": day.isoformat(), "slot": slot, "topic": "Урок матрицы",
+                     "homework": "№ 3", "homework_minutes": 25},
                note={"journal": journal, "day": day, "slot": slot})
 
 
 def _lesson_verify(cell: Cell) -> None:
     lesson = _lesson_of(cell.world, UUID(cell.body["id"]))
-    assert (lesson.journal_id, lesson.lesson_date, lesson.slot, lesson.topic) == (
-        cell.req.note["journal"], cell.req.note["day"], cell.req.note["slot"], "Урок матрицы")
+    assert (lesson.journal_id, lesson.lesson_date, lesson.slot, lesson.topic,
+            lesson.homework_minutes) == (cell.req.note["journal"], cell.req.note["day"],
+                                         cell.req.note["slot"], "Урок матрицы", 25)
 
 
 def _attendance_arrange(world: World, _: str, target: str) -> Req:
@@ -933,6 +935,10 @@ MATRIX: list[Row] = [
 from tests.api.matrix_lookups import LOOKUP_ROWS  # noqa: E402
 
 MATRIX += LOOKUP_ROWS
+# The reports: rows of a module of their own.
+from tests.api.matrix_reports import REPORT_ROWS  # noqa: E402
+
+MATRIX += REPORT_ROWS
 ROWS = {f"{row.method} {row.path}": row for row in MATRIX}
 assert len(ROWS) == len(MATRIX), "one row per endpoint"
 CELLS = [pytest.param(key, target, principal, id=f"{key} | {target} | {principal}")

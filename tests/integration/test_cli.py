@@ -57,10 +57,10 @@ def test_projections_rebuild_shows_progress_and_status_shows_no_lag(tmp_path: Pa
     assert "[########################################]" in rebuild.stderr
     assert f"{head}/{head} events" in rebuild.stderr
     for name in ("diary", "grid", "summary", "timeliness", "mark_history", "feed",
-                 "directory", "structure", "findings", "lookups"):
+                 "directory", "structure", "findings", "lookups", "reports"):
         assert f"{name}: position {head} of {head}" in rebuild.stdout
     after = run(tmp_path, "projections", "status")
-    assert [line.split()[3] for line in after.stdout.splitlines()[1:]] == ["0"] * 10
+    assert [line.split()[3] for line in after.stdout.splitlines()[1:]] == ["0"] * 11
     unknown = run(tmp_path, "projections", "rebuild", "nope")
     assert unknown.returncode == 2
     assert "unknown read model(s) nope" in unknown.stderr

@@ -251,15 +251,28 @@ def test_a_lesson_held_on_a_school_day_records_its_date_slot_topic_and_homework(
     at = world.noon(WED)
     lesson_id = ids.lesson_id(world.journal.id, WED, 2)
     lesson = Lesson.hold(world.ctx(), lesson_id=lesson_id, lesson_date=WED, slot=2,
-                         topic="Дроби", homework="№ 12", programme_topic=None, at=at)
+                         topic="Дроби", homework="№ 12", programme_topic=None, at=at,
+                         homework_minutes=25)
     assert described(lesson.collect_events()) == [(Lesson.Held, {
         "timestamp": at, **world.names(WED, 2), "topic": "Дроби", "homework": "№ 12",
         "programme_topic": None, "by": world.teacher,
-        "late": None,
+        "late": None, "homework_minutes": 25,
     })]
     assert lesson.id == lesson_id
     assert lesson.version == 1
     assert (lesson.attendance_taken, lesson.absent, lesson.marks) == (False, {}, {})
+
+
+@pytest.mark.parametrize(("homework", "minutes"), [
+    ("№ 1", -1), ("№ 1", 301), ("№ 1", True), ("№ 1", "30"), ("№ 1", 30.0), (None, 30),
+    ("  ", 30)])
+def test_homework_minutes_are_0_to_300_and_only_with_homework(world: World, homework: Any,
+                                                              minutes: Any) -> None:
+    """R-3.4g: the minutes measure the homework set, so they come with it."""
+    with refused(None, InvalidEntry, field="homework_minutes"):
+        Lesson.hold(world.ctx(), lesson_id=ids.lesson_id(world.journal.id, WED, 3),
+                    lesson_date=WED, slot=3, topic="Дроби", homework=homework,
+                    programme_topic=None, at=world.noon(WED), homework_minutes=minutes)
 
 
 @pytest.mark.parametrize("slot", [0, 11, -1, True, "1", 1.0, None])

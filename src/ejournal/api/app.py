@@ -22,6 +22,7 @@ from ejournal.api.routes import (
     ledger,
     lookups,
     reads,
+    reports,
     schools,
     students,
 )
@@ -161,6 +162,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.include_router(ledger.router)
     app.include_router(lookups.router)
     app.include_router(students.router)
+    app.include_router(reports.router)
     bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)
 
     @app.get("/healthz", tags=["service"])

@@ -209,6 +209,8 @@ class LessonIn(StrictIn):
     homework: OptionalText | None = None
     programme_topic: OptionalText | None = Field(
         default=None, description="R-4.7: a topic title of the journal's work programme")
+    homework_minutes: Annotated[int, Field(ge=0, le=300)] | None = Field(
+        default=None, description="R-3.4g: the minutes the homework takes (with homework)")
 
 
 class AbsentIn(StrictIn):

@@ -207,6 +207,7 @@ class HoldLesson(Command[r.LessonHeld]):
     topic: str
     homework: str | None = None
     programme_topic: str | None = None
+    homework_minutes: int | None = None
 
 
 @dataclass(frozen=True)

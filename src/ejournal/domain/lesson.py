@@ -40,6 +40,7 @@ from ejournal.domain.values import (
     Late,
     Work,
     absence_reason,
+    homework_load,
     mark_value,
     reason_text,
     text,
@@ -115,6 +116,9 @@ class Lesson(JournalAggregate):
         homework: str | None
         programme_topic: str | None
         late: Late | None
+        #: The minutes the homework takes (R-3.4g, the daily load); a lesson held before
+        #: lessons carried them has none.
+        homework_minutes: int | None = None
 
     class AttendanceTaken(LessonEvent):
         """Attendance taken (R-4.6): these students were absent ("Н"); none listed: all
@@ -183,7 +187,8 @@ class Lesson(JournalAggregate):
 
     def __init__(self, school_id: UUID, class_id: UUID, subject_id: UUID, journal_id: UUID,
                  lesson_date: date, slot: int, by: UUID, topic: str, homework: str | None,
-                 programme_topic: str | None, late: Late | None) -> None:
+                 programme_topic: str | None, late: Late | None,
+                 homework_minutes: int | None = None) -> None:
         self.school_id = school_id
         self.class_id = class_id
         self.subject_id = subject_id
@@ -193,6 +198,7 @@ class Lesson(JournalAggregate):
         self.topic = topic
         self.homework = homework
         self.programme_topic = programme_topic
+        self.homework_minutes = homework_minutes
         self.held_by = by
         self.late = late
         self.attendance_taken = False
@@ -225,13 +231,15 @@ class Lesson(JournalAggregate):
 
     @classmethod
     def hold(cls, ctx: LessonContext, *, lesson_id: UUID, lesson_date: date, slot: Any,
-             topic: Any, homework: Any, programme_topic: Any, at: datetime) -> Lesson:
+             topic: Any, homework: Any, programme_topic: Any, at: datetime,
+             homework_minutes: Any = None) -> Lesson:
         ctx.journal.ensure_may_write(ctx.actor, lesson_date)
         if isinstance(slot, bool) or not isinstance(slot, int) or not 1 <= slot <= MAX_SLOT:
             raise InvalidEntry(f"slot is a whole number 1..{MAX_SLOT}", field="slot")
         clean_topic = text(topic, "topic", required=True)
         clean_homework = text(homework, "homework")
         clean_programme = text(programme_topic, "programme_topic")
+        minutes = homework_load(homework_minutes, clean_homework)
         ctx.journal.ensure_programme_topic(clean_programme)
         why_not = ctx.calendar.why_not_school_day(lesson_date)
         if why_not:
@@ -245,6 +253,7 @@ class Lesson(JournalAggregate):
             cls.Held, id=lesson_id, at=at, **ctx.names(lesson_date, slot),
             by=ctx.actor.user_id, topic=clean_topic, homework=clean_homework,
             programme_topic=clean_programme, late=ctx.late(R_LESSON, lesson_date, at),
+            homework_minutes=minutes,
         )
 
     def _names(self) -> dict[str, Any]:

@@ -105,6 +105,24 @@ def text(raw: Any, field: str, *, required: bool = False) -> str | None:
     return raw
 
 
+#: The most minutes one lesson's homework may be said to take (R-3.4g).
+MAX_HOMEWORK_MINUTES = 300
+
+
+def homework_load(raw: Any, homework: str | None) -> int | None:
+    """The minutes a lesson's homework takes, 0..300, given only with the homework itself."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int) or not (
+            0 <= raw <= MAX_HOMEWORK_MINUTES):
+        raise InvalidEntry(f"homework_minutes is a whole number 0..{MAX_HOMEWORK_MINUTES}",
+                           field="homework_minutes")
+    if homework is None:
+        raise InvalidEntry("homework_minutes is given with the homework it measures",
+                           field="homework_minutes")
+    return raw
+
+
 def reason_text(raw: Any) -> str:
     value = text(raw, "reason", required=True)
     assert value is not None  # noqa: S101 - required=True never returns None

@@ -15,6 +15,7 @@ from ejournal.projections.findings import Findings
 from ejournal.projections.grid import Grid
 from ejournal.projections.history import MarkHistory
 from ejournal.projections.lookups import Lookups
+from ejournal.projections.reports import Reports
 from ejournal.projections.runner import Projector
 from ejournal.projections.structure import SchoolStructure
 from ejournal.projections.summary import Summary
@@ -23,7 +24,7 @@ from ejournal.projections.timeliness import Timeliness
 
 def all_models() -> list[ReadModel]:
     return [Diary(), Grid(), Summary(), Timeliness(), MarkHistory(), Feed(), Directory(),
-            SchoolStructure(), Findings(), Lookups()]
+            SchoolStructure(), Findings(), Lookups(), Reports()]
 
 
 def compliance_models() -> list[ReadModel]:

@@ -72,7 +72,8 @@ def hold_lesson(command: c.HoldLesson, uow: UnitOfWork) -> r.LessonHeld:
     ctx, loaded = _context(uow, command.actor_id, command.journal_id, also=[lesson_id])
     lesson = Lesson.hold(ctx, lesson_id=lesson_id, lesson_date=command.lesson_date,
                          slot=command.slot, topic=command.topic, homework=command.homework,
-                         programme_topic=command.programme_topic, at=uow.now)
+                         programme_topic=command.programme_topic, at=uow.now,
+                         homework_minutes=command.homework_minutes)
     if lesson_id in loaded:
         raise LessonAlreadyRecorded(
             f"the journal has a lesson on {command.lesson_date}, slot {command.slot} already")
