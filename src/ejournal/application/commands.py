@@ -293,3 +293,14 @@ class ResolveFindings(Command[r.FindingsResolved]):
     """``answers``: (finding id, entered at, entered by) - the missing entry arrived (late)."""
 
     answers: Sequence[tuple[UUID, datetime, UUID]]
+
+
+@dataclass(frozen=True)
+class SealLedger(Command[r.LedgerSealed]):
+    """The scheduler's daily seal of the ledger's head for a school (once a school-local
+    ``day``: a second seal of the same day is left out)."""
+
+    school_id: UUID
+    day: date
+    position: int
+    head: str

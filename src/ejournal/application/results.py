@@ -203,3 +203,10 @@ def replayed_from(kind: type[R], answer: dict[str, Any], position: int | None) -
     data = {k: v for k, v in flat.items() if k in wanted}
     result: R = _adapter(kind).validate_python({**data, "position": position, "replayed": True})
     return result
+
+
+@dataclass(frozen=True)
+class LedgerSealed(Result):
+    """``sealed``: the seal was recorded now (False: that day's seal was recorded before)."""
+
+    sealed: bool

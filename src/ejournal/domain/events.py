@@ -8,6 +8,7 @@ from eventsourcing.domain import Aggregate
 from ejournal.domain.base import SchemaV2
 from ejournal.domain.findings import ComplianceAudit, MissingEntry
 from ejournal.domain.journal import ClassJournal
+from ejournal.domain.ledger import LedgerSeal
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.people import User, UsernameClaim
 from ejournal.domain.period_mark import PeriodMark
@@ -16,7 +17,7 @@ from ejournal.domain.school_class import SchoolClass
 
 AGGREGATES: tuple[type[Aggregate], ...] = (
     School, AcademicYear, User, UsernameClaim, SchoolClass, ClassJournal, Lesson, PeriodMark,
-    MissingEntry, ComplianceAudit,
+    MissingEntry, ComplianceAudit, LedgerSeal,
 )
 
 

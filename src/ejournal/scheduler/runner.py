@@ -3,7 +3,8 @@
 A run takes the school's lock (``application.locks.SchoolLocks``), checks every deadline day
 after the last one its ``ComplianceAudit`` records, saves each day's findings with "day checked"
 in one transaction, then resolves the findings whose entry has arrived (docs/scheduler.md).
-``check`` is ``ejournal check``: on demand, records what is new.
+Each run then seals the ledger's head for the school's day (``LedgerSeal``), once a
+school-local day. ``check`` is ``ejournal check``: on demand, records what is new.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from ejournal.application import EJournal
-from ejournal.application.commands import RecordFindings, ResolveFindings
+from ejournal.application.commands import RecordFindings, ResolveFindings, SealLedger
 from ejournal.application.locks import SchoolLocks
 from ejournal.domain.errors import InvalidEntry, NotFound
 from ejournal.domain.findings import Finding
@@ -27,6 +28,7 @@ from ejournal.domain.lesson import Lesson
 from ejournal.domain.school import AcademicYear, School
 from ejournal.domain.school_class import SchoolClass
 from ejournal.domain.timeliness import local_date
+from ejournal.ledger import Follower
 from ejournal.projections.base import create_read_engine
 from ejournal.projections.catalog import compliance_models
 from ejournal.projections.findings import answered_before, answered_findings
@@ -53,6 +55,7 @@ class SchoolRun:
     findings: list[Finding] = field(default_factory=list)  # every finding of those days
     new: set[UUID] = field(default_factory=set)  # the ids recorded by this run
     resolved: int = 0
+    sealed: bool = False  # this run recorded the day's seal of the ledger's head
 
 
 class ComplianceRunner:
@@ -64,6 +67,9 @@ class ComplianceRunner:
         self.projector = projector
         self.locks = locks
         self.clock = clock or (lambda: datetime.now(tz=UTC))
+        #: The scheduler keeps the ledger's chain too, so that a seal's head is cheap to take.
+        self.ledger = Follower(app.store, projector.engine, projector.reader)
+        self.ledger.setup()
         #: Set to stop a run between two days (what is recorded stays; the next run goes on).
         self.stopping = threading.Event()
 
@@ -165,10 +171,19 @@ class ComplianceRunner:
                 run.findings += found
                 run.new.update(written.new)
             run.resolved = self._resolve(school_id, moment, recent=run.new)
+            run.sealed = self.seal(school_id, local_date(moment, state.school.timezone), moment)
         if run.days:
             log.info("school %s: checked %s..%s, %d new findings, %d resolved", school_id,
                      run.days[0], run.days[-1], len(run.new), run.resolved)
         return run
+
+    def seal(self, school_id: UUID, day: date, moment: datetime) -> bool:
+        """Seals the ledger's head as of the log's last event for the school's ``day``
+        (once: False when that day is sealed already)."""
+        self.ledger.catch_up()
+        head = self.ledger.chain.head()
+        return self.app.execute(SealLedger(school_id, day, head.position, head.sha256),
+                                at=moment).sealed
 
     def _resolve(self, school_id: UUID, moment: datetime,
                  recent: set[UUID] | None = None) -> int:

@@ -1,5 +1,5 @@
-"""Handlers of the compliance scheduler's findings: recording them with the day checked, and
-resolving them once the missing entry has arrived."""
+"""Handlers of the compliance scheduler's records: its findings with the day checked, their
+resolution once the missing entry has arrived, and the daily seal of the ledger's head."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from ejournal.application import commands as c
 from ejournal.application import results as r
 from ejournal.application.unit import Handler, UnitOfWork
 from ejournal.domain.findings import ComplianceAudit, MissingEntry, audit_id
+from ejournal.domain.ledger import LedgerSeal, seal_id
 
 
 def record_findings(command: c.RecordFindings, uow: UnitOfWork) -> r.FindingsRecorded:
@@ -49,7 +50,18 @@ def resolve_findings(command: c.ResolveFindings, uow: UnitOfWork) -> r.FindingsR
     return r.FindingsResolved(resolved)
 
 
+def seal_ledger(command: c.SealLedger, uow: UnitOfWork) -> r.LedgerSealed:
+    """The day's seal, unless it is recorded already (two processes racing collide on the
+    event store's key; the loser's retry leaves it out)."""
+    if uow.existing([seal_id(command.school_id, command.day)]):
+        return r.LedgerSealed(sealed=False)
+    uow.add(LedgerSeal.seal(school_id=command.school_id, day=command.day,
+                            position=command.position, head=command.head, at=uow.now))
+    return r.LedgerSealed(sealed=True)
+
+
 HANDLERS: dict[type, Handler] = {
     c.RecordFindings: record_findings,
     c.ResolveFindings: resolve_findings,
+    c.SealLedger: seal_ledger,
 }
