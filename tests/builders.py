@@ -24,6 +24,8 @@ from ejournal.application.commands import (
 )
 
 YEAR = (date(2026, 9, 1), date(2027, 5, 31))
+#: (name, first day, last day[, kind: "term" or "year"])
+PeriodSpec = tuple[str, date, date] | tuple[str, date, date, str]
 QUARTERS = (("I четверть", date(2026, 9, 1), date(2026, 10, 25)),
             ("II четверть", date(2026, 11, 5), date(2026, 12, 28)),
             ("III четверть", date(2027, 1, 12), date(2027, 3, 21)),
@@ -65,7 +67,7 @@ class SmallSchool:
 def build_school(app: EJournal, *, timezone: str = "Europe/Moscow", students: int = 3,
                  days_per_week: int = 5, tag: str | None = None,
                  starts_on: date = YEAR[0], ends_on: date = YEAR[1],
-                 periods: Sequence[tuple[str, date, date]] = QUARTERS,
+                 periods: Sequence[PeriodSpec] = QUARTERS,
                  holidays: Sequence[tuple[str, date, date]] = HOLIDAYS,
                  class_teacher: bool = True,
                  timetable: Sequence[tuple[int, int]] = (),

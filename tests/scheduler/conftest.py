@@ -19,7 +19,7 @@ from ejournal.domain.findings import ComplianceAudit, MissingEntry
 from ejournal.projections.findings import OverdueItem, read_overdue
 from ejournal.scheduler.runner import ComplianceRunner, SchoolRun
 from ejournal.settings import Settings
-from tests.builders import SmallSchool, build_school
+from tests.builders import PeriodSpec, SmallSchool, build_school
 from tests.conftest import Clock, Database
 
 FOUND = "ejournal.domain.findings:MissingEntry.Found"
@@ -33,7 +33,7 @@ STARTS_ON = date(2026, 11, 23)
 
 
 def make_school(app: EJournal, *, starts_on: date = STARTS_ON, ends_on: date = date(2027, 5, 31),
-                periods: Sequence[tuple[str, date, date]] | None = None,
+                periods: Sequence[PeriodSpec] | None = None,
                 holidays: Sequence[tuple[str, date, date]] = (), timezone: str = "Europe/Moscow",
                 days_per_week: int = 5, students: int = 3,
                 timetable: Sequence[tuple[int, int]] = (), tag: str | None = None) -> SmallSchool:

@@ -127,12 +127,17 @@ class DateSpanIn(StrictIn):
     ends_on: SchoolDate
 
 
+class PeriodIn(DateSpanIn):
+    kind: Literal["term", "year"] = Field(
+        "term", description="term: a quarter, trimester or half-year; year: the year mark's")
+
+
 class YearIn(StrictIn):
     name: Text
     starts_on: SchoolDate
     ends_on: SchoolDate
     days_per_week: Literal[5, 6]
-    periods: list[DateSpanIn] = Field(min_length=1, max_length=50)
+    periods: list[PeriodIn] = Field(min_length=1, max_length=50)
     holidays: list[DateSpanIn] = Field(default_factory=list, max_length=100,
                                        description="каникулы")
 

@@ -41,6 +41,7 @@ class PeriodOut(BaseModel):
     name: str
     starts_on: date
     ends_on: date
+    kind: str = "term"
 
 
 class YearOut(CreatedOut):

@@ -87,7 +87,8 @@ class UnlinkGuardian(Command[r.GuardianUnlinked]):
 
 @dataclass(frozen=True)
 class PlanYear(Command[r.YearPlanned]):
-    """``periods`` and ``holidays``: (name, first day, last day)."""
+    """``periods``: (name, first day, last day[, kind: ``term`` (default) or ``year``]);
+    ``holidays``: (name, first day, last day)."""
 
     actor_id: UUID
     school_id: UUID
@@ -95,7 +96,7 @@ class PlanYear(Command[r.YearPlanned]):
     starts_on: date
     ends_on: date
     days_per_week: int
-    periods: Sequence[tuple[str, date, date]]
+    periods: Sequence[tuple[str, date, date] | tuple[str, date, date, str]]
     holidays: Sequence[tuple[str, date, date]] = ()
 
 

@@ -90,15 +90,23 @@ class Holiday(_Days):
     ends_on: date
 
 
+class PeriodKind(Enum):
+    """A term (четверть, триместр, полугодие) or the year itself (отметка за год)."""
+
+    TERM = "term"
+    YEAR = "year"
+
+
 @dataclass(frozen=True)
 class Period(_Days):
-    """A reporting period of an academic year (четверть, полугодие); period marks are given for
-    it (R-6.2)."""
+    """A reporting period of an academic year; period marks are given for it (R-6.2). Terms
+    never overlap one another; the one ``year`` period may span them."""
 
     id: UUID
     name: str
     starts_on: date
     ends_on: date
+    kind: PeriodKind = PeriodKind.TERM
 
 
 @dataclass(frozen=True)

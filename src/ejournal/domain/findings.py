@@ -28,13 +28,14 @@ RULES = tuple(MISSING)
 
 
 def finding_id(rule: str, journal_id: UUID, business_date: date, slot: int | None,
-               student_id: UUID | None) -> UUID:
-    """``uuid5(NAMESPACE, "finding/{rule}/{journal_id}/{date}/{slot|-}/{student_id|-}")``.
+               student_id: UUID | None, *, year_mark: bool = False) -> UUID:
+    """``uuid5(NAMESPACE, "finding/{rule}/{journal_id}/{date}/{slot|-}/{student_id|-}")``; a
+    missing year mark has ``year`` for its slot (a term may end on the year's last day too).
 
     Frozen forever (docs/events.md): changing one character changes every finding's id."""
+    where = "year" if year_mark else "-" if slot is None else slot
     return uuid5(NAMESPACE, f"finding/{rule}/{journal_id}/{business_date.isoformat()}/"
-                            f"{'-' if slot is None else slot}/"
-                            f"{'-' if student_id is None else student_id}")
+                            f"{where}/{'-' if student_id is None else student_id}")
 
 
 def audit_id(school_id: UUID) -> UUID:
@@ -59,11 +60,12 @@ class Finding:
     slot: int | None = None
     student_id: UUID | None = None
     period_id: UUID | None = None
+    year_mark: bool = False  # R-6.2 for the year period (отметка за год)
 
     @property
     def id(self) -> UUID:
         return finding_id(self.rule, self.journal_id, self.business_date, self.slot,
-                          self.student_id)
+                          self.student_id, year_mark=self.year_mark)
 
     def __post_init__(self) -> None:
         if self.rule not in MISSING:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ejournal.domain.base import JournalAggregate, SchemaV2
-from ejournal.domain.calendar import DayKind, Holiday, Period, SchoolCalendar
+from ejournal.domain.calendar import DayKind, Holiday, Period, PeriodKind, SchoolCalendar
 from ejournal.domain.errors import AlreadyExists, InvalidEntry, InvalidStructure, NotFound
 from ejournal.domain.values import text
 
@@ -91,6 +92,47 @@ class School(JournalAggregate):
                      reason=why, by=by)
 
 
+PeriodRow = tuple[UUID, Any, date, date] | tuple[UUID, Any, date, date, Any]
+
+
+def _periods(periods: list[PeriodRow], starts_on: date,
+             ends_on: date) -> list[Period]:
+    """(id, name, first day, last day[, kind]) as the year's periods, sorted by start: terms
+    never overlap one another; at most one ``year`` period, which may span them (R-6.2). An
+    error names the index as sent."""
+    rows: list[tuple[int, Period]] = []
+    names: set[str] = set()
+    years = 0
+    for index, (pid, pname, p_start, p_end, *more) in enumerate(periods):
+        where = f"periods[{index}]"
+        raw_kind = more[0] if more else PeriodKind.TERM
+        clean = _name(pname, f"{where}.name")
+        if clean.casefold() in names:
+            raise InvalidStructure(f"two periods are named {clean!r}", field=where)
+        names.add(clean.casefold())
+        try:
+            kind = raw_kind if isinstance(raw_kind, PeriodKind) else PeriodKind(raw_kind)
+        except ValueError:
+            raise InvalidStructure("kind is one of term, year", field=f"{where}.kind") from None
+        if kind is PeriodKind.YEAR:
+            years += 1
+            if years > 1:
+                raise InvalidStructure("a year has at most one period of kind year",
+                                       field=f"{where}.kind")
+        if p_end < p_start:
+            raise InvalidStructure(f"period {clean!r} ends before it starts", field=where)
+        if p_start < starts_on or p_end > ends_on:
+            raise InvalidStructure(f"period {clean!r} lies outside the year", field=where)
+        rows.append((index, Period(pid, clean, p_start, p_end, kind)))
+    terms = sorted((row for row in rows if row[1].kind is PeriodKind.TERM),
+                   key=lambda row: row[1].starts_on)
+    for (_, before), (index, period) in itertools.pairwise(terms):
+        if period.starts_on <= before.ends_on:
+            raise InvalidStructure(f"period {period.name!r} overlaps {before.name!r}",
+                                   field=f"periods[{index}]")
+    return sorted((period for _, period in rows), key=lambda p: p.starts_on)
+
+
 class AcademicYear(JournalAggregate):
     """A school's year: its dates, reporting periods, каникулы and 5- or 6-day week."""
 
@@ -100,7 +142,7 @@ class AcademicYear(JournalAggregate):
         starts_on: date
         ends_on: date
         days_per_week: int
-        periods: list[Period]  # sorted by start, not overlapping
+        periods: list[Period]  # sorted by start; terms do not overlap
         holidays: list[Holiday]
         by: UUID
 
@@ -117,7 +159,8 @@ class AcademicYear(JournalAggregate):
 
     @classmethod
     def plan(cls, *, year_id: UUID, school_id: UUID, name: Any, starts_on: date,
-             ends_on: date, days_per_week: Any, periods: list[tuple[UUID, Any, date, date]],
+             ends_on: date, days_per_week: Any,
+             periods: list[PeriodRow],
              holidays: list[tuple[Any, date, date]], by: UUID, at: datetime) -> AcademicYear:
         clean_name = _name(name)
         if ends_on <= starts_on:
@@ -130,26 +173,7 @@ class AcademicYear(JournalAggregate):
             raise InvalidStructure("days_per_week is 5 or 6", field="days_per_week")
         if not periods:
             raise InvalidStructure("a year has at least one period", field="periods")
-        period_rows = []
-        previous_end: date | None = None
-        names: set[str] = set()
-        for index, (pid, pname, p_start, p_end) in enumerate(
-            sorted(periods, key=lambda p: p[2])
-        ):
-            where = f"periods[{index}]"
-            clean = _name(pname, f"{where}.name")
-            if clean.casefold() in names:
-                raise InvalidStructure(f"two periods are named {clean!r}", field=where)
-            names.add(clean.casefold())
-            if p_end < p_start:
-                raise InvalidStructure(f"period {clean!r} ends before it starts", field=where)
-            if p_start < starts_on or p_end > ends_on:
-                raise InvalidStructure(f"period {clean!r} lies outside the year", field=where)
-            if previous_end is not None and p_start <= previous_end:
-                raise InvalidStructure(f"period {clean!r} overlaps the one before it",
-                                       field=where)
-            previous_end = p_end
-            period_rows.append(Period(pid, clean, p_start, p_end))
+        period_rows = _periods(periods, starts_on, ends_on)
         holiday_rows = []
         for index, (hname, h_start, h_end) in enumerate(holidays):
             where = f"holidays[{index}]"

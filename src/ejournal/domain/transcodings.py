@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Transcoding
 
-from ejournal.domain.calendar import DayKind, Holiday, Period
+from ejournal.domain.calendar import DayKind, Holiday, Period, PeriodKind
 from ejournal.domain.journal import ProgrammeTopic
 from ejournal.domain.school_class import TimetableLesson
 from ejournal.domain.values import Absence, AbsenceReason, Late, Role, Work
@@ -69,11 +69,13 @@ class PeriodAsDict(Transcoding):
 
     def encode(self, obj: Period) -> dict[str, Any]:
         return {"id": obj.id.hex, "name": obj.name, "starts_on": obj.starts_on.isoformat(),
-                "ends_on": obj.ends_on.isoformat()}
+                "ends_on": obj.ends_on.isoformat(), "kind": obj.kind.value}
 
     def decode(self, data: dict[str, Any]) -> Period:
+        """A period stored before periods had a kind is a term."""
         return Period(UUID(data["id"]), data["name"], date.fromisoformat(data["starts_on"]),
-                      date.fromisoformat(data["ends_on"]))
+                      date.fromisoformat(data["ends_on"]),
+                      PeriodKind(data.get("kind", PeriodKind.TERM.value)))
 
 
 class HolidayAsDict(Transcoding):

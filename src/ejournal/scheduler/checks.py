@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from ejournal.domain import ids
-from ejournal.domain.calendar import SchoolCalendar, WorkingCalendar
+from ejournal.domain.calendar import PeriodKind, SchoolCalendar, WorkingCalendar
 from ejournal.domain.findings import Finding
 from ejournal.domain.journal import ClassJournal
 from ejournal.domain.lesson import Lesson
@@ -136,9 +136,11 @@ def _lesson_ids(state: SchoolState, school_class: SchoolClass, day: date) -> Ite
             for slot in range(1, MAX_SLOT + 1))
 
 
-def _periods_ending(state: SchoolState, day: date) -> list[tuple[UUID, UUID]]:
-    """(year, period) pairs of the periods whose last day is ``day``."""
-    return [(year.id, period_id) for year in state.years.values()
+def _periods_ending(state: SchoolState, day: date) -> list[tuple[UUID, UUID, bool]]:
+    """(year, period, is the year period) of the periods whose last day is ``day``: terms and
+    the year period alike (R-6.2)."""
+    return [(year.id, period_id, period.kind is PeriodKind.YEAR)
+            for year in state.years.values()
             for period_id, period in year.periods.items() if period.ends_on == day]
 
 
@@ -153,7 +155,7 @@ def wanted(state: SchoolState, day: date) -> Wanted:
         for school_class in state.classes_of(lesson_date):
             lessons.update(_lesson_ids(state, school_class, lesson_date))
     marks: set[UUID] = set()
-    for year_id, period_id in _periods_ending(state, day):
+    for year_id, period_id, _ in _periods_ending(state, day):
         for school_class in state.classes.values():
             if school_class.year_id != year_id:
                 continue
@@ -236,7 +238,7 @@ def period_marks_given(state: SchoolState, day: date, facts: DayFacts) -> list[F
     """R-6.2: by the period's last day, every student enrolled in the class then has a period
     mark in each of the class's journals."""
     found = []
-    for year_id, period_id in _periods_ending(state, day):
+    for year_id, period_id, year_mark in _periods_ending(state, day):
         for school_class in sorted(state.classes.values(), key=lambda c: str(c.id)):
             if school_class.year_id != year_id:
                 continue
@@ -248,7 +250,8 @@ def period_marks_given(state: SchoolState, day: date, facts: DayFacts) -> list[F
                     found.append(Finding(rule=R_PERIOD, school_id=state.school.id,
                                          journal_id=journal.id, business_date=day, due=day,
                                          teacher_id=answerable(journal, day),
-                                         student_id=student_id, period_id=period_id))
+                                         student_id=student_id, period_id=period_id,
+                                         year_mark=year_mark))
     return found
 
 

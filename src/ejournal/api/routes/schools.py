@@ -98,13 +98,14 @@ def plan_year(svc: ServicesDep, user: Administrator, school_id: UUID, body: Year
     written = svc.app.execute(PlanYear(
         user.user_id, school_id, name=body.name, starts_on=body.starts_on, ends_on=body.ends_on,
         days_per_week=body.days_per_week,
-        periods=[(p.name, p.starts_on, p.ends_on) for p in body.periods],
+        periods=[(p.name, p.starts_on, p.ends_on, p.kind) for p in body.periods],
         holidays=[(h.name, h.starts_on, h.ends_on) for h in body.holidays],
     ), idempotency_key=key)
     answer = YearOut(
         id=written.id, late=None,
         periods=[PeriodOut(id=written.periods[p.name.strip()], name=p.name.strip(),
-                           starts_on=p.starts_on, ends_on=p.ends_on) for p in body.periods],
+                           starts_on=p.starts_on, ends_on=p.ends_on, kind=p.kind)
+                 for p in body.periods],
     )
     return written_response(written, body=answer.model_dump(mode="json"))
 

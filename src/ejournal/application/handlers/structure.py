@@ -16,6 +16,7 @@ from ejournal.application.handlers.admin import (
 )
 from ejournal.application.unit import Handler, UnitOfWork
 from ejournal.domain import ids
+from ejournal.domain.calendar import PeriodKind
 from ejournal.domain.errors import AlreadyExists, NotFound
 from ejournal.domain.journal import ClassJournal
 from ejournal.domain.school import AcademicYear
@@ -30,7 +31,8 @@ def plan_year(command: c.PlanYear, uow: UnitOfWork) -> r.YearPlanned:
         year_id=uuid4(), school_id=command.school_id, name=command.name,
         starts_on=command.starts_on, ends_on=command.ends_on,
         days_per_week=command.days_per_week,
-        periods=[(uuid4(), n, s, e) for n, s, e in command.periods],
+        periods=[(uuid4(), p[0], p[1], p[2], p[3] if len(p) > 3 else PeriodKind.TERM)
+                 for p in command.periods],
         holidays=list(command.holidays), by=command.actor_id, at=uow.now,
     )
     uow.add(year)
