@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import time
 
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,24 +39,25 @@ class Settings(BaseSettings):
     #: request whose TCP peer is one of them has its ``X-Forwarded-For`` (the client address of
     #: the login rate limit and the audit) and ``X-Forwarded-Proto`` believed; default none.
     trusted_proxies: str = ""
+    #: Comma-separated addresses or CIDRs of the clients that may read ``/metrics``.
+    metrics_allow: str = "127.0.0.0/8,::1"
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "metrics_allow")
     @classmethod
-    def _networks(cls, raw: str) -> str:
-        proxy_networks(raw)
+    def _networks(cls, raw: str, info: ValidationInfo) -> str:
+        networks(raw, f"EJOURNAL_{(info.field_name or '').upper()}")
         return raw
 
 
-def proxy_networks(raw: str) -> list[str]:
-    """``EJOURNAL_TRUSTED_PROXIES`` as networks (``10.0.0.1`` is ``10.0.0.1/32``); an item
-    that is not an address or a CIDR is an error naming it."""
-    networks = []
+def networks(raw: str, setting: str = "EJOURNAL_TRUSTED_PROXIES") -> list[str]:
+    """A setting's comma-separated addresses and CIDRs as networks (``10.0.0.1`` is
+    ``10.0.0.1/32``); an item that is neither is an error naming the setting and the item."""
+    found = []
     for item in (part.strip() for part in raw.split(",")):
         if not item:
             continue
         try:
-            networks.append(str(ipaddress.ip_network(item, strict=False)))
+            found.append(str(ipaddress.ip_network(item, strict=False)))
         except ValueError:
-            raise ValueError(f"EJOURNAL_TRUSTED_PROXIES: {item!r} is not an address "
-                             "or a CIDR") from None
-    return networks
+            raise ValueError(f"{setting}: {item!r} is not an address or a CIDR") from None
+    return found

@@ -824,6 +824,11 @@ def _fixed(path: str) -> Arrange:
     return lambda world, principal, target: Req(path)
 
 
+def _metrics_verify(cell: Cell) -> None:
+    assert cell.answer.headers["content-type"].startswith("text/plain")
+    assert "# TYPE http_requests_total counter" in cell.answer.text
+
+
 # --- the ledger (one head for the whole log: the same for every school's admin and auditor) ---
 
 #                    anon  op   adm  aud  tch  una  ct   stu  gua  xadm xaud xtch
@@ -856,6 +861,9 @@ MATRIX: list[Row] = [
         _revoke_arrange, verify=_revoke_verify, unchanged=_revoke_verify),
     Row("GET", "/healthz", {"-": statuses(" ok" * len(PRINCIPALS))}, _fixed("/healthz"),
         verify=lambda cell: None if cell.body == {"status": "ok"} else pytest.fail("healthz")),
+    # /metrics is served by address (EJOURNAL_METRICS_ALLOW; loopback here), not by role
+    Row("GET", "/metrics", {"-": statuses(" ok" * len(PRINCIPALS))}, _fixed("/metrics"),
+        verify=_metrics_verify),
     # --- school structure (the operator anywhere, an admin in their school) ---
     Row("POST", "/api/v1/schools", {"-": statuses(OPERATOR_ONLY, 201)}, _school_arrange,
         ("School.Registered",), _school_verify),
@@ -1011,7 +1019,7 @@ def _audited_refusal(cell: Cell, row: Row, status: int) -> None:
     else:
         kind = "unauthenticated" if status == 401 else "access_refused"
         assert [(r.kind, r.user_id, r.detail) for r in records] == [
-            (kind, cell.viewer, f"{row.method} {cell.req.path} {status}")]
+            (kind, cell.viewer, f"{row.method} {row.path} {status} {cell.req.path}")]
     secrets = {PASSWORD, OPERATOR[1], *cell.world.tokens.values()}
     if cell.req.token:
         secrets.add(cell.req.token)

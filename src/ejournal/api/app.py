@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ejournal import __version__
-from ejournal.api import bench, openapi, problems
+from ejournal.api import bench, metrics, openapi, problems
 from ejournal.api.access import audit_refusal
 from ejournal.api.routes import (
     auth,
@@ -27,7 +27,7 @@ from ejournal.api.routes import (
     students,
 )
 from ejournal.api.services import Clock, Services
-from ejournal.settings import Settings, proxy_networks
+from ejournal.settings import Settings, networks
 
 MAX_BODY = 64 * 1024
 SECURITY_HEADERS = {
@@ -118,6 +118,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc = Services.open(chosen, clock)
+        measured.watch(svc)
         to_thread.current_default_thread_limiter().total_tokens = chosen.request_threads
         if run_projector:
             svc.start_projector()
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
             from ejournal.scheduler.service import ComplianceScheduler
 
             scheduler = ComplianceScheduler(chosen, clock)
+            scheduler.run_observers.append(measured.scheduler_run)
             scheduler.start()
         app.state.services = svc
         if settle_heap:
@@ -166,7 +168,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)
 
     @app.get("/healthz", tags=["service"])
-    def healthz() -> dict[str, str]:
+    def healthz(request: Request) -> dict[str, str]:
+        """200 once the database answers a query of the log; else 503 (problem+json)."""
+        svc: Services = request.app.state.services
+        svc.projector.head()
         return {"status": "ok"}
 
     # Innermost (added first): it counts a body's bytes as the route reads them; the guard
@@ -174,11 +179,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.add_middleware(BodyLimit)
 
     app.add_middleware(Guard)
+    measured = metrics.install(app, chosen)
 
     # The client's address is the TCP peer, unless that peer is a configured proxy: then the
     # address it forwards (the rate limit and the audit key on it). The server itself never
     # reads X-Forwarded-* (``ejournal serve`` runs uvicorn with proxy_headers off).
-    proxies = proxy_networks(chosen.trusted_proxies)
+    proxies = networks(chosen.trusted_proxies)
     if proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
 

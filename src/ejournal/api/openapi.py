@@ -52,14 +52,15 @@ RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before retrying",
 HEADERS = {401: {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}},
            429: RETRY_AFTER, 503: RETRY_AFTER}
 
-PUBLIC = {"/healthz"}
+#: Service routes, outside the API's token rules, and the problems each can answer.
+PUBLIC = {"/healthz": (503,), "/metrics": (404,)}
 LOGIN = "/api/v1/auth/token"
 
 
 def problem_statuses(path: str, method: str) -> tuple[int, ...]:
     """The error answers an operation can give."""
     if path in PUBLIC:
-        return ()
+        return PUBLIC[path]
     if path == LOGIN:
         return 400, 401, 413, 422, 429, 503, 507
     writes = (409,) if method in ("post", "put", "patch", "delete") else ()

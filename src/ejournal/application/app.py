@@ -34,6 +34,7 @@ from ejournal.application.retries import retrying
 from ejournal.application.schema import refuse_first_schema
 from ejournal.application.storage import describe, persistence_env
 from ejournal.application.unit import UnitOfWork
+from ejournal.domain.errors import DomainError
 from ejournal.domain.transcodings import transcodings
 from ejournal.settings import Settings
 
@@ -74,6 +75,9 @@ class EJournal(Queries, Application[UUID]):
         self.group_commit = GroupCommit(
             lambda pe: self.events.put(pe.events, tracking=pe.tracking, **pe.saved_kwargs),
             self.events.put)
+        #: Told of every command run: its kind and ``ok``, ``replayed``, ``refused`` (a rule
+        #: of the school said no) or ``failed`` (the metrics count them).
+        self.command_observers: list[Callable[[str, str], None]] = []
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         """Every save goes through group commit."""
@@ -123,4 +127,20 @@ class EJournal(Queries, Application[UUID]):
             positions = [r.notification.id for r in recordings if r.notification.id]
             return replace(result, position=max(positions) if positions else None)
 
-        return retrying(type(command).__name__, attempt)
+        name = type(command).__name__
+        if not self.command_observers:
+            return retrying(name, attempt)
+        try:
+            result = retrying(name, attempt)
+        except DomainError:
+            self._observed(name, "refused")
+            raise
+        except Exception:
+            self._observed(name, "failed")
+            raise
+        self._observed(name, "replayed" if getattr(result, "replayed", False) else "ok")
+        return result
+
+    def _observed(self, kind: str, outcome: str) -> None:
+        for observer in self.command_observers:
+            observer(kind, outcome)

@@ -45,6 +45,8 @@ class ComplianceScheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self._lock = threading.Lock()
+        #: Told of each school's run: ``ok`` or ``failed`` (the metrics count them).
+        self.run_observers: list[Callable[[str], None]] = []
 
     def start(self) -> None:
         """Starts the jobs; the first look for schools (with its catch-up) runs at once, in the
@@ -73,12 +75,16 @@ class ComplianceScheduler:
         return added
 
     def check_school(self, school_id: UUID) -> None:
+        outcome = "ok"
         try:
             self.runner.run_school(school_id)
         except Exception:
             # The next run checks every day this one did not record; a job must not die.
             log.exception("school %s: the compliance check failed; it is retried at the next "
                           "run", school_id)
+            outcome = "failed"
+        for observer in self.run_observers:
+            observer(outcome)
 
     def jobs(self) -> list[Job]:
         return [j for j in self.scheduler.get_jobs() if j.id != DISCOVER]

@@ -1,0 +1,102 @@
+"""``GET /metrics`` in Prometheus text: requests by route template and status with latency
+histograms (prometheus-fastapi-instrumentator), commands by kind and result, the scheduler's
+runs, and each read model's lag behind the log, read when scraped. Served only to the
+addresses in ``EJOURNAL_METRICS_ALLOW`` (loopback by default); anyone else gets 404."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Iterator
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import PlainTextResponse
+from prometheus_client import CollectorRegistry, Counter
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from prometheus_fastapi_instrumentator import Instrumentator
+
+from ejournal.api.services import Services
+from ejournal.application.storage import storage_failure
+from ejournal.settings import Settings, networks
+
+log = logging.getLogger(__name__)
+PATH = "/metrics"
+
+
+class ProjectionLag(Collector):
+    """Each read model's position, the log's head and the events between them, when scraped
+    (one small query each); nothing while the database does not answer."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+
+    def collect(self) -> Iterator[Metric]:
+        if self.services is None:
+            return
+        try:
+            statuses = self.services.projector.statuses()
+        except Exception as exc:
+            if storage_failure(exc) is None:
+                raise
+            log.warning("metrics: the read models' positions are unavailable: %s",
+                        type(exc).__name__)
+            return
+        lag = GaugeMetricFamily("ejournal_projection_lag_events",
+                                "events in the log a read model has not applied yet",
+                                labels=["read_model"])
+        failed = GaugeMetricFamily("ejournal_projection_failed",
+                                   "1 when a read model stopped on an error", labels=["read_model"])
+        for status in statuses:
+            lag.add_metric([status.name], status.lag)
+            failed.add_metric([status.name], 0 if status.error is None else 1)
+        head = GaugeMetricFamily("ejournal_log_head", "the position of the log's last event")
+        head.add_metric([], statuses[0].head if statuses else 0)
+        yield from (lag, failed, head)
+
+
+class Metrics:
+    """One registry per application (several may run in one process, e.g. in tests)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.commands = Counter("ejournal_commands", "commands run, by kind and result",
+                                ["kind", "result"], registry=self.registry)
+        self.scheduler_runs = Counter("ejournal_scheduler_runs",
+                                      "a school's compliance checks, by result", ["result"],
+                                      registry=self.registry)
+        self.lag = ProjectionLag()
+        self.registry.register(self.lag)
+
+    def command(self, kind: str, result: str) -> None:
+        self.commands.labels(kind, result).inc()
+
+    def scheduler_run(self, result: str) -> None:
+        self.scheduler_runs.labels(result).inc()
+
+    def watch(self, services: Services) -> None:
+        self.lag.services = services
+        services.app.command_observers.append(self.command)
+
+
+def install(app: FastAPI, settings: Settings) -> Metrics:
+    """Instruments ``app`` and serves its metrics at ``/metrics``."""
+    metrics = Metrics()
+    allowed = [ipaddress.ip_network(n) for n in networks(settings.metrics_allow,
+                                                          "EJOURNAL_METRICS_ALLOW")]
+
+    def may_read(request: Request) -> None:
+        host = request.client.host if request.client else ""
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            address = None
+        if address is None or not any(address in network for network in allowed):
+            raise HTTPException(404, "Not Found")
+
+    Instrumentator(should_group_status_codes=False, excluded_handlers=[PATH],
+                   registry=metrics.registry).instrument(app).expose(
+        app, endpoint=PATH, tags=["service"], dependencies=[Depends(may_read)],
+        response_class=PlainTextResponse, summary="Prometheus metrics",
+        description="Prometheus text; to the addresses in EJOURNAL_METRICS_ALLOW only.")
+    return metrics
