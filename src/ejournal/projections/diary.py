@@ -206,7 +206,8 @@ _DIARY = (
     select(cast(lessons.c.lesson_id, Text), lessons.c.lesson_date,
            cast(lessons.c.journal_id, Text), lessons.c.slot, _SUBJECT_NAME,
            lessons.c.topic, lessons.c.homework, cast(marks.c.mark_id, Text), marks.c.value,
-           marks.c.work, absences.c.lesson_date, _TEACHER_NAME, _enrolment.c.class_id)
+           marks.c.work, absences.c.lesson_date, _TEACHER_NAME,
+           cast(_enrolment.c.class_id, Text))
     .select_from(_enrolment)
     .join(lessons, and_(lessons.c.class_id == _enrolment.c.class_id,
                         lessons.c.lesson_date >= _enrolment.c.from_date,
@@ -237,11 +238,16 @@ def canonical_id(text: str) -> str:
     return text
 
 
-def within(spans: Sequence[Span] | None, class_id: UUID, day: date) -> bool:
-    """The day of that class lies in one of ``spans`` (None: no bound)."""
-    return spans is None or any(
-        c == class_id and first <= day and (last is None or day <= last)
-        for c, first, last in spans)
+def within(spans: Sequence[tuple[str, date, date | None]], class_id: str, day: date) -> bool:
+    """The day of that class (its id as the API writes it) lies in one of ``spans``."""
+    return any(c == class_id and first <= day and (last is None or day <= last)
+               for c, first, last in spans)
+
+
+def _as_text(spans: Sequence[Span]) -> list[tuple[str, date, date | None]]:
+    """Spans with their class ids as text: rows give ids as text, since building a UUID for
+    every row of a diary cost more than the rest of reading it."""
+    return [(str(c), first, last) for c, first, last in spans]
 
 
 def read_diary(conn: Connection, student_id: UUID, first: date, last: date,
@@ -258,10 +264,11 @@ def read_diary(conn: Connection, student_id: UUID, first: date, last: date,
     days: list[DiaryDay] = []
     lesson = DiaryLesson("", "", 0, "", "", None, False)
     current = None
+    bounds = None if spans is None else _as_text(spans)
     for (lesson_id, lesson_date, journal_id, slot, subject, topic, homework, mark_id, value,
          work, absent, teacher_name, class_id) in conn.execute(
             _DIARY, {"student": student_id, "first": first, "last": last}).tuples().all():
-        if spans is not None and not within(spans, class_id, lesson_date):
+        if bounds is not None and not within(bounds, canonical_id(class_id), lesson_date):
             continue
         if lesson_id != current:
             current = lesson_id
@@ -279,10 +286,10 @@ def read_diary(conn: Connection, student_id: UUID, first: date, last: date,
 
 @dataclass(frozen=True)
 class PeriodMarkRow:
-    id: UUID
-    journal_id: UUID
+    id: str  # ids as the API writes them (8-4-4-4-12 hex)
+    journal_id: str
     subject_name: str
-    period_id: UUID
+    period_id: str
     period_name: str
     period_kind: str  # term | year
     starts_on: date
@@ -294,9 +301,10 @@ _PM_JOURNAL = journals.alias("period_mark_journal")
 _PM_SUBJECT_NAME, _PM_SUBJECT, _ON_PM_SUBJECT = named(names, _PM_JOURNAL.c.subject_id,
                                                      "subject_name", "period_mark_subject")
 _PERIOD_MARKS = (
-    select(period_marks.c.period_mark_id, period_marks.c.journal_id, _PM_SUBJECT_NAME,
-           period_marks.c.period_id, periods.c.name, periods.c.kind, periods.c.starts_on,
-           periods.c.ends_on, period_marks.c.value, _PM_JOURNAL.c.class_id)
+    select(cast(period_marks.c.period_mark_id, Text), cast(period_marks.c.journal_id, Text),
+           _PM_SUBJECT_NAME, cast(period_marks.c.period_id, Text), periods.c.name,
+           periods.c.kind, periods.c.starts_on, periods.c.ends_on, period_marks.c.value,
+           cast(_PM_JOURNAL.c.class_id, Text))
     .select_from(period_marks)
     .join(periods, periods.c.period_id == period_marks.c.period_id)
     .outerjoin(_PM_JOURNAL, _PM_JOURNAL.c.journal_id == period_marks.c.journal_id)
@@ -319,14 +327,16 @@ def read_period_marks(conn: Connection, student_id: UUID, *, year_id: UUID | Non
     for a period that overlaps its days. By period (terms before the year), then subject."""
     query = _PERIOD_MARKS_BY[(year_id is not None, first is not None, last is not None)]
     params = {"student": student_id, "year": year_id, "first": first, "last": last}
+    bounds = None if spans is None else _as_text(spans)
     found = []
     for (mark_id, journal_id, subject, period_id, period_name, kind, starts_on, ends_on, value,
          class_id) in conn.execute(query, params).tuples():
-        if spans is not None and not any(
-                c == class_id and f <= ends_on and (to is None or starts_on <= to)
-                for c, f, to in spans):
+        if bounds is not None and not any(
+                c == canonical_id(class_id or "") and f <= ends_on
+                and (to is None or starts_on <= to) for c, f, to in bounds):
             continue
-        found.append(PeriodMarkRow(mark_id, journal_id, subject, period_id,
-                                   period_name, kind, starts_on, ends_on, value))
+        found.append(PeriodMarkRow(canonical_id(mark_id), canonical_id(journal_id), subject,
+                                   canonical_id(period_id), period_name, kind, starts_on,
+                                   ends_on, value))
     return sorted(found, key=lambda p: (p.period_kind == "year", p.starts_on, p.ends_on,
                                         name_order(p.subject_name), str(p.id)))
