@@ -256,7 +256,7 @@ def test_a_lesson_held_on_a_school_day_records_its_date_slot_topic_and_homework(
     assert described(lesson.collect_events()) == [(Lesson.Held, {
         "timestamp": at, **world.names(WED, 2), "topic": "Дроби", "homework": "№ 12",
         "programme_topic": None, "by": world.teacher,
-        "late": None, "homework_minutes": 25,
+        "late": None, "homework_minutes": 25, "written_work": False,
     })]
     assert lesson.id == lesson_id
     assert lesson.version == 1

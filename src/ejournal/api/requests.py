@@ -9,7 +9,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 from pydantic_core import PydanticCustomError
 
 from ejournal.domain.errors import InvalidMarkValue
@@ -216,6 +216,9 @@ class LessonIn(StrictIn):
         default=None, description="R-4.7: a topic title of the journal's work programme")
     homework_minutes: Annotated[int, Field(ge=0, le=300)] | None = Field(
         default=None, description="R-3.4g: the minutes the homework takes (with homework)")
+    written_work: StrictBool = Field(
+        default=False, description="R-6.1d: written work was done at this lesson; every "
+        "student present needs a written or test mark within three working days")
 
 
 class AbsentIn(StrictIn):

@@ -209,6 +209,7 @@ class HoldLesson(Command[r.LessonHeld]):
     homework: str | None = None
     programme_topic: str | None = None
     homework_minutes: int | None = None
+    written_work: bool = False
 
 
 @dataclass(frozen=True)

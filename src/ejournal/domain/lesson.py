@@ -119,6 +119,10 @@ class Lesson(JournalAggregate):
         #: The minutes the homework takes (R-3.4g, the daily load); a lesson held before
         #: lessons carried them has none.
         homework_minutes: int | None = None
+        #: The teacher declared written work at this lesson (R-6.1d): every student present
+        #: then needs a written mark, even if none is given. A lesson held before lessons
+        #: carried it declared none.
+        written_work: bool = False
 
     class AttendanceTaken(LessonEvent):
         """Attendance taken (R-4.6): these students were absent ("Н"); none listed: all
@@ -188,7 +192,7 @@ class Lesson(JournalAggregate):
     def __init__(self, school_id: UUID, class_id: UUID, subject_id: UUID, journal_id: UUID,
                  lesson_date: date, slot: int, by: UUID, topic: str, homework: str | None,
                  programme_topic: str | None, late: Late | None,
-                 homework_minutes: int | None = None) -> None:
+                 homework_minutes: int | None = None, written_work: bool = False) -> None:
         self.school_id = school_id
         self.class_id = class_id
         self.subject_id = subject_id
@@ -199,6 +203,7 @@ class Lesson(JournalAggregate):
         self.homework = homework
         self.programme_topic = programme_topic
         self.homework_minutes = homework_minutes
+        self.written_work = written_work
         self.held_by = by
         self.late = late
         self.attendance_taken = False
@@ -212,8 +217,10 @@ class Lesson(JournalAggregate):
 
     @property
     def has_written_work(self) -> bool:
-        """Written work is known at this lesson: a `written`/`test` mark stands (R-6.1d)."""
-        return any(not m.cancelled and m.work.is_written for m in self.marks.values())
+        """Written work is known at this lesson (R-6.1d): declared when it was held, or a
+        `written`/`test` mark stands."""
+        return self.written_work or any(not m.cancelled and m.work.is_written
+                                        for m in self.marks.values())
 
     def lacks_written_mark(self, student_id: UUID) -> bool:
         """R-6.1d as the check sees it: the lesson has written work, the student was there
@@ -232,7 +239,7 @@ class Lesson(JournalAggregate):
     @classmethod
     def hold(cls, ctx: LessonContext, *, lesson_id: UUID, lesson_date: date, slot: Any,
              topic: Any, homework: Any, programme_topic: Any, at: datetime,
-             homework_minutes: Any = None) -> Lesson:
+             homework_minutes: Any = None, written_work: Any = False) -> Lesson:
         ctx.journal.ensure_may_write(ctx.actor, lesson_date)
         if isinstance(slot, bool) or not isinstance(slot, int) or not 1 <= slot <= MAX_SLOT:
             raise InvalidEntry(f"slot is a whole number 1..{MAX_SLOT}", field="slot")
@@ -240,6 +247,8 @@ class Lesson(JournalAggregate):
         clean_homework = text(homework, "homework")
         clean_programme = text(programme_topic, "programme_topic")
         minutes = homework_load(homework_minutes, clean_homework)
+        if not isinstance(written_work, bool):
+            raise InvalidEntry("written_work is true or false", field="written_work")
         ctx.journal.ensure_programme_topic(clean_programme)
         why_not = ctx.calendar.why_not_school_day(lesson_date)
         if why_not:
@@ -253,7 +262,7 @@ class Lesson(JournalAggregate):
             cls.Held, id=lesson_id, at=at, **ctx.names(lesson_date, slot),
             by=ctx.actor.user_id, topic=clean_topic, homework=clean_homework,
             programme_topic=clean_programme, late=ctx.late(R_LESSON, lesson_date, at),
-            homework_minutes=minutes,
+            homework_minutes=minutes, written_work=written_work,
         )
 
     def _names(self) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def hold_lesson(svc: ServicesDep, user: JournalWriter, journal_id: UUID, body: L
         return _answer(svc.app.execute(HoldLesson(
             user.user_id, journal_id, lesson_date=body.date, slot=body.slot, topic=body.topic,
             homework=body.homework, programme_topic=body.programme_topic,
-            homework_minutes=body.homework_minutes,
+            homework_minutes=body.homework_minutes, written_work=body.written_work,
         ), idempotency_key=idempotency_key))
 
 

@@ -73,7 +73,8 @@ def hold_lesson(command: c.HoldLesson, uow: UnitOfWork) -> r.LessonHeld:
     lesson = Lesson.hold(ctx, lesson_id=lesson_id, lesson_date=command.lesson_date,
                          slot=command.slot, topic=command.topic, homework=command.homework,
                          programme_topic=command.programme_topic, at=uow.now,
-                         homework_minutes=command.homework_minutes)
+                         homework_minutes=command.homework_minutes,
+                         written_work=command.written_work)
     if lesson_id in loaded:
         raise LessonAlreadyRecorded(
             f"the journal has a lesson on {command.lesson_date}, slot {command.slot} already")
