@@ -177,6 +177,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     password = os.environ.get("EJOURNAL_BOOTSTRAP_PASSWORD")
     if username and password:
         print(_bootstrap(settings, username, password, now=frozen), flush=True)
+    if settings.request_log and not args.no_request_log:
+        from ejournal.api import request_log
+
+        request_log.to_stdout()
     app = create_app(settings, clock=clock, run_projector=not args.no_projector,
                      run_scheduler=not args.no_scheduler, settle_heap=True)
     # proxy_headers off: the app believes X-Forwarded-For only from EJOURNAL_TRUSTED_PROXIES.
@@ -330,6 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="do not run the projector in this process")
     serve.add_argument("--no-scheduler", action="store_true",
                        help="do not run the compliance scheduler in this process")
+    serve.add_argument("--no-request-log", action="store_true",
+                       help="print no line per request (EJOURNAL_REQUEST_LOG=false too)")
     # Tests only: the server's clock stands still at this moment (ISO 8601 with offset).
     serve.add_argument("--now", type=_moment, default=None, help=argparse.SUPPRESS)
     serve.set_defaults(run=cmd_serve)

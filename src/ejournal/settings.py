@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     #: Comma-separated addresses or CIDRs of the clients that may read ``/metrics``.
     metrics_allow: str = "127.0.0.0/8,::1"
+    #: ``ejournal serve`` prints one JSON line per request (``--no-request-log`` too turns
+    #: it off).
+    request_log: bool = True
 
     @field_validator("trusted_proxies", "metrics_allow")
     @classmethod

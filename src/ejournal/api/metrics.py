@@ -15,7 +15,9 @@ from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from prometheus_fastapi_instrumentator import Instrumentator
+from prometheus_fastapi_instrumentator import metrics as instrumented
 
+from ejournal.api import request_log
 from ejournal.api.services import Services
 from ejournal.application.storage import storage_failure
 from ejournal.settings import Settings, networks
@@ -94,8 +96,11 @@ def install(app: FastAPI, settings: Settings) -> Metrics:
         if address is None or not any(address in network for network in allowed):
             raise HTTPException(404, "Not Found")
 
+    # The default metrics and the request log's line, once each request has been answered.
     Instrumentator(should_group_status_codes=False, excluded_handlers=[PATH],
-                   registry=metrics.registry).instrument(app).expose(
+                   registry=metrics.registry).add(
+        instrumented.default(registry=metrics.registry), request_log.line,
+    ).instrument(app).expose(
         app, endpoint=PATH, tags=["service"], dependencies=[Depends(may_read)],
         response_class=PlainTextResponse, summary="Prometheus metrics",
         description="Prometheus text; to the addresses in EJOURNAL_METRICS_ALLOW only.")
