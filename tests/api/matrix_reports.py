@@ -4,9 +4,12 @@ answers."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+from typing import Any
 from uuid import UUID
 
 from ejournal.application.commands import HoldLesson, SetProgramme
+from ejournal.projections.report_reads import rounded
 from tests.api.test_role_matrix import (
     JW,
     READ_J1,
@@ -18,6 +21,7 @@ from tests.api.test_role_matrix import (
     World,
     _journal,
     _span,
+    _staff_read,
     statuses,
 )
 
@@ -80,9 +84,56 @@ def _load_verify(cell: Cell) -> None:
     assert cell.access_rows() == []
 
 
+def _grids(world: World) -> list[dict[str, Any]]:
+    """J1's and J2's grids over the year, as the admin reads them (after the cell's own
+    access rows are checked: these reads are logged too)."""
+    return [world.call("admin", "GET", f"{JW.format(journal_id=j)}/grid",
+                       params=_span(world)).json() for j in (world.j1, world.j2)]
+
+
+def _attendance_verify(cell: Cell) -> None:
+    """Every lesson of 7А's two journals counts for S0 and S1 (both in the class all year),
+    and S1's absences are the «Н» of the grids: all of them ill (the matrix's attendance)."""
+    _staff_read(cell, "attendance", {UUID(s["id"]) for s in cell.body["students"]})
+    w, grids = cell.world, _grids(cell.world)
+    lessons = sum(len(g["lessons"]) for g in grids)
+    absent = sum(cells == ["Н"] for g in grids for s in g["students"] if s["id"] == str(w.s1)
+                 for cells in s["cells"].values())
+    rows = {s["id"]: s for s in cell.body["students"]}
+    assert (rows[str(w.s0)]["lessons"], rows[str(w.s1)]["lessons"]) == (lessons, lessons)
+    assert (rows[str(w.s1)]["absent"], rows[str(w.s1)]["by_reason"]) == (absent, {
+        "illness": absent, "excused": 0, "unexcused": 0, "unknown": 0})
+    assert absent >= 2
+    assert sum(w_["student_lessons"] for w_ in cell.body["weeks"]) >= 2 * lessons
+
+
+def _performance_arrange(world: World, _: str, __: str) -> Req:
+    return Req(f"/api/v1/classes/{world.class_a}/performance",
+               params={"period_id": str(world.period)})
+
+
+def _performance_verify(cell: Cell) -> None:
+    """S0's average in each journal is the mean of their marks in its grid (the year's only
+    period)."""
+    _staff_read(cell, "performance", {UUID(s["id"]) for s in cell.body["students"]})
+    w = cell.world
+    s0 = next(s for s in cell.body["students"] if s["id"] == str(w.s0))
+    for grid, journal in zip(_grids(w), (w.j1, w.j2), strict=True):
+        values = [int(v) for s in grid["students"] if s["id"] == str(w.s0)
+                  for cell_values in s["cells"].values() for v in cell_values if v != "Н"]
+        expected = float(rounded(Fraction(sum(values), len(values)), 2))
+        subject = next(x for x in s0["subjects"] if x["journal_id"] == str(journal))
+        assert (subject["average"], subject["weighted_average"]) == (expected, expected)
+    assert {x["subject_name"] for x in cell.body["subjects"]} == {"Математика", "История"}
+
+
 REPORT_ROWS: list[Row] = [
     Row("GET", JW + "/programme-completion", {"J1": READ_J1, "J2": READ_J2},
         _completion_arrange, verify=_completion_verify),
     Row("GET", "/api/v1/classes/{class_id}/homework-load", {"7А": CLASS_7A},
         _class_arrange("homework-load"), verify=_load_verify),
+    Row("GET", "/api/v1/classes/{class_id}/attendance", {"7А": CLASS_7A},
+        _class_arrange("attendance"), verify=_attendance_verify),
+    Row("GET", "/api/v1/classes/{class_id}/performance", {"7А": CLASS_7A},
+        _performance_arrange, verify=_performance_verify),
 ]

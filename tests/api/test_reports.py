@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -28,7 +29,9 @@ from ejournal.application.commands import (
     SetProgramme,
     TakeAttendance,
 )
+from ejournal.domain.values import Work
 from ejournal.projections.base import create_read_engine
+from ejournal.projections.report_reads import DEFAULT_WEIGHTS, read_performance
 from tests import builders
 from tests.api.helpers import PASSWORD, error_fields, log_length, problem
 from tests.servers import Server
@@ -203,3 +206,114 @@ def test_homework_minutes_are_checked_and_a_refusal_writes_nothing(
                                              **body})
             assert error_fields(problem(answer, 422)) == [field], answer.text
     assert log_length(module_server) == before
+
+
+# --- attendance (R-3.4g) ---
+
+
+def test_attendance_counts_each_students_lessons_and_absences_by_reason(
+        module_server: Server, known: Known) -> None:
+    # 9 lessons from 16 to 24 November: 2 on the 16th, 1 on the 17th, 2 on the 18th, 1 on the
+    # 19th, 2 on the 23rd and 1 on the 24th; Ученик 2 left after the 18th (5 of them).
+    body = _get(module_server, known.tokens["teacher"],
+                f"/api/v1/classes/{known.s.school_class}/attendance",
+                **{"from": "2026-11-16", "to": "2026-11-24"})
+
+    def reasons(illness: int = 0, excused: int = 0, unexcused: int = 0, unknown: int = 0
+                ) -> dict[str, int]:
+        return {"illness": illness, "excused": excused, "unexcused": unexcused,
+                "unknown": unknown}
+
+    assert body["students"] == [
+        # ill at maths and Russian on the 16th; the excused absence of the 23rd cancelled
+        {"id": str(known.a), "full_name": "Ученик 0", "lessons": 9, "absent": 2,
+         "by_reason": reasons(illness=2)},
+        {"id": str(known.b), "full_name": "Ученик 1", "lessons": 9, "absent": 2,
+         "by_reason": reasons(unexcused=1, unknown=1)},
+        {"id": str(known.c), "full_name": "Ученик 2", "lessons": 5, "absent": 0,
+         "by_reason": reasons()}]
+    assert body["weeks"] == [
+        {"week_of": "2026-11-16", "student_lessons": 6 + 6 + 5, "absent": 3},
+        {"week_of": "2026-11-23", "student_lessons": 3 + 3, "absent": 1}]
+    # A student left out of the dates asked is not listed.
+    later = _get(module_server, known.tokens["admin"],
+                 f"/api/v1/classes/{known.s.school_class}/attendance",
+                 **{"from": "2026-11-23", "to": "2026-11-24"})
+    assert [(s["full_name"], s["lessons"], s["absent"]) for s in later["students"]] == [
+        ("Ученик 0", 3, 0), ("Ученик 1", 3, 1)]
+
+
+# --- performance (R-3.4g) ---
+
+
+def _subject(journal: UUID, name: str, average: float | None, pm: str | None = None,
+             weighted: float | None = None) -> dict[str, Any]:
+    return {"journal_id": str(journal), "subject_name": name, "average": average,
+            "weighted_average": average if weighted is None else weighted, "period_mark": pm}
+
+
+def test_performance_gives_the_summary_sheet_as_data(module_server: Server,
+                                                     known: Known) -> None:
+    quarter = known.s.periods["II четверть"]
+    body = _get(module_server, known.tokens["auditor"],
+                f"/api/v1/classes/{known.s.school_class}/performance",
+                period_id=str(quarter))
+    m, r = known.s.journal, known.russian
+    rows = {s["full_name"]: s for s in body["students"]}
+    assert list(rows) == ["Ученик 0", "Ученик 1", "Ученик 2"]
+    # Ученик 0: maths 5 and 4 (the 5 corrected), Russian 3; Ученик 1: maths 4 and 3 (the 2
+    # cancelled), Russian 5 and 4; Ученик 2: maths 3. Every kind of work weighs 1 by default.
+    assert [rows[n]["subjects"] for n in rows] == [
+        [_subject(m, "Математика", 4.5, "4"), _subject(r, "Русский язык", 3.0)],
+        [_subject(m, "Математика", 3.5, "3"), _subject(r, "Русский язык", 4.5)],
+        [_subject(m, "Математика", 3.0), _subject(r, "Русский язык", None)]]
+    # The class's average per subject is the mean of its students' averages.
+    assert body["subjects"] == [
+        {"journal_id": str(m), "subject_name": "Математика", "average": 3.67},  # 11/3
+        {"journal_id": str(r), "subject_name": "Русский язык", "average": 3.75}]
+    # Each week of the quarter (5 November to 28 December: from Monday the 2nd), the week's
+    # average over every subject and the average so far.
+    weeks = [w["week_of"] for w in rows["Ученик 0"]["weeks"]]
+    assert weeks == ["2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23", "2026-11-30",
+                     "2026-12-07", "2026-12-14", "2026-12-21", "2026-12-28"]
+    dynamics = {n: [(w["average"], w["running_average"]) for w in rows[n]["weeks"][1:4]]
+                for n in rows}
+    assert dynamics == {"Ученик 0": [(None, None), (4.0, 4.0), (None, 4.0)],  # (5+4+3)/3
+                        "Ученик 1": [(None, None), (4.0, 4.0), (None, 4.0)],  # (4+3+5+4)/4
+                        "Ученик 2": [(None, None), (3.0, 3.0), (None, 3.0)]}
+    # A period of another year is unknown to this class.
+    with module_server.client(known.tokens["admin"]) as client:
+        answer = client.get(f"/api/v1/classes/{known.s.school_class}/performance",
+                            params={"period_id": str(known.s.year)})
+    problem(answer, 404)
+
+
+def test_weighted_averages_weigh_each_kind_of_work(module_server: Server,
+                                                   known: Known) -> None:
+    """The weighted mean by kind of work, as the school's weights would give it: a test
+    weighing 3 and homework 2 against 1 for the rest."""
+    weights = {**DEFAULT_WEIGHTS, Work.TEST: 3, Work.HOMEWORK: 2}
+    engine = create_read_engine(module_server.database.settings)
+    try:
+        with engine.connect() as conn:
+            report = read_performance(conn, known.s.school_class,
+                                      known.s.periods["II четверть"], weights)
+    finally:
+        engine.dispose()
+    maths = {s.full_name: (s.subjects[0].average, s.subjects[0].weighted_average)
+             for s in report.students}
+    # Ученик 0: test 5 ×3, oral 4 → 19/4; Ученик 1: oral 4, homework 3 ×2 → 10/3
+    assert maths == {"Ученик 0": (Decimal("4.50"), Decimal("4.75")),
+                     "Ученик 1": (Decimal("3.50"), Decimal("3.33")),
+                     "Ученик 2": (Decimal("3.00"), Decimal("3.00"))}
+
+
+def test_staff_reads_of_attendance_and_performance_are_logged_per_student(
+        module_server: Server, known: Known) -> None:
+    path = f"/api/v1/classes/{known.s.school_class}"
+    for what, params in (("attendance", {}),
+                         ("performance", {"period_id": str(known.s.periods["II четверть"])})):
+        _get(module_server, known.tokens["other"], f"{path}/{what}", **params)
+        log = _get(module_server, known.tokens["guardian"],
+                   f"/api/v1/students/{known.a}/access-log")["items"]
+        assert (log[-1]["viewer_id"], log[-1]["what"]) == (str(known.s.other_teacher), what)
