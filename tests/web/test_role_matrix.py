@@ -227,6 +227,16 @@ def _audit_shows(cell: Cell) -> None:
         assert "R-4.6" in cell.answer.text
 
 
+def _school_shows(cell: Cell) -> None:
+    """Each admin sees their own school's structure, never the other's."""
+    own, other = ("Школа b", "Школа a") if cell.principal == "x_admin" else ("Школа a",
+                                                                              "Школа b")
+    assert f"Школа: {own}" in cell.answer.text
+    assert other not in cell.answer.text
+    assert "7А" in cell.answer.text
+    assert "Математика" in cell.answer.text
+
+
 def _written(cell: Cell) -> None:
     """A cell's answer says the entry was taken (on time, or late with its rule)."""
     assert "Записано." in cell.answer.text or "Внесено с опозданием: R-" in cell.answer.text
@@ -248,6 +258,7 @@ DIARY_S0 = statuses("303  403  403  403  403  403  403  ok   ok   403  403  403"
 DIARY_S1 = statuses("303  403  403  403  403  403  403  404  404  403  403  403")
 ADMIN = statuses("   303  403  ok   403  403  403  403  403  403  ok   403  403")
 AUDIT = statuses("   303  403  ok   ok   403  403  403  403  403  ok   ok   403")
+CLASS_A = statuses(" 303  403  ok   403  403  403  403  403  403  404  403  403")
 AUDIT_X = statuses(" 303  403  404  404  403  403  403  403  403  ok   ok   403")
 OPERATORS = statuses("303  ok   403  403  403  403  403  403  403  403  403  403")
 TEACHERS = statuses(" 303  403  403  403  ok   ok   ok   403  403  403  403  ok")
@@ -276,7 +287,10 @@ MATRIX: list[Row] = [
     Row("GET", "/help", {"-": EVERYONE}, _fixed("/help"), _says("Справка")),
     Row("GET", "/docs", {"-": EVERYONE}, _fixed("/docs"), _says("swagger-ui-bundle.js")),
     Row("GET", "/diary", {"S0": DIARY_S0, "S1": DIARY_S1}, _diary_arrange, _diary_shows),
-    Row("GET", "/school", {"-": ADMIN}, _fixed("/school"), _says("в разработке")),
+    Row("GET", "/school", {"-": ADMIN}, _fixed("/school"), _school_shows),
+    Row("GET", "/school/classes/{class_id}", {"7А": CLASS_A},
+        lambda w, p, t: Req(f"/school/classes/{w.class_a}"),
+        _says("Класс 7А", "Ученик Ноль", "Родитель", "Математика", "Мария Ивановна")),
     Row("GET", "/audit", {"-": AUDIT, "late": AUDIT, "overdue": AUDIT, "timeliness": AUDIT,
                           "x_teacher": AUDIT_X}, _audit_arrange, _audit_shows),
     Row("GET", "/journals/{journal_id}/lessons/{lesson_id}/history", READS,
@@ -285,7 +299,8 @@ MATRIX: list[Row] = [
     Row("GET", "/journals/{journal_id}/period-marks/{period_mark_id}/history", READS,
         _period_history_arrange, _says("История итоговой отметки", "поставлена"),
         reads=("period_mark_history",)),
-    Row("GET", "/schools", {"-": OPERATORS}, _fixed("/schools"), _says("в разработке")),
+    Row("GET", "/schools", {"-": OPERATORS}, _fixed("/schools"),
+        _says("Школы платформы", "Школа a", "Школа b", "Завуч")),
     Row("GET", "/marks", {"S0": DIARY_S0, "S1": DIARY_S1},
         lambda w, p, t: Req(f"/marks?student={_student(w, t)}"),
         _says("Отметки: Ученик Ноль", "Математика", "4,00")),

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
-from ejournal.web import pages_audit, pages_common, pages_family, pages_journal
+from ejournal.web import pages_audit, pages_common, pages_family, pages_journal, pages_school
 from ejournal.web.docs import router as docs_router
 
 STATIC = Path(__file__).parent / "static"
@@ -40,3 +40,4 @@ def install(app: FastAPI) -> None:
     app.include_router(pages_family.router)
     app.include_router(pages_journal.router)
     app.include_router(pages_audit.router)
+    app.include_router(pages_school.router)

@@ -24,8 +24,7 @@ from ejournal.web.routing import (
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 #: Pages of the menu that later work builds; until then each says so.
-PLANNED = {"/school": "Школа: годы, классы, предметы, пользователи, журналы, расписание",
-           "/schools": "Школы платформы", "/messages": "Сообщения"}
+PLANNED = {"/messages": "Сообщения"}
 GUIDES = ("guardian", "student", "teacher", "admin", "auditor", "operator")
 
 
@@ -110,6 +109,4 @@ def _planned(path: str, roles: tuple[str, ...]) -> None:
     router.add_api_route(path, page, methods=["GET"])
 
 
-_planned("/school", ("admin",))
-_planned("/schools", ("operator",))
 _planned("/messages", ("guardian", "student", "teacher", "admin", "auditor"))

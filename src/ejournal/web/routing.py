@@ -30,7 +30,7 @@ env.filters.update(long_date=i18n.long_date, short_day=i18n.short_day,
                    decimal=i18n.decimal, moment=i18n.moment)
 env.globals.update(plural=i18n.plural, week_span=i18n.week_span, WORK=i18n.WORK,
                    ABSENCE=i18n.ABSENCE, ROLE=i18n.ROLE, READ_WHAT=i18n.READ_WHAT, HELP=HELP,
-                   ENTRY=i18n.ENTRY, RULE=i18n.RULE)
+                   ENTRY=i18n.ENTRY, RULE=i18n.RULE, PERIOD_KIND=i18n.PERIOD_KIND)
 
 #: Each role's pages in the menu, its landing page first.
 MENU: dict[str, tuple[tuple[str, str], ...]] = {
