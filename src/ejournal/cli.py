@@ -170,13 +170,18 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from ejournal.site import create_app
 
-    _app(settings).close()  # a log of the first event schema is refused before the server starts
+    checked = _app(settings)  # a log of the first event schema is refused before it starts
+    # Every account's registration is in the log, and nothing else can come first.
+    accounts_exist = bool(checked.store.head())
+    checked.close()
     frozen: datetime | None = args.now
     clock = (lambda: frozen) if frozen is not None else None
     username = os.environ.get("EJOURNAL_BOOTSTRAP_USERNAME")
     password = os.environ.get("EJOURNAL_BOOTSTRAP_PASSWORD")
     if username and password:
-        print(_bootstrap(settings, username, password, now=frozen), flush=True)
+        # The bootstrap operator is the first account, made only while there is none.
+        print("accounts exist: no bootstrap operator made" if accounts_exist
+              else _bootstrap(settings, username, password, now=frozen), flush=True)
     if settings.request_log and not args.no_request_log:
         from ejournal.api import request_log
 

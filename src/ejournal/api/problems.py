@@ -106,7 +106,10 @@ def install(app: FastAPI, on_refusal: Callable[[Request, int], None] | None = No
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field_name(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
+        # A body that is not JSON at all is the body's fault, not that of the offset where
+        # the parser gave up (which its ``loc`` names).
+        errors = [{"field": "body" if e.get("type") == "json_invalid"
+                   else _field_name(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
                   for e in exc.errors()]
         extra: dict[str, Any] = {"errors": errors}
         if any(e["field"].split(".")[-1] == "value" for e in errors):

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import Header, HTTPException, Query
+from fastapi import Header, Query
+from fastapi.exceptions import RequestValidationError
 
 from ejournal.api.requests import LocalDate
 
@@ -36,7 +37,9 @@ def span(first: date | None, last: date | None, today: date) -> tuple[date, date
     default_first, default_last = school_year(today)
     chosen = (first or default_first, last or default_last)
     if chosen[1] < chosen[0]:
-        raise HTTPException(422, "`to` is before `from`")
+        raise RequestValidationError([{"loc": ("query", "from"), "type": "date_order",
+                                       "msg": f"`from` ({chosen[0]}) is after `to` "
+                                              f"({chosen[1]})"}])
     return chosen
 
 

@@ -66,11 +66,21 @@ OptionalText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_clean_
 Username = Annotated[str, Field(pattern=USERNAME.pattern), AfterValidator(_clean_text)]
 Password = Annotated[str, Field(min_length=8, max_length=1024), AfterValidator(_clean_text)]
 Timezone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_clean_text)]
-Weekday = Annotated[int, Field(ge=1, le=7, description="ISO: 1 = Monday ... 7 = Sunday")]
-#: A lesson's slot in the day: a JSON number (journal entries).
+# Where the contract says a number, only a JSON number that is an integer is one: "1", 1.0 and
+# true are refused alike (one strictness for every field; pydantic's lax mode would take them).
+Weekday = Annotated[int, Field(ge=1, le=7, strict=True,
+                               description="ISO: 1 = Monday ... 7 = Sunday")]
+#: A lesson's slot in the day (journal entries and the timetable).
 Slot = Annotated[int, Field(ge=1, le=MAX_SLOT, strict=True,
                             description=f"the lesson's slot in the day, 1..{MAX_SLOT}")]
-TimetableSlot = Annotated[int, Field(ge=1, le=MAX_SLOT)]
+TimetableSlot = Slot
+
+
+def _json_integer(raw: Any) -> Any:
+    """A choice among integers (``Literal[5, 6]``) takes no float and no bool either."""
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return raw
 
 
 def _mark_value(raw: Any) -> Any:
@@ -136,7 +146,7 @@ class YearIn(StrictIn):
     name: Text
     starts_on: SchoolDate
     ends_on: SchoolDate
-    days_per_week: Literal[5, 6]
+    days_per_week: Annotated[Literal[5, 6], BeforeValidator(_json_integer)]
     periods: list[PeriodIn] = Field(min_length=1, max_length=50)
     holidays: list[DateSpanIn] = Field(default_factory=list, max_length=100,
                                        description="каникулы")
@@ -197,7 +207,7 @@ class SubstitutionIn(StrictIn):
 
 class TopicIn(StrictIn):
     title: Text
-    hours: Annotated[int, Field(ge=1, le=1000)]
+    hours: Annotated[int, Field(ge=1, le=1000, strict=True)]
 
 
 class ProgrammeIn(StrictIn):

@@ -174,6 +174,7 @@ def late_entries(svc: ServicesDep, user: SchoolAuditor, school_id: UUID, first: 
                                                    max_length=16)] = None,
                  cursor: CursorQuery = None) -> dict[str, Any]:
     may_audit_school(user, school_id)
+    first, last = queries.span(first, last, svc.now().date())
     with svc.reader.connect() as conn:
         rows = read_late_entries(conn, school_id, first=first, last=last,
                                  teacher_id=teacher_id, journal_id=journal_id, rule=rule,
