@@ -157,7 +157,8 @@ def test_nobody_else_may_read_them(server: Server) -> None:
         assert [e["field"] for e in bad["errors"]] == ["rule"]
         backwards = problem(c.get(f"/api/v1/schools/{s.school}/timeliness",
                                   params={"from": "2026-12-01", "to": "2026-11-01"}), 422)
-        assert "`to` is before `from`" in backwards["detail"]
+        assert [e["field"] for e in backwards["errors"]] == ["from"]
+        assert "is after `to`" in backwards["errors"][0]["message"]
         for bad_cursor in ("x", "12", "2026-11-16.5", "2026-11-16.-1",
                            "2026-11-16.99999999999999999999", position_cursor("feed").encode(5),
                            dated_cursor("overdue").encode((date(2026, 11, 16), 5))[:-2]):
