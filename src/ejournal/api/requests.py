@@ -224,7 +224,7 @@ class LessonIn(StrictIn):
     homework: OptionalText | None = None
     programme_topic: OptionalText | None = Field(
         default=None, description="R-4.7: a topic title of the journal's work programme")
-    homework_minutes: Annotated[int, Field(ge=0, le=300)] | None = Field(
+    homework_minutes: Annotated[int, Field(ge=0, le=300, strict=True)] | None = Field(
         default=None, description="R-3.4g: the minutes the homework takes (with homework)")
     written_work: StrictBool = Field(
         default=False, description="R-6.1d: written work was done at this lesson; every "
