@@ -56,3 +56,32 @@ def test_overlapping_terms_are_422_naming_the_index_as_sent(server: Server) -> N
             **year_body(Y1, Y2), "periods": [{**two_years[0], "kind": "season"}]}), 422)
         assert error_fields(bad) == ["periods[0].kind"]
     assert log_length(server) == before
+
+
+def test_period_marks_out_of_time_over_http(server: Server) -> None:
+    """Before its period begins: 422 citing R-6.2, nothing written; corrected after the
+    period's last day: accepted, and in late-entries as ``period_mark_correction``."""
+    s = build_school(server, "pt")  # the clock: 25.11.2026, in II четверть
+    first, _, third, _ = s.period_ids
+    student = s.student_ids[0]
+    before = log_length(server)
+    path = f"/api/v1/journals/{s.journal_id}/period-marks"
+    with server.client(s.tokens["teacher"]) as c:
+        bad = problem(c.post(path, json={"student_id": student, "period_id": third,
+                                         "value": "5"}), 422)
+        assert bad["rule"] == "R-6.2"
+        assert error_fields(bad) == ["period_id"]
+        assert log_length(server) == before
+        given = created(c.post(path, json={"student_id": student, "period_id": first,
+                                           "value": "4"}))
+        assert given["late"]["rule"] == "R-6.2"  # I четверть ended on 25.10
+        corrected = c.post(f"{path}/{given['id']}/corrections",
+                           json={"value": "5", "reason": "пересдача"})
+        assert corrected.status_code == 201, corrected.text
+    server.caught_up()
+    with server.client(s.tokens["admin"]) as c:
+        listed = c.get(f"/api/v1/schools/{s.id}/late-entries")
+        assert listed.status_code == 200, listed.text
+    assert [(e["entry"], e["rule"], e["date"]) for e in listed.json()["items"]] == [
+        ("period_mark", "R-6.2", "2026-10-25"),
+        ("period_mark_correction", "R-6.2", "2026-10-25")]

@@ -13,7 +13,7 @@ import pytest
 
 from ejournal.domain import ids
 from ejournal.domain.base import JournalAggregate
-from ejournal.domain.calendar import DayKind
+from ejournal.domain.calendar import DayKind, WorkingCalendar
 from ejournal.domain.errors import (
     AlreadyAbsent,
     DomainError,
@@ -1051,7 +1051,9 @@ def test_a_period_mark_correction_records_the_new_value_and_the_reason(world: Wo
         "timestamp": at, "school_id": world.school.id, "journal_id": world.journal.id,
         "student_id": student, "period_id": world.periods[Q2], "period_ends_on": Q2_LAST_DAY,
         "value": "5",
-        "reason": "пересдача", "by": world.teacher,
+        "reason": "пересдача", "by": world.teacher, "late": Late(
+            "R-6.2", Q2_LAST_DAY, (date(2027, 1, 20) - Q2_LAST_DAY).days,
+            WorkingCalendar().working_days_between(Q2_LAST_DAY, date(2027, 1, 20))),
     })]
     assert mark.value == "5"
 
@@ -1241,7 +1243,7 @@ def test_a_period_mark_after_the_new_year_counts_the_working_days_of_the_кан�
     assert payload(mark.collect_events()[0])["late"] == late("R-6.2", Q2_LAST_DAY, 15, 4)
 
 
-def test_corrections_and_cancellations_are_never_late(world: World) -> None:
+def test_mark_corrections_and_cancellations_are_never_late(world: World) -> None:
     lesson = world.hold(WED)
     first = world.give(lesson, world.students[0], "3")
     second = world.give(lesson, world.students[1], "4")
@@ -1258,8 +1260,11 @@ def test_corrections_and_cancellations_are_never_late(world: World) -> None:
     mark.correct(actor=world.actor("teacher"), journal=world.journal, value="5",
                  reason="пересдача", timezone=world.timezone, at=months_later)
     [corrected] = mark.collect_events()
+    # A period mark's correction after the period's last day is late under R-6.2 (it is
+    # accepted, and listed in the late-entry audit).
     assert type(corrected) is PeriodMark.Corrected
-    assert "late" not in payload(corrected)
+    assert corrected.late is not None
+    assert (corrected.late.rule, corrected.late.due) == ("R-6.2", Q2_LAST_DAY)
 
 
 # === replay rebuilds equal state =============================================================

@@ -194,7 +194,7 @@ class LateEntryOut(BaseModel):
     rule: str
     journal_id: UUID
     entry: str = Field(description="lesson | attendance | absence_cancellation | mark | "
-                                   "period_mark")
+                                   "period_mark | period_mark_correction")
     date: Day
     due: Day
     recorded_at: datetime

@@ -86,6 +86,13 @@ class StudentNotEnrolled(InvalidEntry):
     field = "student_id"
 
 
+class PeriodNotBegun(InvalidEntry):
+    """R-6.2: period marks are given at the end of the period; not before it has begun."""
+
+    rule = "R-6.2"
+    field = "period_id"
+
+
 class ReasonRequired(InvalidEntry):
     """R-7.2: a correction or cancellation says why; the original stays visible."""
 

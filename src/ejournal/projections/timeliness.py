@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
@@ -98,6 +99,18 @@ def entry_rule(e: Entry) -> tuple[str, str, date, UUID | None]:
     return kind, e.late.rule if e.late else rule, day, student
 
 
+def _row(e: Entry | PeriodMark.Corrected, position: int, kind: str, rule: str, day: date,
+         student_id: UUID | None, late: Late | None, mark_id: UUID | None) -> dict[str, Any]:
+    return {"position": position, "school_id": e.school_id, "journal_id": e.journal_id,
+            "target_id": e.originator_id, "entry": kind, "student_id": student_id,
+            "mark_id": mark_id, "withdrawn": False, "rule": rule, "business_date": day,
+            "by": e.by, "recorded_at": as_utc(e.timestamp), "late": late is not None,
+            "due": late.due if late else None,
+            "recorded_on": late.recorded_on if late else None,
+            "days": late.days if late else None,
+            "working_days": late.working_days if late else None}
+
+
 class Timeliness(KeepsNames, ReadModel):
     names_table = names
     journals_table = journals
@@ -108,18 +121,17 @@ class Timeliness(KeepsNames, ReadModel):
              PeriodMark.Given)
     def entry_recorded(self, batch: Batch, e: Entry, position: int) -> None:
         kind, rule, business_date, student_id = entry_rule(e)
-        late: Late | None = e.late
-        batch.insert(entries, {
-            "position": position, "school_id": e.school_id, "journal_id": e.journal_id,
-            "target_id": e.originator_id, "entry": kind, "student_id": student_id,
-            "rule": rule, "business_date": business_date, "by": e.by,
-            "mark_id": e.mark_id if isinstance(e, Lesson.MarkGiven) else None,
-            "withdrawn": False,
-            "recorded_at": as_utc(e.timestamp), "late": late is not None,
-            "due": late.due if late else None,
-            "recorded_on": late.recorded_on if late else None,
-            "days": late.days if late else None,
-            "working_days": late.working_days if late else None})
+        batch.insert(entries, _row(e, position, kind, rule, business_date, student_id, e.late,
+                                   e.mark_id if isinstance(e, Lesson.MarkGiven) else None))
+
+    @handles(PeriodMark.Corrected)
+    def period_mark_corrected(self, batch: Batch, e: PeriodMark.Corrected, position: int
+                              ) -> None:
+        """A correction after the period's last day is listed in the late-entry audit
+        (R-6.2); one before it answers to no rule."""
+        if e.late is not None:
+            batch.insert(entries, _row(e, position, "period_mark_correction", e.late.rule,
+                                       e.period_ends_on, e.student_id, e.late, None))
 
     @handles(Lesson.MarkCancelled)
     def mark_cancelled(self, batch: Batch, e: Lesson.MarkCancelled, _: int) -> None:
@@ -140,6 +152,7 @@ class LateEntry:
     rule: str
     journal_id: UUID
     entry: str  # lesson | attendance | absence_cancellation | mark | period_mark
+    # | period_mark_correction
     business_date: date  # the lesson's date, or the period's last day (API: `date`)
     due: date
     recorded_at: datetime  # UTC

@@ -190,7 +190,8 @@ def correct_period_mark(command: c.CorrectPeriodMark,
         raise NotFound(f"no period mark {command.period_mark_id} in this journal",
                        field="period_mark_id")
     mark.correct(actor=ctx.actor, journal=ctx.journal, value=command.value,
-                 reason=command.reason, timezone=ctx.timezone, at=uow.now)
+                 reason=command.reason, timezone=ctx.timezone, working=ctx.calendar.working,
+                 at=uow.now)
     uow.add(mark)
     return r.PeriodMarkCorrected(mark.id)
 
