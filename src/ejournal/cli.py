@@ -16,6 +16,7 @@ from ejournal.application.storage import UnsupportedDatabase, describe
 from ejournal.domain.base import FirstSchemaLog
 from ejournal.domain.errors import DomainError
 from ejournal.ledger.command import add_parser as add_verify
+from ejournal.lists import add_lists
 from ejournal.progress import progress_bar
 from ejournal.settings import Settings
 
@@ -371,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print JSON")
     check.set_defaults(run=cmd_check)
     add_verify(sub)
+    add_lists(sub)
     return parser
 
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from ejournal.application.commands import AddSubject
+from ejournal.projections.catalog import projector_for
+from tests.builders import build_school
+from tests.databases import NOW, Clock, Database
+from tests.servers import serve_env
 
 pytestmark = pytest.mark.slow  # real processes
 
@@ -64,3 +72,71 @@ def test_projections_rebuild_shows_progress_and_status_shows_no_lag(tmp_path: Pa
     unknown = run(tmp_path, "projections", "rebuild", "nope")
     assert unknown.returncode == 2
     assert "unknown read model(s) nope" in unknown.stderr
+
+
+# --- the operator's lists: ids and names without SQL, on both databases ---------------------
+
+
+def _lists(database: Database, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ejournal.cli", *args],
+                          env=serve_env(database.settings), text=True, capture_output=True,
+                          timeout=120, check=False)
+
+
+def _listed(database: Database, *args: str) -> list[dict[str, Any]]:
+    done = _lists(database, *args, "--json")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # the read model is up to date: no warning
+    found: list[dict[str, Any]] = json.loads(done.stdout)
+    return found
+
+
+def test_operator_lists_give_the_ids_of_schools_people_years_classes_and_journals(
+        database: Database) -> None:
+    # Given a school recorded and its read models up to date
+    app = database.app(Clock(NOW))
+    s = build_school(app, students=2)
+    projector = projector_for(app)
+    projector.setup()
+    projector.catch_up()
+    # Then each list gives the ids with their names
+    assert [(x["id"], x["name"]) for x in _listed(database, "schools", "list")] == [
+        (str(s.school), f"Школа {s.tag}")]
+    people = _listed(database, "users", "list", "--school", str(s.school))
+    assert {x["id"]: x["username"] for x in people} == {
+        str(ident): s.usernames[who] for who, ident in s.people.items()}
+    teachers = _listed(database, "users", "list", "--school", str(s.school), "--role", "teacher")
+    assert [(x["full_name"], x["role"]) for x in teachers] == [
+        ("Мария Ивановна", "teacher"), ("Пётр Петрович", "teacher")]
+    (year,) = _listed(database, "years", "list", "--school", str(s.school))
+    assert year["id"] == str(s.year)
+    assert {p["id"] for p in year["periods"]} == {str(p) for p in s.periods.values()}
+    assert [(x["id"], x["name"]) for x in _listed(
+        database, "subjects", "list", "--school", str(s.school))] == [
+        (str(s.subject), "Математика")]
+    (school_class,) = _listed(database, "classes", "list", "--school", str(s.school))
+    assert (school_class["id"], school_class["name"], school_class["class_teacher_name"]) == (
+        str(s.school_class), "7Б", "Мария Ивановна")
+    for which in (("--teacher", str(s.teacher), "--on", NOW.date().isoformat()),
+                  ("--class", str(s.school_class))):
+        (journal,) = _listed(database, "journals", "list", *which)
+        assert (journal["id"], journal["class_name"], journal["subject_name"],
+                journal["teacher_name"]) == (str(s.journal), "7Б", "Математика",
+                                             "Мария Ивановна")
+    assert _listed(database, "journals", "list", "--teacher", str(s.other_teacher),
+                   "--on", NOW.date().isoformat()) == []
+    # And without --json, aligned columns under a header
+    table = _lists(database, "users", "list", "--school", str(s.school), "--role", "teacher")
+    assert table.stdout.splitlines()[0].split() == ["id", "username", "role", "full_name"]
+    assert f"{s.teacher}  {s.usernames['teacher']}" in table.stdout
+    # An unknown id is an error naming it; a read model behind the log says so
+    unknown = _lists(database, "users", "list", "--school", str(s.journal))
+    assert (unknown.returncode, unknown.stderr.strip()) == (1, f"ejournal: no school {s.journal}")
+    not_teacher = _lists(database, "journals", "list", "--teacher", str(s.admin))
+    assert not_teacher.returncode == 1
+    assert f"no teacher {s.admin}" in not_teacher.stderr
+    app.execute(AddSubject(s.admin, s.school, name="Физика"))
+    app.close()
+    behind = _lists(database, "subjects", "list", "--school", str(s.school))
+    assert behind.returncode == 0
+    assert "the lookups read model is 1 event(s) behind the log" in behind.stderr
