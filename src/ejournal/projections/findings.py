@@ -95,6 +95,16 @@ _entered = {"status": ENTERED, "entered_at": bindparam("at"), "entered_by": bind
 _ENTERED = prepare(update(findings).where(*_open_finding).values(**_entered))
 _ENTERED_BY_STUDENT = prepare(update(findings).where(
     *_open_finding, findings.c.student_id == bindparam("s")).values(**_entered))
+#: A late lesson answers the open R-4.5 finding of its own slot, else the first other one of its
+#: journal and date: a lesson moved to another slot (перестановка) counts for the day.
+_other = findings.alias("other")
+_ENTERED_LESSON = prepare(update(findings).where(
+    findings.c.finding_id == select(_other.c.finding_id).where(
+        _other.c.school_id == bindparam("sc"), _other.c.business_date == bindparam("d"),
+        _other.c.journal_id == bindparam("j"), _other.c.rule == R_LESSON,
+        _other.c.status == OPEN)
+    .order_by(case((_other.c.slot == bindparam("s"), 0), else_=1), _other.c.position)
+    .limit(1).scalar_subquery()).values(**_entered))
 _RESOLVED = prepare(update(findings).where(findings.c.finding_id == bindparam("f")).values(
     status=RESOLVED, entered_at=bindparam("at"), entered_by=bindparam("b"),
     resolved_at=bindparam("done")))
@@ -121,7 +131,10 @@ class Findings(KeepsNames, ReadModel):
         if answered is None:
             return
         params = {"t": e.originator_id, "r": answered, "at": as_utc(e.timestamp), "b": e.by}
-        if answered in _BY_STUDENT:
+        if isinstance(e, Lesson.Held):
+            batch.run(_ENTERED_LESSON, {"at": params["at"], "b": e.by, "sc": e.school_id,
+                                        "d": e.lesson_date, "j": e.journal_id, "s": e.slot})
+        elif answered in _BY_STUDENT:
             batch.run(_ENTERED_BY_STUDENT, {**params, "s": student_id})
         else:
             batch.run(_ENTERED, params)

@@ -179,22 +179,28 @@ def _held_on(facts: DayFacts, day: date) -> list[Lesson]:
 
 
 def lessons_held(state: SchoolState, day: date, facts: DayFacts) -> list[Finding]:
-    """R-4.5: every lesson of the timetable on a school day has a lesson-held entry."""
+    """R-4.5: on a school day, each journal holds as many lessons as the class timetable
+    expected of it, whatever their slots (a lesson moved to another slot - перестановка -
+    counts). The timetabled slots left over, after each held lesson answers its own slot or
+    else the earliest one unanswered, are the findings."""
     found = []
     for school_class in state.classes_of(day):
         if not state.calendar(school_class.year_id).is_school_day(day):
             continue
+        expected: dict[UUID, list[int]] = {}
         for entry in school_class.timetable_on(day):
-            if entry.weekday != day.isoweekday():
-                continue
-            journal = state.journals.get(entry.journal_id)
-            if journal is None:
-                continue
-            if ids.lesson_id(journal.id, day, entry.slot) in facts.lessons:
-                continue
-            found.append(Finding(rule=R_LESSON, school_id=state.school.id,
-                                 journal_id=journal.id, business_date=day, due=day,
-                                 teacher_id=answerable(journal, day), slot=entry.slot))
+            if entry.weekday == day.isoweekday() and entry.journal_id in state.journals:
+                expected.setdefault(entry.journal_id, []).append(entry.slot)
+        for journal_id, slots in sorted(expected.items(), key=lambda kv: str(kv[0])):
+            journal = state.journals[journal_id]
+            held = {slot for slot in range(1, MAX_SLOT + 1)
+                    if ids.lesson_id(journal_id, day, slot) in facts.lessons}
+            unanswered = sorted(set(slots) - held)
+            moved = len(held - set(slots))
+            for slot in unanswered[moved:]:
+                found.append(Finding(rule=R_LESSON, school_id=state.school.id,
+                                     journal_id=journal.id, business_date=day, due=day,
+                                     teacher_id=answerable(journal, day), slot=slot))
     return found
 
 
