@@ -96,6 +96,9 @@ def test_a_teacher_keeps_the_journal(visit: Callable[..., Visit], school: School
     editor.get_by_role("button", name="Поставить").click()
     expect(editor.get_by_role("status")).to_have_text(
         re.compile(r"^Внесено с опозданием: R-4\.6, на \d+ (день|дня|дней)$"))
+    # and the cell itself carries it
+    expect(_cell(page, "Петрова Вера", old)).to_have_attribute(
+        "title", re.compile(r"^Внесено с опозданием: R-4\.6, на \d+"))
     # And the page read after a reload shows what was written
     page.reload()
     expect(_cell(page, "Иванова Анна", today, 3)).to_have_text("5 5")
@@ -115,3 +118,40 @@ def test_the_cell_works_without_javascript(visit: Callable[..., Visit],
     expect(page.get_by_role("status")).to_contain_text(re.compile("Записано|опозданием"))
     page.get_by_role("link", name="← К журналу").click()
     expect(_cell(page, "Петрова Вера", day)).to_have_text("3")
+
+
+def test_a_teacher_gives_a_period_mark_and_corrects_it(visit: Callable[..., Visit],
+                                                       school: School) -> None:
+    teacher = visit()
+    page = teacher.login(school.usernames["teacher"])
+    page.get_by_role("link", name="7А · Русский язык").click()
+    final = page.get_by_role("link", name="Итоговая отметка: Иванов Борис")
+    expect(final).to_have_text("")
+    # When the teacher gives Boris his period mark
+    final.click()
+    editor = page.locator("#editor")
+    expect(editor.get_by_role("heading", level=2)).to_have_text(
+        "Итоговая отметка: Иванов Борис, Полугодие")
+    editor.get_by_label("Итоговая отметка", exact=True).fill("1")
+    editor.get_by_role("button", name="Выставить").click()
+    expect(editor.get_by_role("alert")).to_have_text(re.compile(r"Не принято: .*\(R-6\.1a\)"))
+    expect(final).to_have_text("")
+    editor.get_by_label("Итоговая отметка", exact=True).fill("4")
+    editor.get_by_role("button", name="Выставить").click()
+    expect(editor.get_by_role("status")).to_have_text("Записано.")
+    expect(final).to_have_text("4")
+    # A second one is a correction, with its reason
+    editor.get_by_label("Новая итоговая отметка").fill("5")
+    editor.get_by_label("Причина исправления").fill("пересдача")
+    editor.get_by_role("button", name="Исправить итоговую отметку").click()
+    expect(final).to_have_text("5")
+    editor.get_by_role("link", name="История").click()
+    history = editor.get_by_role("list", name="История отметки")
+    expect(history.get_by_role("listitem")).to_have_count(2)
+    expect(history.get_by_role("listitem").first).to_contain_text("поставлена 4")
+    expect(history.get_by_role("listitem").last).to_contain_text(
+        "исправлена на 5, причина: «пересдача»")
+    teacher.shoot("period-mark")
+    # And the grid read again shows it
+    page.reload()
+    expect(page.get_by_role("link", name="Итоговая отметка: Иванов Борис")).to_have_text("5")

@@ -237,6 +237,29 @@ def _school_shows(cell: Cell) -> None:
     assert "Математика" in cell.answer.text
 
 
+def _final_path(world: World, target: str, student: UUID | None = None) -> str:
+    return f"/journals/{_journal(world, target)}/students/{student or world.s0}/period-mark"
+
+
+def _final_arrange(world: World, _: str, target: str) -> Req:
+    """S0's period mark in J1 or J2; or in J1, of a student never in its class."""
+    if target == "J1 outsider":
+        return Req(_final_path(world, "J1", world.student(enrolled=False)))
+    return Req(_final_path(world, target))
+
+
+def _final_give_arrange(world: World, _: str, target: str) -> Req:
+    return Req(_final_path(world, target, world.student()), data={"value": "5"})
+
+
+def _final_correct_arrange(world: World, _: str, target: str) -> Req:
+    kid, journal = world.student(), _journal(world, target)
+    world.app.execute(GivePeriodMark(world.admin, journal, student_id=kid,
+                                     period_id=world.period, value="4"))
+    return Req(_final_path(world, target, kid) + "/correction",
+               data={"value": "3", "reason": "пересдача"})
+
+
 def _written(cell: Cell) -> None:
     """A cell's answer says the entry was taken (on time, or late with its rule)."""
     assert "Записано." in cell.answer.text or "Внесено с опозданием: R-" in cell.answer.text
@@ -331,6 +354,14 @@ MATRIX: list[Row] = [
         _says("Посещаемость", "Дроби"), reads=("grid", "summary")),
     Row("POST", "/journals/{journal_id}/lessons/{lesson_id}/attendance", _writes(303),
         _attendance_arrange, events=("Lesson.AttendanceTaken",)),
+    Row("GET", "/journals/{journal_id}/students/{student_id}/period-mark",
+        {**READS, "J1 outsider": statuses(READ_J1.replace("ok", "404"))}, _final_arrange,
+        _says("Итоговая отметка: Ученик Ноль", "Год"), reads=("summary",)),
+    Row("POST", "/journals/{journal_id}/students/{student_id}/period-mark", _writes(201),
+        _final_give_arrange, _written, ("PeriodMark.Given",), ("summary",)),
+    Row("POST", "/journals/{journal_id}/students/{student_id}/period-mark/correction",
+        _writes(201), _final_correct_arrange, _written, ("PeriodMark.Corrected",),
+        ("summary",)),
     Row("GET", "/messages", {"-": MESSAGES}, _fixed("/messages"), _says("в разработке")),
 ]
 ROWS = {f"{row.method} {row.path}": row for row in MATRIX}

@@ -11,7 +11,14 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
-from ejournal.web import pages_audit, pages_common, pages_family, pages_journal, pages_school
+from ejournal.web import (
+    pages_audit,
+    pages_common,
+    pages_family,
+    pages_finals,
+    pages_journal,
+    pages_school,
+)
 from ejournal.web.docs import router as docs_router
 
 STATIC = Path(__file__).parent / "static"
@@ -41,3 +48,4 @@ def install(app: FastAPI) -> None:
     app.include_router(pages_journal.router)
     app.include_router(pages_audit.router)
     app.include_router(pages_school.router)
+    app.include_router(pages_finals.router)

@@ -47,7 +47,7 @@ class Outcome:
         return made
 
 
-def _run(svc: Services, viewer: Principal, journal_id: UUID, command: Command[Any]) -> Outcome:
+def run(svc: Services, viewer: Principal, journal_id: UUID, command: Command[Any]) -> Outcome:
     """``command`` on the journal ``journal_id``, as the API runs it."""
     try:
         with hidden_unless_visible(svc, viewer, journal_id):
@@ -64,37 +64,37 @@ def _run(svc: Services, viewer: Principal, journal_id: UUID, command: Command[An
 
 def hold_lesson(svc: Services, viewer: Principal, journal_id: UUID, *, day: date, slot: int,
                 topic: str, homework: str | None, programme_topic: str | None) -> Outcome:
-    return _run(svc, viewer, journal_id, HoldLesson(
+    return run(svc, viewer, journal_id, HoldLesson(
         viewer.user_id, journal_id, lesson_date=day, slot=slot, topic=topic, homework=homework,
         programme_topic=programme_topic))
 
 
 def take_attendance(svc: Services, viewer: Principal, journal_id: UUID, lesson_id: UUID,
                     absent: list[tuple[UUID, str | None]]) -> Outcome:
-    return _run(svc, viewer, journal_id,
+    return run(svc, viewer, journal_id,
                 TakeAttendance(viewer.user_id, journal_id, lesson_id, absent))
 
 
 def cancel_absence(svc: Services, viewer: Principal, journal_id: UUID, lesson_id: UUID,
                    student_id: UUID, reason: str) -> Outcome:
-    return _run(svc, viewer, journal_id,
+    return run(svc, viewer, journal_id,
                 CancelAbsence(viewer.user_id, journal_id, lesson_id, student_id, reason))
 
 
 def give_mark(svc: Services, viewer: Principal, journal_id: UUID, lesson_id: UUID,
               student_id: UUID, *, value: str, work: str, comment: str | None) -> Outcome:
-    return _run(svc, viewer, journal_id, GiveMark(
+    return run(svc, viewer, journal_id, GiveMark(
         viewer.user_id, journal_id, lesson_id, student_id, value=value.strip(), work=work,
         comment=comment))
 
 
 def correct_mark(svc: Services, viewer: Principal, journal_id: UUID, mark_id: UUID, *,
                  value: str, reason: str) -> Outcome:
-    return _run(svc, viewer, journal_id, CorrectMark(viewer.user_id, journal_id, mark_id,
+    return run(svc, viewer, journal_id, CorrectMark(viewer.user_id, journal_id, mark_id,
                                                      value=value.strip(), reason=reason))
 
 
 def cancel_mark(svc: Services, viewer: Principal, journal_id: UUID, mark_id: UUID, *,
                 reason: str) -> Outcome:
-    return _run(svc, viewer, journal_id,
+    return run(svc, viewer, journal_id,
                 CancelMark(viewer.user_id, journal_id, mark_id, reason=reason))
