@@ -1,9 +1,14 @@
 """The README's walkthrough, as a newcomer runs it: `ejournal demo`, `ejournal projections
 rebuild`, `ejournal serve`, then log in as the guardian the demo printed and read the child's
-diary - on SQLite and PostgreSQL, with real processes and a real HTTP server."""
+diary; as the teacher, find their journal's grid and a period's summary, and as the auditor
+the school's reports, each id from that login's own answers (and the README's shell block
+for them, run as written) - on SQLite and PostgreSQL, with real processes and a real HTTP
+server."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 from collections import defaultdict
@@ -107,3 +112,118 @@ def test_a_newcomer_loads_the_demo_serves_it_and_reads_a_diary_as_a_guardian(
         for lesson in day["lessons"]:
             subjects[lesson["subject"]] += 1
     assert set(subjects) == {"Математика", "Русский язык", "История"}
+
+
+def _grid_marks(grid: dict[str, Any]) -> dict[str, list[str]]:
+    """Each student's marks in a grid (its cells hold marks and «Н»)."""
+    return {s["id"]: sorted(v for cell in s["cells"].values() for v in cell if v != "Н")
+            for s in grid["students"]}
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _readme_walkthrough(url: str, logins: dict[str, tuple[str, str]]) -> list[Any]:
+    """The README's shell block for the teacher and the auditor, run by bash against ``url``
+    with the passwords the demo printed (its usernames must be the demo's): the JSON
+    documents it prints, in order."""
+    text = README.read_text(encoding="utf-8")
+    block = text.split("The teacher and the auditor find", 1)[1]
+    script = block.split("```sh\n", 1)[1].split("```", 1)[0]
+    for role in ("teacher", "auditor"):
+        username, password = logins[role]
+        placeholder = f"login {username} 'the {role} password ejournal demo printed'"
+        assert placeholder in script, f"the README logs in as someone else than the {role}"
+        script = script.replace(placeholder, f"login {username} '{password}'")
+    script = script.replace("http://127.0.0.1:8000", url)
+    bash = shutil.which("bash")
+    assert bash, "the README's walkthrough needs bash"
+    assert shutil.which("curl"), "the README's walkthrough needs curl"
+    done = subprocess.run([bash, "-euo", "pipefail", "-c", script], text=True,
+                          capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    decoder, found, at = json.JSONDecoder(), [], 0
+    while at < len(done.stdout.rstrip()):
+        document, at = decoder.raw_decode(done.stdout, at)
+        found.append(document)
+        while at < len(done.stdout) and done.stdout[at].isspace():
+            at += 1
+    return found
+
+
+def test_the_teacher_and_the_auditor_find_their_way_from_api_answers_alone(
+    database: Database, tmp_path: Path
+) -> None:
+    """The README's walkthrough for staff: each id a request needs comes from an earlier
+    answer to the same login - never from SQL or from another role's answers."""
+    demo = _ejournal(database, "demo", "--now", DEMO_NOW.isoformat())
+    assert demo.returncode == 0, demo.stderr
+    logins = _logins(demo.stdout)
+    flagged = int(demo.stdout.split(" late entries (flagged)")[0].rsplit(" ", 1)[-1])
+    assert _ejournal(database, "projections", "rebuild").returncode == 0
+    with serving_process(database.settings, tmp_path / "serve.log", "--no-scheduler",
+                         now=DEMO_NOW) as served:
+
+        def client(role: str) -> httpx.Client:
+            username, password = logins[role]
+            with httpx.Client(base_url=served.url, timeout=30) as c:
+                token = c.post("/api/v1/auth/token", data={"username": username,
+                                                           "password": password})
+            assert token.status_code == 200, token.text
+            return httpx.Client(base_url=served.url, timeout=30, headers={
+                "Authorization": f"Bearer {token.json()['access_token']}"})
+
+        def ok(c: httpx.Client, path: str, **params: str) -> Any:
+            answer = c.get(path, params=params)
+            assert answer.status_code == 200, f"{path}: {answer.text}"
+            return answer.json()
+
+        # The teacher: their school from /me, their journals from /me/journals
+        with client("teacher") as teacher:
+            school = ok(teacher, "/api/v1/me")["school_id"]
+            journals = ok(teacher, "/api/v1/me/journals")["items"]
+            assert journals
+            journal = journals[0]
+            assert journal["subject_name"] in {"Математика", "Русский язык", "История"}
+            # the periods of the school's year, and the one the demo's day falls in
+            (year,) = ok(teacher, f"/api/v1/schools/{school}/years")["items"]
+            (period,) = [p for p in year["periods"]
+                         if p["starts_on"] <= DEMO_NOW.date().isoformat() <= p["ends_on"]]
+            grid = ok(teacher, f"/api/v1/journals/{journal['id']}/grid",
+                      **{"from": period["starts_on"], "to": DEMO_NOW.date().isoformat()})
+            summary = ok(teacher, f"/api/v1/journals/{journal['id']}/summary",
+                         period_id=period["id"])
+        assert len(grid["lessons"]) >= 10
+        assert len(grid["students"]) >= 20
+        by_grid = _grid_marks(grid)
+        assert sum(map(len, by_grid.values())) >= 50
+        # The summary of the period holds the same marks as the grid of its days so far
+        assert {s["student_id"]: sorted(s["marks"]) for s in summary["students"]} == by_grid
+        for student in summary["students"]:
+            marks = [int(v) for v in student["marks"]]
+            assert student["average"] == (round(sum(marks) / len(marks), 2) if marks else None)
+
+        # The auditor: the school from /me; late entries, timeliness, overdue; a class's
+        # performance for a period, ids from the auditor's own answers
+        with client("auditor") as auditor:
+            school = ok(auditor, "/api/v1/me")["school_id"]
+            late = ok(auditor, f"/api/v1/schools/{school}/late-entries")
+            timeliness = ok(auditor, f"/api/v1/schools/{school}/timeliness")
+            overdue = ok(auditor, f"/api/v1/schools/{school}/overdue")
+            classes = ok(auditor, f"/api/v1/schools/{school}/classes")["items"]
+            (year,) = ok(auditor, f"/api/v1/schools/{school}/years")["items"]
+            performance = ok(auditor, f"/api/v1/classes/{classes[0]['id']}/performance",
+                             period_id=year["periods"][0]["id"])
+        # And the README's own shell block, run as written, answers the same
+        printed = _readme_walkthrough(served.url, logins)
+    assert [set(printed[0])] == [{"lessons", "students"}]
+    assert printed[1:] == [summary, late, timeliness, performance]
+    assert late["next"] is None
+    assert len(late["items"]) == flagged
+    assert all(item["by_name"].startswith("Учитель") for item in late["items"])
+    assert timeliness["items"]
+    assert overdue["items"] == []  # `--no-scheduler`, and no `ejournal check` was run
+    assert {c["name"] for c in classes} == {"7А", "7Б"}
+    assert len(performance["students"]) >= 20
+    assert {s["subject_name"] for s in performance["subjects"]} == {
+        "Математика", "Русский язык", "История"}
