@@ -111,9 +111,11 @@ class Period(_Days):
 
 @dataclass(frozen=True)
 class WorkingCalendar:
-    """The production calendar with one school's overlay on top."""
+    """The production calendar with one school's overlay on top; for R-6.1d in a 6-day school,
+    also its Saturdays that are school days (``saturdays``: that school's year)."""
 
     overlay: Mapping[date, DayKind] = field(default_factory=dict)
+    saturdays: SchoolCalendar | None = None
 
     def is_working_day(self, day: date) -> bool:
         kind = self.overlay.get(day)
@@ -121,7 +123,11 @@ class WorkingCalendar:
             return False
         if kind is DayKind.SCHOOL_DAY:
             return True
-        return is_production_working_day(day)
+        return is_production_working_day(day) or self._school_saturday(day)
+
+    def _school_saturday(self, day: date) -> bool:
+        return (self.saturdays is not None and day.isoweekday() == 6
+                and self.saturdays.is_school_day(day))
 
     def add_working_days(self, day: date, n: int) -> date:
         """The n-th working day after ``day`` (``day`` itself does not count)."""
@@ -143,6 +149,13 @@ class WorkingCalendar:
         for day, kind in self.overlay.items():
             if after < day <= until:
                 count += (kind is DayKind.SCHOOL_DAY) - is_production_working_day(day)
+        if self.saturdays is not None:
+            first = max(after + timedelta(days=1), self.saturdays.starts_on)
+            saturday = first + timedelta(days=(6 - first.isoweekday()) % 7)
+            while saturday <= min(until, self.saturdays.ends_on):
+                if saturday not in self.overlay and not is_production_working_day(saturday):
+                    count += self._school_saturday(saturday)
+                saturday += timedelta(days=7)
         return count
 
 
@@ -159,6 +172,14 @@ class SchoolCalendar:
     @property
     def working(self) -> WorkingCalendar:
         return WorkingCalendar(self.overlay)
+
+    @property
+    def written_work(self) -> WorkingCalendar:
+        """The working days R-6.1d counts: in a 6-day school its Saturdays that are school
+        days are the teacher's working days too (docs/scheduler.md, "Six-day schools")."""
+        if self.days_per_week < 6:
+            return self.working
+        return WorkingCalendar(self.overlay, saturdays=self)
 
     def why_not_school_day(self, day: date) -> str | None:
         """None when ``day`` is a school day, else the reason it is not."""

@@ -32,7 +32,14 @@ from ejournal.domain.errors import (
 )
 from ejournal.domain.journal import ClassJournal
 from ejournal.domain.school_class import MAX_SLOT, SchoolClass
-from ejournal.domain.timeliness import R_LESSON, R_SAME_DAY, lateness, local_date, mark_rule_and_due
+from ejournal.domain.timeliness import (
+    R_LESSON,
+    R_SAME_DAY,
+    R_WRITTEN,
+    lateness,
+    local_date,
+    mark_rule_and_due,
+)
 from ejournal.domain.values import (
     Absence,
     AbsenceReason,
@@ -59,7 +66,8 @@ class LessonContext:
     timezone: str
 
     def late(self, rule: str, due: date, at: datetime) -> Late | None:
-        return lateness(rule, due, at, self.timezone, self.calendar.working)
+        working = self.calendar.written_work if rule == R_WRITTEN else self.calendar.working
+        return lateness(rule, due, at, self.timezone, working)
 
     def names(self, lesson_date: date, slot: int) -> dict[str, Any]:
         """The fields by which every lesson event names its lesson."""
@@ -320,7 +328,8 @@ class Lesson(JournalAggregate):
                 f"student {student_id} is recorded absent at this lesson; cancel the absence "
                 "before giving a mark"
             )
-        rule, due = mark_rule_and_due(checked_work, self.lesson_date, ctx.calendar.working)
+        rule, due = mark_rule_and_due(checked_work, self.lesson_date,
+                                      ctx.calendar.written_work)
         late = ctx.late(rule, due, at)
         self._record(self.MarkGiven, at=at, **self._names(), by=ctx.actor.user_id,
                      mark_id=mark_id, student_id=student_id, value=checked_value,

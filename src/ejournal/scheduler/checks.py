@@ -104,7 +104,8 @@ def deadline_days(as_of: datetime, timezone: str, after: date | None,
 
 
 def written_work_due(lesson_date: date, working: WorkingCalendar) -> date:
-    """R-6.1d: marks for written work are due three working days after the lesson."""
+    """R-6.1d: marks for written work are due three working days after the lesson (counted
+    in ``SchoolCalendar.written_work``)."""
     return working.add_working_days(lesson_date, WRITTEN_WORK_DAYS)
 
 
@@ -122,6 +123,17 @@ def lesson_dates_due(day: date, working: WorkingCalendar) -> list[date]:
             break  # earlier lessons are due earlier still
         candidate -= timedelta(days=1)
     return sorted(dates)
+
+
+def written_work_dates(state: SchoolState, day: date) -> list[tuple[date, UUID]]:
+    """(lesson date, year) of the lessons whose written work is due on ``day`` (R-6.1d), each
+    counted in its year's working days (a 6-day school's school Saturdays among them)."""
+    found = []
+    for year in sorted(state.years.values(), key=lambda y: y.starts_on):
+        working = state.calendar(year.id).written_work
+        found += [(lesson_date, year.id) for lesson_date in lesson_dates_due(day, working)
+                  if year.starts_on <= lesson_date <= year.ends_on]
+    return found
 
 
 def answerable(journal: ClassJournal, day: date) -> UUID:
@@ -151,9 +163,10 @@ def wanted(state: SchoolState, day: date) -> Wanted:
     lessons: set[UUID] = set()
     for school_class in state.classes_of(day):
         lessons.update(_lesson_ids(state, school_class, day))
-    for lesson_date in lesson_dates_due(day, state.working):
+    for lesson_date, year_id in written_work_dates(state, day):
         for school_class in state.classes_of(lesson_date):
-            lessons.update(_lesson_ids(state, school_class, lesson_date))
+            if school_class.year_id == year_id:
+                lessons.update(_lesson_ids(state, school_class, lesson_date))
     marks: set[UUID] = set()
     for year_id, period_id, _ in _periods_ending(state, day):
         for school_class in state.classes.values():
@@ -221,12 +234,11 @@ def written_work_marked(state: SchoolState, day: date, facts: DayFacts) -> list[
     """R-6.1d: after a written work, every student who was there has a written mark within
     three working days."""
     found = []
-    working = state.working
-    for lesson_date in lesson_dates_due(day, working):
+    for lesson_date, year_id in written_work_dates(state, day):
         for lesson in _held_on(facts, lesson_date):
             journal = state.journals.get(lesson.journal_id)
             school_class = state.classes.get(journal.class_id) if journal else None
-            if journal is None or school_class is None:
+            if journal is None or school_class is None or school_class.year_id != year_id:
                 continue
             if not lesson.has_written_work:
                 continue  # no written work known at this lesson

@@ -152,7 +152,7 @@ def _written_mark_withdrawn(ctx: LessonContext, lesson: Lesson, mark_id: UUID,
     if isinstance(known, MissingEntry):
         known.reopen(entry_id=mark_id, withdrawn_by=ctx.actor.user_id, at=uow.now)
         return [known]
-    _, due = mark_rule_and_due(mark.work, lesson.lesson_date, ctx.calendar.working)
+    _, due = mark_rule_and_due(mark.work, lesson.lesson_date, ctx.calendar.written_work)
     if local_date(uow.now, ctx.timezone) <= due:
         return []  # not due yet: the scheduler checks it when its deadline has passed
     return [MissingEntry.find(Finding(
