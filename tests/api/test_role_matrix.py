@@ -947,6 +947,10 @@ MATRIX += LOOKUP_ROWS
 from tests.api.matrix_reports import REPORT_ROWS  # noqa: E402
 
 MATRIX += REPORT_ROWS
+# Closing and reopening periods: rows of a module of their own.
+from tests.api.matrix_periods import PERIOD_ROWS  # noqa: E402
+
+MATRIX += PERIOD_ROWS
 ROWS = {f"{row.method} {row.path}": row for row in MATRIX}
 assert len(ROWS) == len(MATRIX), "one row per endpoint"
 CELLS = [pytest.param(key, target, principal, id=f"{key} | {target} | {principal}")

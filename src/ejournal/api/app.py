@@ -21,6 +21,7 @@ from ejournal.api.routes import (
     journal_writes,
     ledger,
     lookups,
+    periods,
     reads,
     reports,
     schools,
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.include_router(compliance.router)
     app.include_router(ledger.router)
     app.include_router(lookups.router)
+    app.include_router(periods.router)
     app.include_router(students.router)
     app.include_router(reports.router)
     bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)

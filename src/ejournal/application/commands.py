@@ -110,6 +110,25 @@ class DeclareCalendarDay(Command[r.CalendarDayDeclared]):
 
 
 @dataclass(frozen=True)
+class ClosePeriod(Command[r.PeriodClosed]):
+    """R-3.4b: the period's dates take no entry, correction or period mark from now on."""
+
+    actor_id: UUID
+    school_id: UUID
+    year_id: UUID
+    period_id: UUID
+
+
+@dataclass(frozen=True)
+class ReopenPeriod(Command[r.PeriodReopened]):
+    actor_id: UUID
+    school_id: UUID
+    year_id: UUID
+    period_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True)
 class AddSubject(Command[r.SubjectAdded]):
     actor_id: UUID
     school_id: UUID

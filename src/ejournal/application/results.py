@@ -80,6 +80,16 @@ class CalendarDayDeclared(Result):
     pass
 
 
+@dataclass(frozen=True)
+class PeriodClosed(Result):
+    pass
+
+
+@dataclass(frozen=True)
+class PeriodReopened(Result):
+    pass
+
+
 class SubjectAdded(Created):
     pass
 

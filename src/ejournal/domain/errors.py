@@ -198,3 +198,23 @@ class StudentsNeverWrite(NotPermitted):
     """R-4.9: students (and guardians) never work with the journal."""
 
     rule = "R-4.9"
+
+
+# --- closed periods (R-3.4b) ---------------------------------------------------------------
+
+
+class PeriodIsClosed(ConflictWithJournal):
+    """R-3.4b: a closed period's dates take no entry, correction or period mark until the
+    admin reopens it (its pages may be printed and signed)."""
+
+    rule = "R-3.4b"
+
+
+class PeriodClosedAlready(ConflictWithJournal):
+    rule = "R-3.4b"
+    field = "period_id"
+
+
+class PeriodNotClosed(ConflictWithJournal):
+    rule = "R-3.4b"
+    field = "period_id"

@@ -10,7 +10,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ejournal.domain.base import JournalAggregate, SchemaV2
 from ejournal.domain.calendar import DayKind, Holiday, Period, PeriodKind, SchoolCalendar
-from ejournal.domain.errors import AlreadyExists, InvalidEntry, InvalidStructure, NotFound
+from ejournal.domain.errors import (
+    AlreadyExists,
+    InvalidEntry,
+    InvalidStructure,
+    NotFound,
+    PeriodClosedAlready,
+    PeriodIsClosed,
+    PeriodNotClosed,
+    ReasonRequired,
+)
 from ejournal.domain.values import text
 
 
@@ -146,6 +155,25 @@ class AcademicYear(JournalAggregate):
         holidays: list[Holiday]
         by: UUID
 
+    class PeriodClosed(JournalAggregate.Event):
+        """R-3.4b: the period's marks are in; its dates take no entry until it is reopened."""
+
+        period_id: UUID
+        by: UUID
+
+        def apply(self, aggregate: AcademicYear) -> None:
+            aggregate.closed.add(self.period_id)
+
+    class PeriodReopened(JournalAggregate.Event):
+        """R-3.4b: the period takes entries again, for the reason given."""
+
+        period_id: UUID
+        reason: str
+        by: UUID
+
+        def apply(self, aggregate: AcademicYear) -> None:
+            aggregate.closed.discard(self.period_id)
+
     def __init__(self, school_id: UUID, name: str, starts_on: date, ends_on: date,
                  days_per_week: int, periods: list[Period], holidays: list[Holiday],
                  by: UUID) -> None:
@@ -156,6 +184,8 @@ class AcademicYear(JournalAggregate):
         self.days_per_week = days_per_week
         self.periods: dict[UUID, Period] = {p.id: p for p in periods}
         self.holidays = tuple(holidays)
+        #: The periods closed now (R-3.4b).
+        self.closed: set[UUID] = set()
 
     @classmethod
     def plan(cls, *, year_id: UUID, school_id: UUID, name: Any, starts_on: date,
@@ -202,3 +232,34 @@ class AcademicYear(JournalAggregate):
         except KeyError:
             raise NotFound(f"no period {period_id} in year {self.name!r}",
                            field="period_id") from None
+
+    def close_period(self, *, period_id: UUID, by: UUID, at: datetime) -> None:
+        period = self.period(period_id)
+        if period_id in self.closed:
+            raise PeriodClosedAlready(f"period {period.name!r} is closed already")
+        self._record(self.PeriodClosed, at=at, period_id=period_id, by=by)
+
+    def reopen_period(self, *, period_id: UUID, reason: Any, by: UUID, at: datetime) -> None:
+        period = self.period(period_id)
+        why = text(reason, "reason")
+        if not why:
+            raise ReasonRequired("reopening a closed period says why", rule="R-3.4b")
+        if period_id not in self.closed:
+            raise PeriodNotClosed(f"period {period.name!r} is not closed")
+        self._record(self.PeriodReopened, at=at, period_id=period_id, reason=why, by=by)
+
+    def closed_on(self, day: date) -> Period | None:
+        """A closed period whose dates hold ``day`` (None: every period of that day is open)."""
+        for period_id in sorted(self.closed):
+            period = self.periods[period_id]
+            if period.starts_on <= day <= period.ends_on:
+                return period
+        return None
+
+    def ensure_open(self, day: date, what: str) -> None:
+        """R-3.4b: no entry, correction or period mark on a closed period's dates."""
+        period = self.closed_on(day)
+        if period is not None:
+            raise PeriodIsClosed(f"period {period.name!r} ({period.starts_on}..{period.ends_on})"
+                                 f" is closed: {what} on {day} is refused until the admin "
+                                 "reopens it")

@@ -49,6 +49,30 @@ def declare_calendar_day(command: c.DeclareCalendarDay,
     return r.CalendarDayDeclared()
 
 
+def _year_of(uow: UnitOfWork, school_id: UUID, year_id: UUID) -> AcademicYear:
+    year = uow.load(AcademicYear, year_id, "academic year", "year_id")
+    if year.school_id != school_id:
+        raise NotFound(f"no academic year {year_id}", field="year_id")
+    return year
+
+
+def close_period(command: c.ClosePeriod, uow: UnitOfWork) -> r.PeriodClosed:
+    administrator(uow, command.actor_id, command.school_id)
+    year = _year_of(uow, command.school_id, command.year_id)
+    year.close_period(period_id=command.period_id, by=command.actor_id, at=uow.now)
+    uow.add(year)
+    return r.PeriodClosed()
+
+
+def reopen_period(command: c.ReopenPeriod, uow: UnitOfWork) -> r.PeriodReopened:
+    administrator(uow, command.actor_id, command.school_id)
+    year = _year_of(uow, command.school_id, command.year_id)
+    year.reopen_period(period_id=command.period_id, reason=command.reason,
+                       by=command.actor_id, at=uow.now)
+    uow.add(year)
+    return r.PeriodReopened()
+
+
 def add_subject(command: c.AddSubject, uow: UnitOfWork) -> r.SubjectAdded:
     administrator(uow, command.actor_id, command.school_id)
     school = school_of(uow, command.school_id)
@@ -179,6 +203,8 @@ def set_programme(command: c.SetProgramme, uow: UnitOfWork) -> r.ProgrammeSet:
 HANDLERS: dict[type, Handler] = {
     c.PlanYear: plan_year,
     c.DeclareCalendarDay: declare_calendar_day,
+    c.ClosePeriod: close_period,
+    c.ReopenPeriod: reopen_period,
     c.AddSubject: add_subject,
     c.OpenClass: open_class,
     c.EnrolStudent: enrol_student,
