@@ -194,6 +194,11 @@ class NotAllowedToWrite(NotPermitted):
     rule = "R-4.4"
 
 
+class NotOwnEntry(NotAllowedToWrite):
+    """R-4.4: a substitute corrects or cancels only the entries they made; the journal's
+    teacher and the administration correct any."""
+
+
 class StudentsNeverWrite(NotPermitted):
     """R-4.9: students (and guardians) never work with the journal."""
 

@@ -13,6 +13,7 @@ from ejournal.domain.base import JournalAggregate, SchemaV2
 from ejournal.domain.errors import (
     InvalidStructure,
     NotAllowedToWrite,
+    NotOwnEntry,
     StudentsNeverWrite,
     TopicNotInProgramme,
 )
@@ -121,6 +122,15 @@ class ClassJournal(JournalAggregate):
             if substitution.from_date <= day <= substitution.to_date:
                 chosen = substitution.teacher_id
         return chosen
+
+    def ensure_may_change(self, actor: Actor, day: date, author: UUID) -> None:
+        """A correction or cancellation of an entry made by ``author`` (R-4.4): the journal's
+        teacher and the admin change any; a substitute, on their dates, only their own."""
+        self.ensure_may_write(actor, day)
+        if actor.is_admin_of(self.school_id) or actor.user_id in (self.teacher_id, author):
+            return
+        raise NotOwnEntry("a substitute corrects or cancels only the entries they made; the "
+                          "journal's teacher or the administration changes this one")
 
     def ensure_programme_topic(self, title: str | None) -> None:
         if title is None:

@@ -143,6 +143,7 @@ class Lesson(JournalAggregate):
             aggregate.attendance_taken = True
             for absence in self.absent:
                 aggregate.absent[absence.student_id] = absence.reason
+                aggregate.absent_by[absence.student_id] = self.by
 
     class AbsenceCancelled(LessonEvent):
         """The student was there after all (R-4.6); ``reason`` says why, in free text."""
@@ -153,6 +154,7 @@ class Lesson(JournalAggregate):
 
         def apply(self, aggregate: Lesson) -> None:
             del aggregate.absent[self.student_id]
+            aggregate.absent_by.pop(self.student_id, None)
 
     class MarkGiven(LessonEvent):
         """A mark (R-6.1a) in this lesson's column (R-6.1c)."""
@@ -216,6 +218,7 @@ class Lesson(JournalAggregate):
         self.late = late
         self.attendance_taken = False
         self.absent: dict[UUID, AbsenceReason | None] = {}
+        self.absent_by: dict[UUID, UUID] = {}  # who recorded each absence
         self.marks: dict[UUID, Mark] = {}
 
     # --- queries ------------------------------------------------------------------------
@@ -309,6 +312,7 @@ class Lesson(JournalAggregate):
         why = reason_text(reason)
         if student_id not in self.absent:
             raise NotAbsent(f"student {student_id} is not recorded absent at this lesson")
+        ctx.journal.ensure_may_change(ctx.actor, self.lesson_date, self.absent_by[student_id])
         late = ctx.late(R_SAME_DAY, self.lesson_date, at)
         self._record(self.AbsenceCancelled, at=at, **self._names(), by=ctx.actor.user_id,
                      student_id=student_id, reason=why, late=late)
@@ -343,6 +347,7 @@ class Lesson(JournalAggregate):
         why = reason_text(reason)
         ctx.journal.ensure_may_write(ctx.actor, self.lesson_date)
         mark = self.mark(mark_id)
+        ctx.journal.ensure_may_change(ctx.actor, self.lesson_date, mark.by)
         if mark.cancelled:
             raise MarkCancelledAlready("that mark was cancelled; it cannot be corrected")
         if mark.value == checked_value:
@@ -356,6 +361,7 @@ class Lesson(JournalAggregate):
         why = reason_text(reason)
         ctx.journal.ensure_may_write(ctx.actor, self.lesson_date)
         mark = self.mark(mark_id)
+        ctx.journal.ensure_may_change(ctx.actor, self.lesson_date, mark.by)
         if mark.cancelled:
             raise MarkCancelledAlready("that mark was cancelled already")
         self._record(self.MarkCancelled, at=at, **self._names(), by=ctx.actor.user_id,

@@ -89,7 +89,7 @@ class PeriodMark(JournalAggregate):
         ``working``: the school's calendar, for the ``working_days`` of the verdict."""
         checked = mark_value(value)
         why = reason_text(reason)
-        journal.ensure_may_write(actor, local_date(at, timezone))
+        journal.ensure_may_change(actor, local_date(at, timezone), self.given_by)
         if checked == self.value:
             raise SameValue(f"the period mark is {checked} already; a correction changes it")
         verdict = lateness(R_PERIOD, self.period_ends_on, at, timezone, working)
