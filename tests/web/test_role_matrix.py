@@ -362,7 +362,8 @@ MATRIX: list[Row] = [
     Row("POST", "/journals/{journal_id}/students/{student_id}/period-mark/correction",
         _writes(201), _final_correct_arrange, _written, ("PeriodMark.Corrected",),
         ("summary",)),
-    Row("GET", "/messages", {"-": MESSAGES}, _fixed("/messages"), _says("в разработке")),
+    Row("GET", "/messages", {"-": MESSAGES}, _fixed("/messages"),
+        _says("Сообщения", "Переписка в электронном журнале пока недоступна")),
 ]
 ROWS = {f"{row.method} {row.path}": row for row in MATRIX}
 assert len(ROWS) == len(MATRIX), "one row per page"

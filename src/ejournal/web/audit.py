@@ -172,7 +172,7 @@ def _history(e: LateEntry, target: tuple[UUID, bool] | None) -> str | None:
         return None
     ident, is_mark = target
     base = f"/journals/{e.journal_id}"
-    if e.entry == "period_mark":
+    if e.entry in ("period_mark", "period_mark_correction"):
         return f"{base}/period-marks/{ident}/history"
     if e.entry == "mark" and is_mark:
         return f"{base}/marks/{ident}/history"

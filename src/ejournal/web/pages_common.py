@@ -1,5 +1,5 @@
 """Pages every visitor meets: the login page at ``/``, logging out, the user guide and the
-placeholders of pages not built yet."""
+place of conversations."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ from ejournal.web.routing import (
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-#: Pages of the menu that later work builds; until then each says so.
-PLANNED = {"/messages": "Сообщения"}
+#: Who has conversations (the operator has none).
+MESSAGING = ("guardian", "student", "teacher", "admin", "auditor")
 GUIDES = ("guardian", "student", "teacher", "admin", "auditor", "operator")
 
 
@@ -98,15 +98,10 @@ def guide(request: Request, role: str | None = None) -> Response:
     return render(request, "help.html", chosen=chosen, guides=GUIDES, MENU=MENU)
 
 
-def _planned(path: str, roles: tuple[str, ...]) -> None:
-    def page(request: Request) -> Response:
-        viewer = signed_in(request)
-        if viewer.role.value not in roles:
-            raise HTTPException(403, "not for this role")
-        return render(request, "planned.html", title=PLANNED[path])
-
-    page.__name__ = "planned_" + path.strip("/")
-    router.add_api_route(path, page, methods=["GET"])
-
-
-_planned("/messages", ("guardian", "student", "teacher", "admin", "auditor"))
+@router.get("/messages")
+def messages(request: Request) -> Response:
+    """Conversations' place: the messaging API is not served yet, and the page says so."""
+    viewer = signed_in(request)
+    if viewer.role.value not in MESSAGING:
+        raise HTTPException(403, "not for this role")
+    return render(request, "messages.html", title="Сообщения", role=viewer.role.value)
