@@ -19,6 +19,7 @@ from ejournal.application import EJournal
 from ejournal.projections.base import create_read_engine
 from tests.builders import SmallSchool, build_school
 from tests.databases import NOW
+from tests.faults.pgcluster import ThrowawayPostgres
 from tests.servers import Server
 
 PASSWORD = "correct horse battery staple"
@@ -114,3 +115,15 @@ def world(module_server: Server) -> Iterator[World]:
     tokens = {who: server.login(username, PASSWORD) for who, (_, username) in people.items()}
     yield World(server, app, a, b, tokens, tag)
     app.close()
+
+
+@pytest.fixture
+def postgres() -> Iterator[ThrowawayPostgres]:
+    """A PostgreSQL server of the test's own, which it may stop and start (``pgcluster.py``)."""
+    try:
+        server = ThrowawayPostgres()
+    except (FileNotFoundError, RuntimeError) as exc:
+        pytest.skip(f"no throwaway PostgreSQL here: {exc}")
+    server.start()
+    yield server
+    server.destroy()

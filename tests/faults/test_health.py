@@ -5,8 +5,6 @@ throwaway server of the test's own (``pgcluster.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
@@ -18,17 +16,6 @@ from tests.faults.pgcluster import ThrowawayPostgres
 from tests.servers import running, wait_until
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def postgres() -> Iterator[ThrowawayPostgres]:
-    try:
-        server = ThrowawayPostgres()
-    except (FileNotFoundError, RuntimeError) as exc:
-        pytest.skip(f"no throwaway PostgreSQL here: {exc}")
-    server.start()
-    yield server
-    server.destroy()
 
 
 def test_healthz_is_503_while_postgres_is_stopped_and_200_once_it_is_back(

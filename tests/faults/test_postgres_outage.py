@@ -7,11 +7,10 @@ projector resumes and catches up."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import pytest
 
 from ejournal.settings import Settings
 from tests.faults.conftest import assert_problem
@@ -25,17 +24,6 @@ from tests.faults.pgcluster import ThrowawayPostgres
 from tests.servers import serving_process
 
 THREADS, PER_THREAD = 3, 15
-
-
-@pytest.fixture
-def postgres() -> Iterator[ThrowawayPostgres]:
-    try:
-        server = ThrowawayPostgres()
-    except (FileNotFoundError, RuntimeError) as exc:
-        pytest.skip(f"no throwaway PostgreSQL here: {exc}")
-    server.start()
-    yield server
-    server.destroy()
 
 
 def test_postgres_stopped_under_load_answers_503_and_recovers_by_itself(
