@@ -7,7 +7,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from ejournal.application.commands import CancelMark, GiveMark, HoldLesson, TakeAttendance
+from ejournal.application.commands import (
+    CancelAbsence,
+    CancelMark,
+    GiveMark,
+    HoldLesson,
+    TakeAttendance,
+)
 from ejournal.domain.findings import Finding, MissingEntry
 from tests.builders import SmallSchool
 from tests.scheduler.conftest import FOUND, RESOLVED, Compliance, make_school
@@ -119,6 +125,30 @@ def test_a_mark_on_time_cancelled_after_the_deadline_is_found_missing_then(
     assert _open_on_overdue(c, s) == _listed_by_check(c, s, FRI) == {
         ("R-6.1d", MON, 1, cancelled)}
     assert list(c.logged(FOUND).values()) == [1]  # check found it recorded already
+
+
+def test_an_absence_cancelled_after_the_deadline_is_found_missing_then(
+    compliance: Compliance,
+) -> None:
+    c = compliance
+    s = make_school(c.app)
+    marked, absent, other = s.students
+    c.at(s, MON, 10)
+    lesson = c.app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=2,
+                                      topic="Диктант", written_work=True)).id
+    c.app.execute(TakeAttendance(s.teacher, s.journal, lesson, absent=[(absent, None)]))
+    for kid in (marked, other):
+        c.app.execute(GiveMark(s.teacher, s.journal, lesson, student_id=kid, value="5",
+                               work="written"))
+    assert [f for f in c.night_after(s, THU).findings if f.rule == "R-6.1d"] == []
+
+    c.at(s, FRI, 9)
+    c.app.execute(CancelAbsence(s.teacher, s.journal, lesson, student_id=absent,
+                                reason="был на уроке"))
+    (item,) = c.overdue(s, rule="R-6.1d")
+    assert (item.student_id, item.slot, item.due, item.resolved_at) == (absent, 2, THU, None)
+    assert _open_on_overdue(c, s) == _listed_by_check(c, s, FRI) == {
+        ("R-6.1d", MON, 2, absent)}
 
 
 def test_a_second_written_mark_still_stands_and_nothing_reopens(compliance: Compliance) -> None:
