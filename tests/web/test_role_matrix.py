@@ -294,6 +294,22 @@ READ_J2 = "          303  403  ok   ok   404  404  ok   403  403  404  404  404"
 WRITE_J1 = "         303  403  ok   403  ok   404  403  403  403  404  403  404"
 WRITE_J2 = "         303  403  ok   403  404  404  ok   403  403  404  403  404"
 READS = {"J1": statuses(READ_J1), "J2": statuses(READ_J2)}
+REPORTS = statuses(" 303  403  ok   ok   ok   ok   ok   403  403  ok   ok   ok")
+CLASS_7A = statuses("303  403  ok   ok   ok   404  ok   403  403  404  404  404")
+
+
+def _reports_shows(cell: Cell) -> None:
+    """The classes whose reports the viewer reads: none for a teacher of none of them."""
+    text = cell.answer.text
+    if cell.principal == "unassigned":
+        assert "Классов, отчёты которых вам доступны, нет." in text
+    else:
+        assert "/reports/attendance?class=" in text
+        assert "7А" in text
+
+
+def _class_report(kind: str) -> Arrange:
+    return lambda world, _, __: Req(f"/reports/{kind}?class={world.class_a}")
 
 
 def _writes(ok: int) -> dict[str, tuple[int, ...]]:
@@ -364,6 +380,18 @@ MATRIX: list[Row] = [
         ("summary",)),
     Row("GET", "/messages", {"-": MESSAGES}, _fixed("/messages"),
         _says("Сообщения", "Переписка в электронном журнале пока недоступна")),
+    # --- the reports (the API's: a journal as its grid, a class as its students) ---
+    Row("GET", "/reports", {"-": REPORTS}, _fixed("/reports"), _reports_shows),
+    Row("GET", "/reports/programme", READS,
+        lambda w, p, t: Req(f"/reports/programme?journal={_journal(w, t)}"),
+        _says("Выполнение программы: 7А")),
+    Row("GET", "/reports/homework", {"7А": CLASS_7A}, _class_report("homework"),
+        _says("Домашняя нагрузка: 7А", "№ 7")),
+    Row("GET", "/reports/attendance", {"7А": CLASS_7A}, _class_report("attendance"),
+        _says("Посещаемость: 7А", "Ученик Один", "<svg"), reads=("attendance",)),
+    Row("GET", "/reports/performance", {"7А": CLASS_7A}, _class_report("performance"),
+        _says("Успеваемость: 7А", "Сводная ведомость", "Математика", "<svg"),
+        reads=("performance",)),
 ]
 ROWS = {f"{row.method} {row.path}": row for row in MATRIX}
 assert len(ROWS) == len(MATRIX), "one row per page"

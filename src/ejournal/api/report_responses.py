@@ -102,3 +102,4 @@ class SubjectAverageOut(BaseModel):
 class PerformanceOut(BaseModel):
     students: list[StudentPerformanceOut]
     subjects: list[SubjectAverageOut]
+    weeks: list[WeekAverageOut] = Field(description="the class's: all its marks of each week")

@@ -297,15 +297,17 @@ class SubjectAverage:
 class PerformanceReport:
     students: list[StudentPerformance]
     subjects: list[SubjectAverage]
-    weeks: list[date]  # the Mondays of the period's weeks
+    weeks: list[WeekAverage]  # the class's: every student's marks of each week together
 
 
 def read_performance(conn: Connection, class_id: UUID, period_id: UUID,
-                     weights: dict[Work, int] | None = None) -> PerformanceReport:
+                     weights: dict[Work, int] | None = None, today: date | None = None
+                     ) -> PerformanceReport:
     """The сводная ведомость as data: per student and subject of the class, the period's
     average, weighted average (by ``weights`` per kind of work) and period mark; per subject
-    the class's average; per student the average by week. Raises :class:`NotFound` for a
-    period of another year than the class's."""
+    the class's average; per student and for the class the average by week, each week of the
+    period up to ``today``'s. Raises :class:`NotFound` for a period of another year than the
+    class's."""
     facts = class_facts(conn, class_id)
     period = conn.execute(select(periods.c.starts_on, periods.c.ends_on).where(
         periods.c.period_id == period_id, periods.c.year_id == facts.year_id)).one_or_none()
@@ -317,7 +319,7 @@ def read_performance(conn: Connection, class_id: UUID, period_id: UUID,
     roster = _roster(conn, class_id, first, last)
     subjects = _subjects(conn, class_id)
     given: dict[tuple[UUID, UUID], list[tuple[int, int]]] = defaultdict(list)
-    dated: dict[UUID, list[tuple[date, int]]] = defaultdict(list)
+    dated: dict[UUID | None, list[tuple[date, int]]] = defaultdict(list)
     for student_id, journal_id, day, value, work in conn.execute(
             select(marks.c.student_id, marks.c.journal_id, marks.c.lesson_date, marks.c.value,
                    marks.c.work)
@@ -325,13 +327,14 @@ def read_performance(conn: Connection, class_id: UUID, period_id: UUID,
                    marks.c.lesson_date <= last)).tuples():
         given[(student_id, journal_id)].append((int(value), weigh[Work(work)]))
         dated[student_id].append((day, int(value)))
+        dated[None].append((day, int(value)))
     finals = {(sid, jid): value for sid, jid, value in conn.execute(
         select(period_marks.c.student_id, period_marks.c.journal_id, period_marks.c.value)
         .select_from(period_marks.join(journals,
                                        journals.c.journal_id == period_marks.c.journal_id))
         .where(period_marks.c.period_id == period_id,
                journals.c.class_id == class_id)).tuples()}
-    mondays = _mondays(first, last)
+    mondays = _mondays(first, min(last, today) if today else last)
     students: list[StudentPerformance] = []
     per_subject: dict[UUID, list[Fraction]] = defaultdict(list)
     for sid, full_name, _ in roster:
@@ -352,7 +355,7 @@ def read_performance(conn: Connection, class_id: UUID, period_id: UUID,
         [SubjectAverage(jid, subject, _two(sum(per_subject[jid], Fraction(0))
                                            / len(per_subject[jid]))
                         if per_subject[jid] else None) for jid, subject in subjects],
-        mondays)
+        _by_week(dated.get(None, []), mondays))
 
 
 def _mondays(first: date, last: date) -> list[date]:

@@ -17,6 +17,7 @@ from ejournal.web import (
     pages_family,
     pages_finals,
     pages_journal,
+    pages_reports,
     pages_school,
 )
 from ejournal.web.docs import router as docs_router
@@ -49,3 +50,4 @@ def install(app: FastAPI) -> None:
     app.include_router(pages_audit.router)
     app.include_router(pages_school.router)
     app.include_router(pages_finals.router)
+    app.include_router(pages_reports.router)

@@ -38,9 +38,10 @@ MENU: dict[str, tuple[tuple[str, str], ...]] = {
                  ("/access-log", "Кто просматривал"), ("/messages", "Сообщения")),
     "student": (("/diary", "Дневник"), ("/marks", "Отметки"), ("/feed", "Новое"),
                 ("/messages", "Сообщения")),
-    "teacher": (("/journals", "Мои журналы"), ("/messages", "Сообщения")),
-    "admin": (("/school", "Школа"), ("/audit", "Проверка"), ("/messages", "Сообщения")),
-    "auditor": (("/audit", "Проверка"), ("/messages", "Сообщения")),
+    "teacher": (("/journals", "Мои журналы"), ("/reports", "Отчёты"), ("/messages", "Сообщения")),
+    "admin": (("/school", "Школа"), ("/audit", "Проверка"), ("/reports", "Отчёты"),
+              ("/messages", "Сообщения")),
+    "auditor": (("/audit", "Проверка"), ("/reports", "Отчёты"), ("/messages", "Сообщения")),
     "operator": (("/schools", "Школы"),),
 }
 
