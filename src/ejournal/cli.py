@@ -13,6 +13,7 @@ from ejournal import __version__
 from ejournal.application import EJournal
 from ejournal.application.commands import RegisterOperator
 from ejournal.application.storage import UnsupportedDatabase, describe
+from ejournal.demo.command import add_parser as add_demo_parser
 from ejournal.domain.base import FirstSchemaLog
 from ejournal.domain.errors import DomainError
 from ejournal.ledger.command import add_parser as add_verify
@@ -41,34 +42,6 @@ def cmd_db_init(settings: Settings, _: argparse.Namespace) -> int:
     app = _app(settings)
     app.close()
     print(f"database ready: {describe(settings)}")
-    return 0
-
-
-def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    """Records the demo school and prints the logins to try, with their passwords."""
-    from ejournal.accounts import Accounts
-    from ejournal.demo import grant_logins, load_demo
-    from ejournal.projections.base import create_read_engine
-
-    if args.password is not None and len(args.password) < 8:
-        raise ValueError("a demo password is at least 8 characters")
-    app = _app(settings)
-    accounts = Accounts(create_read_engine(settings))
-    try:
-        accounts.setup()
-        now = args.now or datetime.now(tz=UTC)
-        summary = load_demo(app, now=now, seed=args.seed)
-        logins = grant_logins(accounts, summary, now=now, password=args.password)
-    finally:
-        app.close()
-        accounts.engine.dispose()
-    print(f"demo school {summary.school_id} recorded in {describe(settings)}:")
-    print(f"  {summary.lessons} lessons, {summary.marks} marks, {summary.absences} absences, "
-          f"{summary.corrections} corrections, {summary.late_entries} late entries (flagged)")
-    print("logins to try (role, username, password) - `ejournal serve`, then log in at "
-          "POST /api/v1/auth/token:")
-    for role, (username, password) in logins.items():
-        print(f"  {role:9} {username:12} {password}")
     return 0
 
 
@@ -261,10 +234,13 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     """Evaluates the checks as they stand at the start of ``--as-of`` (school-local), with
     the data known now; records new findings (idempotently), prints every finding that
-    stands, and exits 0 whatever it finds."""
+    stands with the number of entries the checks expected, and exits 0 whatever it finds.
+    ``--now`` (tests only, not in ``--help``) checks as if it were that moment."""
+    from ejournal.domain.findings import RULES
     from ejournal.scheduler.runner import ComplianceRunner, describe_finding
 
-    runner = ComplianceRunner.open(settings)
+    fixed: datetime | None = args.now
+    runner = ComplianceRunner.open(settings, clock=(lambda: fixed) if fixed else None)
     try:
         run = runner.check(args.school, args.as_of)
     finally:
@@ -274,12 +250,15 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"school_id": str(args.school), "as_of": args.as_of.isoformat(),
                           "days_checked": len(run.days), "resolved": run.resolved,
+                          "expected": {rule: run.expected[rule] for rule in RULES},
                           "findings": [{**describe_finding(f), "new": f.id in run.new}
                                        for f in findings]}, ensure_ascii=False))
         return 0
+    expected = sum(run.expected.values())
+    share = f"{100 * len(findings) / expected:.1f} %" if expected else "-"
     print(f"school {args.school} as of {args.as_of}: {len(run.days)} days checked, "
-          f"{len(findings)} entries missing ({len(run.new)} newly recorded), "
-          f"{run.resolved} resolved since")
+          f"{len(findings)} of {expected} expected entries missing ({share}; "
+          f"{len(run.new)} newly recorded), {run.resolved} resolved since")
     for f in findings:
         print(f"{f.rule:7} {f.business_date} journal {f.journal_id} "
               f"slot {f.slot if f.slot is not None else '-'} "
@@ -301,16 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("init", help="create the tables if missing").set_defaults(run=cmd_db_init)
-    demo = sub.add_parser("demo", help="record a demo school (two classes, three subjects, "
-                                       "four weeks of lessons)")
-    demo.add_argument("--seed", type=int, default=7,
-                      help="vary it to load another demo school beside the first")
-    demo.add_argument("--password", default=None,
-                      help="one password for the printed logins (default: a random one each)")
-    demo.add_argument("--now", type=_moment, default=None,
-                      help="record the demo as of this moment (ISO 8601 with offset; default: "
-                           "now): its last lessons are that day's")
-    demo.set_defaults(run=cmd_demo)
+    add_demo_parser(sub, _moment)
 
     projections = sub.add_parser("projections", help="read models: status and rebuild")
     p_sub = projections.add_subparsers(dest="projections_command", required=True)
@@ -370,6 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="YYYY-MM-DD: every deadline before the start of this school-local "
                             "day; not in the future")
     check.add_argument("--json", action="store_true", help="print JSON")
+    # Tests only: check as if it were this moment (ISO 8601 with offset).
+    check.add_argument("--now", type=_moment, default=None, help=argparse.SUPPRESS)
     check.set_defaults(run=cmd_check)
     add_verify(sub)
     add_lists(sub)

@@ -2,15 +2,18 @@
 rebuild`, `ejournal serve`, then log in as the guardian the demo printed and read the child's
 diary; as the teacher, find their journal's grid and a period's summary, and as the auditor
 the school's reports, each id from that login's own answers (and the README's shell block
-for them, run as written) - on SQLite and PostgreSQL, with real processes and a real HTTP
+for them, run as written); and `ejournal demo --serve`, the README's first command, logged in
+to with a login it printed - on SQLite and PostgreSQL, with real processes and a real HTTP
 server."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,10 +23,12 @@ from uuid import UUID
 import httpx
 
 from ejournal.application import EJournal
+from ejournal.demo.people import TEACHERS
+from ejournal.demo.programmes import SUBJECTS
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.school_class import SchoolClass
 from tests.conftest import Database
-from tests.servers import serve_env, serving_process
+from tests.servers import free_port, serve_env, serving_process, wait_until
 
 #: The moment the demo is recorded and served at: Friday 18 December 2026, 09:00 UTC.
 DEMO_NOW = datetime(2026, 12, 18, 9, 0, tzinfo=UTC)
@@ -111,7 +116,7 @@ def test_a_newcomer_loads_the_demo_serves_it_and_reads_a_diary_as_a_guardian(
     for day in diary.json()["days"]:
         for lesson in day["lessons"]:
             subjects[lesson["subject"]] += 1
-    assert set(subjects) == {"Математика", "Русский язык", "История"}
+    assert set(subjects) == {s.name for s in SUBJECTS}  # the six subjects of the timetable
 
 
 def _grid_marks(grid: dict[str, Any]) -> dict[str, list[str]]:
@@ -184,20 +189,20 @@ def test_the_teacher_and_the_auditor_find_their_way_from_api_answers_alone(
             journals = ok(teacher, "/api/v1/me/journals")["items"]
             assert journals
             journal = journals[0]
-            assert journal["subject_name"] in {"Математика", "Русский язык", "История"}
-            # the periods of the school's year, and the one the demo's day falls in
+            assert journal["subject_name"] in {s.name for s in SUBJECTS}
+            # the periods of the school's year, and its first (the first quarter, ended)
             (year,) = ok(teacher, f"/api/v1/schools/{school}/years")["items"]
-            (period,) = [p for p in year["periods"]
-                         if p["starts_on"] <= DEMO_NOW.date().isoformat() <= p["ends_on"]]
+            period = year["periods"][0]
+            assert period["ends_on"] < DEMO_NOW.date().isoformat()
             grid = ok(teacher, f"/api/v1/journals/{journal['id']}/grid",
-                      **{"from": period["starts_on"], "to": DEMO_NOW.date().isoformat()})
+                      **{"from": period["starts_on"], "to": period["ends_on"]})
             summary = ok(teacher, f"/api/v1/journals/{journal['id']}/summary",
                          period_id=period["id"])
         assert len(grid["lessons"]) >= 10
         assert len(grid["students"]) >= 20
         by_grid = _grid_marks(grid)
         assert sum(map(len, by_grid.values())) >= 50
-        # The summary of the period holds the same marks as the grid of its days so far
+        # The summary of the period holds the same marks as the grid of its days
         assert {s["student_id"]: sorted(s["marks"]) for s in summary["students"]} == by_grid
         for student in summary["students"]:
             marks = [int(v) for v in student["marks"]]
@@ -220,10 +225,66 @@ def test_the_teacher_and_the_auditor_find_their_way_from_api_answers_alone(
     assert printed[1:] == [summary, late, timeliness, performance]
     assert late["next"] is None
     assert len(late["items"]) == flagged
-    assert all(item["by_name"].startswith("Учитель") for item in late["items"])
+    assert {item["by_name"] for item in late["items"]} == {name for name, _ in TEACHERS}
     assert timeliness["items"]
     assert overdue["items"] == []  # `--no-scheduler`, and no `ejournal check` was run
     assert {c["name"] for c in classes} == {"7А", "7Б"}
     assert len(performance["students"]) >= 20
-    assert {s["subject_name"] for s in performance["subjects"]} == {
-        "Математика", "Русский язык", "История"}
+    assert {s["subject_name"] for s in performance["subjects"]} == {s.name for s in SUBJECTS}
+
+
+def test_demo_serve_records_the_school_serves_it_and_a_printed_login_works(
+    database: Database, tmp_path: Path
+) -> None:
+    # Given `ejournal demo --serve` as a process of its own, on a free port
+    port = free_port()
+    log = tmp_path / "demo-serve.log"
+    printed: list[str] = []
+    with log.open("wb") as errors:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ejournal.cli", "demo", "--serve", "--port", str(port),
+             "--now", DEMO_NOW.isoformat()], env=serve_env(database.settings),
+            stdout=subprocess.PIPE, stderr=errors, text=True)
+    assert proc.stdout is not None
+    reader = threading.Thread(target=lambda: printed.extend(proc.stdout or ()), daemon=True)
+    reader.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        # When it prints the address and the logins, and answers there
+        wait_until(lambda: _served(proc, url, printed), 300,
+                   f"ejournal demo --serve\n{''.join(printed)}\n{log.read_text()}")
+        out = "".join(printed)
+        assert f"serving at {url}/ - log in there" in out
+        logins = _logins(out.replace("serving at", "logins to try", 1))
+        assert [(role, name) for role, (name, _) in logins.items()] == [
+            ("guardian", "parent07"), ("student", "student07"), ("teacher", "teacher07"),
+            ("admin", "admin07"), ("auditor", "auditor07")]
+        username, password = logins["guardian"]
+        with httpx.Client(base_url=url, timeout=30) as c:
+            answer = c.post("/api/v1/auth/token",
+                            data={"username": username, "password": password})
+            assert answer.status_code == 200, answer.text
+            headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+            me = c.get("/api/v1/me", headers=headers).json()
+            page = c.get("/")
+        # Then the guardian is the printed one, with a child, and the site's login page is there
+        assert (me["role"], me["username"], len(me["children"])) == ("guardian", "parent07", 1)
+        assert page.status_code == 200
+        assert "Войти" in page.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    # uvicorn shuts down cleanly, then exits by the signal it was sent
+    assert proc.returncode in (0, -signal.SIGTERM), log.read_text()
+    assert "Application shutdown complete." in log.read_text()
+
+
+def _served(proc: subprocess.Popen[str], url: str, printed: list[str]) -> bool:
+    if proc.poll() is not None:
+        raise AssertionError(f"ejournal demo --serve exited with {proc.returncode}")
+    if sum(1 for line in printed if line.startswith("  ") and len(line.split()) == 3) < 5:
+        return False
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False

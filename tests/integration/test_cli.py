@@ -34,16 +34,24 @@ def test_demo_records_a_school_and_info_counts_its_events(tmp_path: Path) -> Non
     assert demo.returncode == 0, demo.stderr
     assert "guardian  parent07" in demo.stdout
     lessons = int(demo.stdout.split(" lessons,")[0].rsplit(" ", 1)[-1])
-    assert lessons > 50
+    assert lessons > 300  # from 1 September to 25 November, 16 lessons a week a class
     info = run(tmp_path, "info")
     assert info.returncode == 0
     events = int(info.stdout.split("events in the log: ")[1].split()[0])
-    assert events > 800
-    # A second demo with the same seed is refused (usernames are unique) and writes nothing.
+    assert events > 2500
+    # A second demo with the same seed is refused, says how to start afresh or add another
+    # school beside it, and writes nothing.
     again = run(tmp_path, *DEMO)
     assert again.returncode == 1
-    assert "is taken" in again.stderr
+    assert "the login operator07 of the demo school of seed 7 is taken" in again.stderr
+    assert f"To start afresh: delete {tmp_path / 'j.db'}" in again.stderr
+    assert "`ejournal demo --seed 107`" in again.stderr
     assert f"events in the log: {events}" in run(tmp_path, "info").stdout
+    # The seed it suggests adds a second school beside the first, with logins of its own.
+    second = run(tmp_path, *DEMO, "--seed", "107")
+    assert second.returncode == 0, second.stderr
+    assert "guardian  parent107" in second.stdout
+    assert second.stdout.split()[2] != demo.stdout.split()[2]  # another school's id
 
 
 def test_an_unsupported_database_url_is_a_clear_error(tmp_path: Path) -> None:

@@ -45,8 +45,9 @@ def test_check_prints_the_findings_records_them_once_and_exits_0(
     first = ejournal(c.database, "check", "--school", str(s.school), "--as-of", THU.isoformat())
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
-    assert lines[0] == (f"school {s.school} as of {THU}: 3 days checked, 2 entries missing "
-                        "(2 newly recorded), 0 resolved since")
+    # Expected: Monday's and Wednesday's timetabled lessons, the attendance of Monday's.
+    assert lines[0] == (f"school {s.school} as of {THU}: 3 days checked, 2 of 3 expected "
+                        "entries missing (66.7 %; 2 newly recorded), 0 resolved since")
     assert lines[1] == (f"R-4.6   {MON} journal {s.journal} slot 1 student - due {MON} "
                         f"teacher {s.teacher}  (new)")
     assert lines[2] == (f"R-4.5   {WED} journal {s.journal} slot 2 student - due {WED} "
@@ -57,6 +58,7 @@ def test_check_prints_the_findings_records_them_once_and_exits_0(
     assert [(f["rule"], f["date"], f["slot"], f["new"]) for f in again["findings"]] == [
         ("R-4.6", MON.isoformat(), 1, False), ("R-4.5", WED.isoformat(), 2, False)]
     assert sorted(c.logged(FOUND).values()) == [1, 1]
+    assert again["expected"] == {"R-4.5": 2, "R-4.6": 1, "R-6.1d": 0, "R-6.2": 0}
     # As of Tuesday only Monday's deadline had passed.
     early = check_json(c.database, s.school, TUE)
     assert [(f["rule"], f["date"]) for f in early["findings"]] == [("R-4.6", MON.isoformat())]

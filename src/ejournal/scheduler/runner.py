@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -35,6 +36,7 @@ from ejournal.projections.findings import answered_before, answered_findings
 from ejournal.projections.runner import Projector
 from ejournal.projections.structure import known_schools, school_structure
 from ejournal.scheduler import checks
+from ejournal.scheduler.expected import expected_entries
 from ejournal.settings import Settings
 
 log = logging.getLogger("ejournal.scheduler")
@@ -54,6 +56,7 @@ class SchoolRun:
     days: list[date] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # every finding of those days
     new: set[UUID] = field(default_factory=set)  # the ids recorded by this run
+    expected: Counter[str] = field(default_factory=Counter)  # rule -> entries due (check)
     resolved: int = 0
     sealed: bool = False  # this run recorded the day's seal of the ledger's head
 
@@ -123,14 +126,18 @@ class ComplianceRunner:
                              if isinstance(v, ClassJournal)})
         return checks.SchoolState(school, years, classes, journals)
 
-    def findings_of(self, state: checks.SchoolState, day: date) -> list[Finding]:
-        """The check of one deadline day: loads only what it needs, then decides."""
+    def facts_of(self, state: checks.SchoolState, day: date) -> checks.DayFacts:
+        """What the check of one deadline day reads, and only that."""
         want = checks.wanted(state, day)
         # A day's lessons are read once: replayed in a few statements, not cached.
         lessons = {k: v for k, v in self.app.read_many(want.lessons).items()
                    if isinstance(v, Lesson)}
         given = frozenset(self.app.existing(want.period_marks))
-        return checks.check_day(state, day, checks.DayFacts(lessons, given))
+        return checks.DayFacts(lessons, given)
+
+    def findings_of(self, state: checks.SchoolState, day: date) -> list[Finding]:
+        """The check of one deadline day: loads only what it needs, then decides."""
+        return checks.check_day(state, day, self.facts_of(state, day))
 
     # --- the nightly run -----------------------------------------------------------------------
 
@@ -227,7 +234,9 @@ class ComplianceRunner:
                 return run
             start = datetime.combine(as_of, time(0), tzinfo=ZoneInfo(timezone))
             for day in checks.deadline_days(start, timezone, None, state.first_day()):
-                found = self.findings_of(state, day)
+                facts = self.facts_of(state, day)
+                found = checks.check_day(state, day, facts)
+                run.expected.update(expected_entries(state, day, facts))
                 if found:
                     written = self.app.execute(RecordFindings(school_id, found), at=moment)
                     run.new.update(written.new)

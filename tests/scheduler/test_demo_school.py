@@ -1,0 +1,71 @@
+"""The demo school tells the truth about a school: `ejournal demo`, then `ejournal check` on
+its school, finds under 5 % of the entries it expected missing, and every rule the scheduler
+or the late-entry audit reports shows at least once - real processes, SQLite and PostgreSQL,
+on the demo's own clock (`--now`)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from uuid import UUID
+
+import pytest
+
+from ejournal.domain.findings import RULES
+from ejournal.projections.base import create_read_engine
+from ejournal.projections.timeliness import read_late_entries
+from tests.conftest import Database
+from tests.scheduler.conftest import cli_env
+
+pytestmark = pytest.mark.slow  # real processes
+
+#: Friday 18 December 2026, 16:00 in Novosibirsk: the first quarter is over, the second not.
+NOW = datetime(2026, 12, 18, 9, 0, tzinfo=UTC)
+HEADER = re.compile(r"^school (\S+) as of (\S+): (\d+) days checked, (\d+) of (\d+) expected "
+                    r"entries missing \((\S+) %; \d+ newly recorded\), \d+ resolved since$")
+
+
+def ejournal(database: Database, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ejournal.cli", *args],
+                          env=cli_env(database.settings), text=True, capture_output=True,
+                          timeout=600, check=False)
+
+
+def test_the_demo_school_misses_under_5_percent_and_shows_every_rule(
+    database: Database,
+) -> None:
+    demo = ejournal(database, "demo", "--now", NOW.isoformat())
+    assert demo.returncode == 0, demo.stderr
+    school = demo.stdout.split()[2]
+    check = ejournal(database, "check", "--school", school, "--as-of", "2026-12-18",
+                     "--now", NOW.isoformat())
+    assert check.returncode == 0, check.stderr
+    header, *lines = check.stdout.splitlines()
+    matched = HEADER.match(header)
+    assert matched is not None, header
+    missing, expected = int(matched[4]), int(matched[5])
+    # Every timetabled lesson since 1 September, its attendance, the written works' marks and
+    # the first quarter's period marks: thousands, of which a handful were never made.
+    assert expected > 2000
+    assert 0 < missing < 0.05 * expected
+    assert float(matched[6]) == round(100 * missing / expected, 1)
+    found = Counter(line.split()[0] for line in lines)
+    assert set(found) == set(RULES) == {"R-4.5", "R-4.6", "R-6.1d", "R-6.2"}
+    assert sum(found.values()) == missing
+    # The late-entry audit (the check brought its read model up to date) shows every rule too,
+    # for each kind of entry.
+    engine = create_read_engine(database.settings)
+    try:
+        with engine.connect() as conn:
+            late = read_late_entries(conn, UUID(school), limit=100_000)
+    finally:
+        engine.dispose()
+    assert {e.rule for e in late} == set(RULES)
+    assert {e.entry for e in late} == {"lesson", "attendance", "mark", "period_mark"}
+    # The demo's own account of what it left out is what the check found.
+    assert ("entries never made (the compliance scheduler finds them): "
+            + ", ".join(f"{rule} {found[rule]}" for rule in RULES)) in demo.stdout
+
