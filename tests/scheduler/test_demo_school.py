@@ -1,10 +1,11 @@
 """The demo school tells the truth about a school: `ejournal demo`, then `ejournal check` on
 its school, finds under 5 % of the entries it expected missing, and every rule the scheduler
-or the late-entry audit reports shows at least once - real processes, SQLite and PostgreSQL,
-on the demo's own clock (`--now`)."""
+or the late-entry audit reports shows at least once; recorded after the year, it has the year
+marks too - real processes, SQLite and PostgreSQL, on the demo's own clock (`--now`)."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -69,3 +70,22 @@ def test_the_demo_school_misses_under_5_percent_and_shows_every_rule(
     assert ("entries never made (the compliance scheduler finds them): "
             + ", ".join(f"{rule} {found[rule]}" for rule in RULES)) in demo.stdout
 
+
+
+def test_a_demo_recorded_after_the_year_has_its_year_marks(database: Database) -> None:
+    # Recorded in June 2027, the demo holds the whole year: four quarters and «Год».
+    june = datetime(2027, 6, 7, 9, 0, tzinfo=UTC)
+    demo = ejournal(database, "demo", "--now", june.isoformat())
+    assert demo.returncode == 0, demo.stderr
+    school = demo.stdout.split()[2]
+    check = ejournal(database, "check", "--school", school, "--as-of", "2027-06-07",
+                     "--now", june.isoformat(), "--json")
+    assert check.returncode == 0, check.stderr
+    answer = json.loads(check.stdout)
+    # Five periods' marks were due for 50 students in 6 journals each: the year's too, which
+    # all but two students of one journal have - as each quarter's.
+    assert answer["expected"]["R-6.2"] == 5 * 50 * 6
+    missing = Counter((f["rule"], f["date"]) for f in answer["findings"])
+    assert {day: n for (rule, day), n in missing.items() if rule == "R-6.2"} == {
+        "2026-10-24": 2, "2026-12-27": 2, "2027-03-21": 2, "2027-05-26": 4}
+    assert sum(missing.values()) < 0.05 * sum(answer["expected"].values())

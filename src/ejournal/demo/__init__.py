@@ -51,7 +51,8 @@ class DemoSummary:
 
 def load_demo(app: EJournal, *, now: datetime, seed: int = 7) -> DemoSummary:
     """Records the demo school as of ``now``: its year began on the last 1 September, and its
-    lessons run to today's (school-local) once they are over, else to yesterday's. Refuses
+    lessons run to today's (school-local) once they are over, else to yesterday's - or to the
+    year's last day (26 May). Refuses
     (:class:`DemoRecordedAlready`) when this seed's school is recorded already."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     local = ZoneInfo(people.TIMEZONE)
@@ -62,7 +63,7 @@ def load_demo(app: EJournal, *, now: datetime, seed: int = 7) -> DemoSummary:
     demo = record_school(app, rng, seed=seed, year_start=year_start, at=min(set_up, now))
     last = today if here.time() >= LESSONS_OVER else today - timedelta(days=1)
     recorder = LessonRecorder(app, rng, demo, now=now, today=today)
-    recorder.record(school_days(demo, year_start, min(last, date(year_start.year + 1, 5, 31))))
+    recorder.record(school_days(demo, year_start, min(last, demo.periods[-1][3])))
     recorder.give_period_marks()
     recorder.execute()
     done = recorder.done

@@ -250,10 +250,13 @@ class LessonRecorder:
     def give_period_marks(self) -> None:
         """Each ended quarter: every student's mark in each journal, the rounded mean of their
         marks in it, on the quarter's last day - one journal a few days late, two students'
-        marks forgotten in another."""
+        marks forgotten in another; once the year has ended, the year marks from the
+        quarters' in the same way."""
         ended = [p for p in self.demo.periods if p[3] < self.today]
         journals = self.demo.journals
-        for period_id, _, first, last in ended:
+        quarters: dict[tuple[UUID, UUID], list[int]] = defaultdict(list)
+        for period_id, name, first, last in ended:
+            year = name == "Год"
             late_one, forgetful = self.rng.sample(journals, 2)
             for journal in journals:
                 day = last + timedelta(days=4 if journal is late_one else 0)
@@ -263,10 +266,13 @@ class LessonRecorder:
                     if student in skipped:
                         self.done.left_out[R_PERIOD] += 1
                         continue
-                    values = [v for d, v in self.marks[(journal.id, student.id)]
-                              if first <= d <= last]
-                    mean = sum(values) / len(values) if values else 4.0
+                    key = (journal.id, student.id)
+                    values = quarters[key] if year else [
+                        v for d, v in self.marks[key] if first <= d <= last]
+                    value = int(sum(values) / len(values) + 0.5) if values else 4
+                    if not year:
+                        quarters[key].append(value)
                     self._then(journal, GivePeriodMark(
                         journal.teacher_id, journal.id, student_id=student.id,
-                        period_id=period_id, value=str(int(mean + 0.5))), self.at(day, 16))
+                        period_id=period_id, value=str(value)), self.at(day, 16))
                     self.done.period_marks += 1

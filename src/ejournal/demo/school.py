@@ -73,7 +73,8 @@ class DemoSchool:
     school_id: UUID
     year_id: UUID
     calendar: SchoolCalendar
-    periods: list[tuple[UUID, str, date, date]]  # id, name, first day, last day
+    #: id, name, first day, last day: the quarters, then the year
+    periods: list[tuple[UUID, str, date, date]]
     journals: list[DemoJournal] = field(default_factory=list)
     #: (class name, ISO weekday, slot) -> journal
     timetable: dict[tuple[str, int, int], DemoJournal] = field(default_factory=dict)
@@ -81,12 +82,15 @@ class DemoSchool:
     user_ids: dict[str, UUID] = field(default_factory=dict)  # role label -> user id
 
 
-def _quarters(y: int) -> tuple[list[tuple[str, date, date]], list[tuple[str, date, date]]]:
-    """Четверти and каникулы of the school year starting on 1 September of ``y``."""
-    periods = [("I четверть", date(y, 9, 1), date(y, 10, 24)),
-               ("II четверть", date(y, 11, 5), date(y, 12, 27)),
-               ("III четверть", date(y + 1, 1, 12), date(y + 1, 3, 21)),
-               ("IV четверть", date(y + 1, 3, 30), date(y + 1, 5, 26))]
+def _quarters(y: int) -> tuple[list[tuple[str, date, date, str]],
+                              list[tuple[str, date, date]]]:
+    """Четверти, the year (for year marks) and каникулы of the school year starting on
+    1 September of ``y``."""
+    periods = [("I четверть", date(y, 9, 1), date(y, 10, 24), "term"),
+               ("II четверть", date(y, 11, 5), date(y, 12, 27), "term"),
+               ("III четверть", date(y + 1, 1, 12), date(y + 1, 3, 21), "term"),
+               ("IV четверть", date(y + 1, 3, 30), date(y + 1, 5, 26), "term"),
+               ("Год", date(y, 9, 1), date(y + 1, 5, 26), "year")]
     holidays = [("осенние каникулы", date(y, 10, 25), date(y, 11, 4)),
                 ("зимние каникулы", date(y, 12, 28), date(y + 1, 1, 11)),
                 ("весенние каникулы", date(y + 1, 3, 22), date(y + 1, 3, 29))]
@@ -125,14 +129,14 @@ def record_school(app: EJournal, rng: random.Random, *, seed: int, year_start: d
     user("auditor", seed, people.AUDITOR, "auditor")
     year = app.execute(PlanYear(
         admin, school, name=f"{year_start.year}/{year_start.year + 1}", starts_on=year_start,
-        ends_on=date(year_start.year + 1, 5, 31), days_per_week=5, periods=periods,
+        ends_on=periods[-1][2], days_per_week=5, periods=periods,
         holidays=holidays), at=at)
     aggregates = app.load_many([school, year.id])
     planned, registered = aggregates[year.id], aggregates[school]
     assert isinstance(planned, AcademicYear)  # noqa: S101
     assert isinstance(registered, School)  # noqa: S101
     demo = DemoSchool(school, year.id, planned.calendar(registered),
-                      [(year.periods[name], name, a, b) for name, a, b in periods],
+                      [(year.periods[name], name, a, b) for name, a, b, _ in periods],
                       usernames=usernames, user_ids=user_ids)
     teachers = [user("teacher", seed + i, name, "teacher" if i == 0 else None)
                 for i, (name, _) in enumerate(people.TEACHERS)]

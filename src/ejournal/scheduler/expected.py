@@ -30,7 +30,7 @@ def expected_entries(state: checks.SchoolState, day: date,
             school_class = state.classes.get(journal.class_id) if journal else None
             if lesson.lesson_date != lesson_date or school_class is None:
                 continue
-            if not any(not m.cancelled and m.work.is_written for m in lesson.marks.values()):
+            if not lesson.has_written_work:
                 continue
             counted[R_WRITTEN] += sum(
                 1 for s in school_class.enrolments
