@@ -113,5 +113,7 @@ def _serve(settings: Settings, args: argparse.Namespace, now: datetime,
           "password):", flush=True)
     _print_logins(logins)
     site = create_app(settings, clock=clock, settle_heap=True)
-    uvicorn.run(site, host=args.host, port=args.port, log_level="info", access_log=False)
+    # proxy_headers off: the app believes X-Forwarded-For only from EJOURNAL_TRUSTED_PROXIES.
+    uvicorn.run(site, host=args.host, port=args.port, log_level="info", access_log=False,
+                proxy_headers=False)
     return 0

@@ -177,7 +177,8 @@ class LessonRecorder:
         lesson_id = ids.lesson_id(journal.id, p.day, p.slot)
         self._then(journal, HoldLesson(journal.teacher_id, journal.id, lesson_date=p.day,
                                        slot=p.slot, topic=p.title, homework=homework,
-                                       programme_topic=p.section), recorded)
+                                       programme_topic=p.section,
+                                       written_work=p.work is not None), recorded)
         self.done.lessons += 1
         truant: list[tuple[UUID, str | None]] = [(s.id, "unexcused") for s in journal.students
                   if rng.random() < 0.002 and all(s.id != a for a, _ in absent)]
