@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from ejournal.application.commands import (
     CancelMark,
     Command,
     CorrectMark,
+    CorrectPeriodMark,
     GiveMark,
     GivePeriodMark,
     HoldLesson,
@@ -79,13 +81,19 @@ def _run(app: EJournal, steps: list[Step]) -> Counter[str]:
     late: Counter[str] = Counter()
     for step in steps:
         result = app.execute(step.command, at=step.at)
-        verdict = getattr(result, "late", None)
-        if isinstance(verdict, Late):
-            late[verdict.rule] += 1
         entry_id = getattr(result, "id", None)
+        results = [result]
         if step.follow is not None and isinstance(entry_id, UUID):
-            app.execute(step.follow(entry_id), at=step.follow_at or step.at)
+            results.append(app.execute(step.follow(entry_id), at=step.follow_at or step.at))
+        late.update(verdict.rule for verdict in (getattr(r, "late", None) for r in results)
+                    if isinstance(verdict, Late))
     return late
+
+
+def _period_mark_fixed(journal: DemoJournal, value: str,
+                       period_mark_id: UUID) -> CorrectPeriodMark:
+    return CorrectPeriodMark(journal.teacher_id, journal.id, period_mark_id, value=value,
+                             reason="исправлена ошибка ввода")
 
 
 class LessonRecorder:
@@ -259,6 +267,7 @@ class LessonRecorder:
         for period_id, name, first, last in ended:
             year = name == "Год"
             late_one, forgetful = self.rng.sample(journals, 2)
+            corrected = self.rng.choice(journals[0].students)  # in the first journal
             for journal in journals:
                 day = last + timedelta(days=4 if journal is late_one else 0)
                 skipped = set(self.rng.sample(journal.students, 2)) if journal is forgetful \
@@ -273,7 +282,14 @@ class LessonRecorder:
                     value = int(sum(values) / len(values) + 0.5) if values else 4
                     if not year:
                         quarters[key].append(value)
-                    self._then(journal, GivePeriodMark(
-                        journal.teacher_id, journal.id, student_id=student.id,
-                        period_id=period_id, value=str(value)), self.at(day, 16))
+                    give = GivePeriodMark(journal.teacher_id, journal.id, student_id=student.id,
+                                          period_id=period_id, value=str(value))
                     self.done.period_marks += 1
+                    if journal is not journals[0] or student is not corrected:
+                        self._then(journal, give, self.at(day, 16))
+                        continue
+                    # A mark entered wrong is corrected after the period (late, R-6.2).
+                    fixed = str(value + 1 if value < 5 else 4)
+                    self._then(journal, give, self.at(day, 16),
+                               partial(_period_mark_fixed, journal, fixed),
+                               self.at(day + timedelta(days=3), 12))
