@@ -288,8 +288,9 @@ class LessonRecorder:
                     if journal is not journals[0] or student is not corrected:
                         self._then(journal, give, self.at(day, 16))
                         continue
-                    # A mark entered wrong is corrected after the period (late, R-6.2).
+                    # A mark entered wrong is corrected after the period: late.
                     fixed = str(value + 1 if value < 5 else 4)
+                    self.done.late[R_PERIOD] += 1
                     self._then(journal, give, self.at(day, 16),
                                partial(_period_mark_fixed, journal, fixed),
                                self.at(day + timedelta(days=3), 12))
