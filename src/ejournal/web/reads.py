@@ -11,9 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID
 
+from ejournal.api import histories
 from ejournal.api.access import (
     log_access,
-    mark_student,
     may_read_journal,
     may_read_student,
     not_found,
@@ -26,11 +26,7 @@ from ejournal.projections.diary import DiaryLesson, read_diary
 from ejournal.projections.directory import children_of
 from ejournal.projections.feed import FeedItem, read_feed
 from ejournal.projections.grid import GridLesson, GridView, read_grid
-from ejournal.projections.history import (
-    HistoryItem,
-    read_mark_history,
-    read_period_mark_history,
-)
+from ejournal.projections.history import HistoryItem
 from ejournal.projections.structure import school_structure
 from ejournal.projections.summary import SummaryStudent, read_summary
 from ejournal.web import i18n, lookups
@@ -327,31 +323,17 @@ class HistoryEntry:
 
 def history(svc: Services, viewer: Principal, journal_id: UUID, mark_id: UUID
             ) -> list[HistoryEntry]:
-    may_read_journal(svc, viewer, journal_id)
-    with svc.reader.connect() as conn:
-        items = read_mark_history(conn, journal_id, mark_id)
-    if items is None:
-        raise not_found("mark", mark_id)
-    whose = mark_student(svc, journal_id, mark_id)
-    if whose is not None:
-        log_access(svc, viewer, whose, "mark_history", svc.now())
+    return _named(svc, histories.mark_history(svc, viewer, journal_id, mark_id))
+
+
+def _named(svc: Services, items: list[HistoryItem]) -> list[HistoryEntry]:
     who = lookups.names(svc, {i.by for i in items})
     return [HistoryEntry(i, who.get(i.by, "")) for i in items]
 
 
 def period_mark_history(svc: Services, viewer: Principal, journal_id: UUID,
                         period_mark_id: UUID) -> list[HistoryEntry]:
-    may_read_journal(svc, viewer, journal_id)
-    _fresh(svc)
-    with svc.reader.connect() as conn:
-        items = read_period_mark_history(conn, journal_id, period_mark_id)
-    if items is None:
-        raise not_found("period mark", period_mark_id)
-    whose = svc.app.period_mark_student(period_mark_id)
-    if whose is not None:
-        log_access(svc, viewer, whose, "period_mark_history", svc.now())
-    who = lookups.names(svc, {i.by for i in items})
-    return [HistoryEntry(i, who.get(i.by, "")) for i in items]
+    return _named(svc, histories.period_mark_history(svc, viewer, journal_id, period_mark_id))
 
 
 def roster_of(view: JournalView) -> list[Person]:

@@ -10,14 +10,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
-from ejournal.api import queries
+from ejournal.api import histories, queries
 from ejournal.api.access import (
     log_access,
-    mark_student,
     may_audit_school,
     may_read_journal,
     may_read_student,
-    not_found,
     student_access,
 )
 from ejournal.api.deps import (
@@ -47,7 +45,6 @@ from ejournal.api.services import Services
 from ejournal.projections.diary import DiaryDay, PeriodMarkRow, read_diary, read_period_marks
 from ejournal.projections.feed import read_feed
 from ejournal.projections.grid import GridView, read_grid
-from ejournal.projections.history import read_mark_history
 from ejournal.projections.summary import read_summary
 from ejournal.projections.timeliness import read_late_entries
 from ejournal.projections.timetravel import diary_with_period_marks_as_of, grid_as_of
@@ -156,14 +153,7 @@ def mark_history(svc: ServicesDep, user: JournalReader, journal_id: UUID, mark_i
                  position: LogPosition = None) -> dict[str, Any]:
     may_read_journal(svc, user, journal_id)
     _fresh(svc, position)
-    with svc.reader.connect() as conn:
-        items = read_mark_history(conn, journal_id, mark_id)
-    if items is None:
-        raise not_found("mark", mark_id)
-    whose = mark_student(svc, journal_id, mark_id)
-    if whose is not None:
-        log_access(svc, user, whose, "mark_history", svc.now())
-    return history_out(items)
+    return history_out(histories.mark_history(svc, user, journal_id, mark_id))
 
 
 @router.get("/schools/{school_id}/late-entries", response_model=LateEntriesOut)

@@ -9,11 +9,10 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from ejournal.api import histories
 from ejournal.api.access import (
     log_access,
-    may_read_journal,
     may_read_student,
-    not_found,
     student_access,
 )
 from ejournal.api.deps import (
@@ -35,7 +34,6 @@ from ejournal.api.responses import (
 )
 from ejournal.application.commands import UnlinkGuardian
 from ejournal.projections.diary import read_period_marks
-from ejournal.projections.history import read_period_mark_history
 from ejournal.projections.lookup_reads import read_guardians
 
 router = APIRouter(prefix="/api/v1")
@@ -85,13 +83,4 @@ def period_marks(svc: ServicesDep, user: DiaryReader, student_id: UUID,
 def period_mark_history(svc: ServicesDep, user: JournalReader, journal_id: UUID,
                         period_mark_id: UUID) -> dict[str, Any]:
     """Given, then each correction with its reason, who and when (R-7.2)."""
-    may_read_journal(svc, user, journal_id)
-    current(svc)
-    with svc.reader.connect() as conn:
-        items = read_period_mark_history(conn, journal_id, period_mark_id)
-    if items is None:
-        raise not_found("period mark", period_mark_id)
-    whose = svc.app.period_mark_student(period_mark_id)
-    if whose is not None:
-        log_access(svc, user, whose, "period_mark_history", svc.now())
-    return history_out(items)
+    return history_out(histories.period_mark_history(svc, user, journal_id, period_mark_id))
