@@ -151,6 +151,39 @@ def test_an_absence_cancelled_after_the_deadline_is_found_missing_then(
         ("R-6.1d", MON, 2, absent)}
 
 
+def test_an_absence_recorded_late_answers_the_finding_and_its_cancellation_reopens_it(
+    compliance: Compliance,
+) -> None:
+    c = compliance
+    s = make_school(c.app)
+    marked, away, unmarked = s.students
+    c.at(s, MON, 10)
+    lesson = c.app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1,
+                                      topic="Контрольная", written_work=True)).id
+    c.app.execute(GiveMark(s.teacher, s.journal, lesson, student_id=marked, value="4",
+                           work="test"))
+    c.night_after(s, THU)  # no attendance was taken: everyone counts as present
+    assert {i.student_id for i in c.overdue(s, rule="R-6.1d")} == {away, unmarked}
+
+    # Attendance taken late: the absent student needed no written mark.
+    entered = c.at(s, FRI, 9)
+    c.app.execute(TakeAttendance(s.teacher, s.journal, lesson, absent=[(away, "illness")]))
+    assert c.night_after(s, FRI).resolved == 2  # and the absent student's R-6.1d
+    answered = {i.student_id: i.resolved_at for i in c.overdue(s, rule="R-6.1d")}
+    assert answered == {away: entered, unmarked: None}
+    c.at(s, FRI, 12)
+    assert _open_on_overdue(c, s) == _listed_by_check(c, s, FRI) == {
+        ("R-6.1d", MON, 1, unmarked)}
+
+    # The absence cancelled: missing again.
+    c.at(s, NEXT_MON, 9)
+    c.app.execute(CancelAbsence(s.teacher, s.journal, lesson, student_id=away,
+                                reason="ошибка: был на уроке"))
+    assert _open_on_overdue(c, s) == _listed_by_check(c, s, NEXT_MON) == {
+        ("R-6.1d", MON, 1, unmarked), ("R-6.1d", MON, 1, away)}
+    assert list(c.logged(REOPENED).values()) == [1]
+
+
 def test_a_second_written_mark_still_stands_and_nothing_reopens(compliance: Compliance) -> None:
     c = compliance
     s = make_school(c.app)

@@ -131,6 +131,11 @@ class Findings(KeepsNames, ReadModel):
         if answered is None:
             return
         params = {"t": e.originator_id, "r": answered, "at": as_utc(e.timestamp), "b": e.by}
+        if isinstance(e, Lesson.AttendanceTaken):
+            # A student recorded absent, late, needed no written mark there (R-6.1d).
+            for absence in e.absent:
+                batch.run(_ENTERED_BY_STUDENT, {**params, "r": R_WRITTEN,
+                                                "s": absence.student_id})
         if isinstance(e, Lesson.Held):
             batch.run(_ENTERED_LESSON, {"at": params["at"], "b": e.by, "sc": e.school_id,
                                         "d": e.lesson_date, "j": e.journal_id, "s": e.slot})

@@ -106,7 +106,7 @@ def cancel_absence(command: c.CancelAbsence, uow: UnitOfWork) -> r.AbsenceCancel
     late = lesson.cancel_absence(ctx, student_id=command.student_id, reason=command.reason,
                                  at=uow.now)
     _ensure_open(ctx, loaded, lesson.lesson_date, "cancelling an absence")
-    uow.add(lesson, *_missing_again(ctx, lesson, command.student_id, None, uow))
+    uow.add(lesson, *_missing_again(ctx, lesson, command.student_id, lesson.id, uow))
     return r.AbsenceCancelled(late)
 
 
@@ -158,21 +158,20 @@ def _written_mark_withdrawn(ctx: LessonContext, lesson: Lesson, mark_id: UUID,
     return _missing_again(ctx, lesson, mark.student_id, mark_id, uow)
 
 
-def _missing_again(ctx: LessonContext, lesson: Lesson, student: UUID,
-                   withdrawn_mark: UUID | None, uow: UnitOfWork) -> list[MissingEntry]:
+def _missing_again(ctx: LessonContext, lesson: Lesson, student: UUID, withdrawn: UUID,
+                   uow: UnitOfWork) -> list[MissingEntry]:
     """A finding is answered only by an entry that stands (R-6.1d): a student at written work
-    left without a standing written mark - their last one cancelled (``withdrawn_mark``), or
-    their absence cancelled - has their finding opened again, or, past the deadline with none
-    recorded yet, found now, as the check would find it."""
+    left without a standing written mark - their last one cancelled, or their absence (which
+    answered it) cancelled; ``withdrawn``: the mark's id, or the lesson's - has their finding
+    opened again, or, past the deadline with none recorded yet, found now, as the check would
+    find it."""
     if not lesson.lacks_written_mark(student) \
             or not ctx.school_class.is_enrolled(student, lesson.lesson_date):
         return []
     fid = finding_id(R_WRITTEN, lesson.journal_id, lesson.lesson_date, lesson.slot, student)
     known = uow.load_all([fid]).get(fid)
     if isinstance(known, MissingEntry):
-        if withdrawn_mark is None:
-            return []  # found while the student stood absent: open all along
-        known.reopen(entry_id=withdrawn_mark, withdrawn_by=ctx.actor.user_id, at=uow.now)
+        known.reopen(entry_id=withdrawn, withdrawn_by=ctx.actor.user_id, at=uow.now)
         return [known]
     _, due = mark_rule_and_due(Work.WRITTEN, lesson.lesson_date, ctx.calendar.written_work)
     if local_date(uow.now, ctx.timezone) <= due:
