@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from ejournal.accounts import Accounts
 from ejournal.api.access_log import AccessLog
+from ejournal.api.freshness import Freshness
 from ejournal.application import EJournal
 from ejournal.application.storage import (
     drop_read_only_connections,
@@ -41,6 +42,8 @@ class Services:
     access_log: AccessLog
     #: The ledger's chain: ``ledger.head_at(position)`` is the head a document states.
     ledger: Chain
+    #: Each session's last write, and the reads waiting for the read models to hold it.
+    freshness: Freshness
     clock: Clock = real_clock
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
@@ -60,7 +63,7 @@ class Services:
         access_log.setup()
         setup_chain(projector.engine)
         return cls(settings, app, projector, projector.reader, accounts, access_log,
-                   Chain(app.store, projector.reader), clock or real_clock)
+                   Chain(app.store, projector.reader), Freshness(projector), clock or real_clock)
 
     def now(self) -> datetime:
         return self.clock()
@@ -85,6 +88,7 @@ class Services:
 
     def close(self) -> None:
         self.stop.set()
+        self.freshness.close()
         for thread in self.threads:
             thread.join(timeout=10)
         self.app.close()

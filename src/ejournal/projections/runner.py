@@ -230,6 +230,12 @@ class Projector:
         running = [s.position for s in statuses if s.error is None]
         return min(running) if running else min(s.position for s in statuses)
 
+    @property
+    def known_position(self) -> int:
+        """The furthest position this process has seen every read model reach (it may be
+        further already: ``wait_for`` looks)."""
+        return self._known_position
+
     def _note(self, position: int) -> None:
         with self._advanced:
             if position > self._known_position:

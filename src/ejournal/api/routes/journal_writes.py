@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from ejournal.api.access import hidden_unless_visible
-from ejournal.api.deps import IdempotencyKey, JournalWriter, ServicesDep
+from ejournal.api.deps import IdempotencyKey, JournalWriter, Principal, ServicesDep
 from ejournal.api.requests import (
     AbsenceCancellationIn,
     AttendanceIn,
@@ -24,10 +24,12 @@ from ejournal.api.requests import (
     PeriodMarkIn,
 )
 from ejournal.api.responses import CreatedOut, WrittenOut, written_response
+from ejournal.api.services import Services
 from ejournal.application import Result
 from ejournal.application.commands import (
     CancelAbsence,
     CancelMark,
+    Command,
     CorrectMark,
     CorrectPeriodMark,
     GiveMark,
@@ -53,11 +55,19 @@ def _created(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
     return {201: {"model": model, "headers": _HEADERS}}
 
 
-def _answer(written: Result) -> JSONResponse:
+def _answer(svc: Services, user: Principal, written: Result) -> JSONResponse:
+    """The write's answer with its log position, which this session's next read waits for
+    (``api/freshness.py``)."""
     response = written_response(written)
     if written.position is not None:
         response.headers[LOG_POSITION] = str(written.position)
+        svc.freshness.wrote(user.token, written.position)
     return response
+
+
+def _run(svc: Services, user: Principal, command: Command[Any],
+         idempotency_key: str | None) -> JSONResponse:
+    return _answer(svc, user, svc.app.execute(command, idempotency_key=idempotency_key))
 
 
 # --- routes --------------------------------------------------------------------------------
@@ -69,11 +79,12 @@ def _answer(written: Result) -> JSONResponse:
 def hold_lesson(svc: ServicesDep, user: JournalWriter, journal_id: UUID, body: LessonIn,
                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
     with hidden_unless_visible(svc, user, journal_id):
-        return _answer(svc.app.execute(HoldLesson(
-            user.user_id, journal_id, lesson_date=body.date, slot=body.slot, topic=body.topic,
-            homework=body.homework, programme_topic=body.programme_topic,
-            homework_minutes=body.homework_minutes, written_work=body.written_work,
-        ), idempotency_key=idempotency_key))
+        return _run(svc, user, HoldLesson(user.user_id, journal_id, lesson_date=body.date,
+                                          slot=body.slot, topic=body.topic, homework=body.homework,
+                                          programme_topic=body.programme_topic,
+                                          homework_minutes=body.homework_minutes,
+                                          written_work=body.written_work),
+                    idempotency_key)
 
 
 @router.post("/journals/{journal_id}/lessons/{lesson_id}/attendance", status_code=201,
@@ -84,9 +95,8 @@ def take_attendance(svc: ServicesDep, user: JournalWriter, journal_id: UUID, les
                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
     absent = [(row.student_id, row.reason.value if row.reason else None) for row in body.absent]
     with hidden_unless_visible(svc, user, journal_id):
-        return _answer(svc.app.execute(TakeAttendance(user.user_id, journal_id, lesson_id,
-                                                      absent=absent),
-                                       idempotency_key=idempotency_key))
+        return _run(svc, user, TakeAttendance(user.user_id, journal_id, lesson_id, absent=absent),
+                    idempotency_key)
 
 
 @router.post("/journals/{journal_id}/lessons/{lesson_id}/absences/{student_id}/cancellation",
@@ -96,9 +106,9 @@ def cancel_absence(svc: ServicesDep, user: JournalWriter, journal_id: UUID, less
                    student_id: UUID, body: AbsenceCancellationIn,
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
     with hidden_unless_visible(svc, user, journal_id):
-        return _answer(svc.app.execute(CancelAbsence(user.user_id, journal_id, lesson_id,
-                                                     student_id=student_id, reason=body.reason),
-                                       idempotency_key=idempotency_key))
+        return _run(svc, user, CancelAbsence(user.user_id, journal_id, lesson_id,
+                                             student_id=student_id, reason=body.reason),
+                    idempotency_key)
 
 
 @router.post("/journals/{journal_id}/lessons/{lesson_id}/marks", status_code=201,
@@ -107,10 +117,10 @@ def cancel_absence(svc: ServicesDep, user: JournalWriter, journal_id: UUID, less
 def give_mark(svc: ServicesDep, user: JournalWriter, journal_id: UUID, lesson_id: UUID,
               body: MarkIn, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     with hidden_unless_visible(svc, user, journal_id):
-        return _answer(svc.app.execute(GiveMark(user.user_id, journal_id, lesson_id,
-                                                student_id=body.student_id, value=body.value,
-                                                work=body.work.value, comment=body.comment),
-                                       idempotency_key=idempotency_key))
+        return _run(svc, user, GiveMark(user.user_id, journal_id, lesson_id,
+                                        student_id=body.student_id, value=body.value,
+                                        work=body.work.value, comment=body.comment),
+                    idempotency_key)
 
 
 @router.post("/journals/{journal_id}/marks/{mark_id}/corrections", status_code=201,
@@ -119,9 +129,8 @@ def give_mark(svc: ServicesDep, user: JournalWriter, journal_id: UUID, lesson_id
 def correct_mark(svc: ServicesDep, user: JournalWriter, journal_id: UUID, mark_id: UUID,
                  body: CorrectionIn, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     with hidden_unless_visible(svc, user, journal_id):
-        return _answer(svc.app.execute(CorrectMark(user.user_id, journal_id, mark_id,
-                                                   value=body.value, reason=body.reason),
-                                       idempotency_key=idempotency_key))
+        return _run(svc, user, CorrectMark(user.user_id, journal_id, mark_id, value=body.value,
+                                           reason=body.reason), idempotency_key)
 
 
 @router.post("/journals/{journal_id}/marks/{mark_id}/cancellation", status_code=201,
@@ -131,9 +140,8 @@ def cancel_mark(svc: ServicesDep, user: JournalWriter, journal_id: UUID, mark_id
                 body: MarkCancellationIn,
                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
     with hidden_unless_visible(svc, user, journal_id):
-        return _answer(svc.app.execute(CancelMark(user.user_id, journal_id, mark_id,
-                                                  reason=body.reason),
-                                       idempotency_key=idempotency_key))
+        return _run(svc, user, CancelMark(user.user_id, journal_id, mark_id, reason=body.reason),
+                    idempotency_key)
 
 
 @router.post("/journals/{journal_id}/period-marks", status_code=201,
@@ -143,10 +151,9 @@ def give_period_mark(svc: ServicesDep, user: JournalWriter, journal_id: UUID,
                      body: PeriodMarkIn,
                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
     with hidden_unless_visible(svc, user, journal_id):
-        return _answer(svc.app.execute(GivePeriodMark(user.user_id, journal_id,
-                                                      student_id=body.student_id,
-                                                      period_id=body.period_id, value=body.value),
-                                       idempotency_key=idempotency_key))
+        return _run(svc, user, GivePeriodMark(user.user_id, journal_id, student_id=body.student_id,
+                                              period_id=body.period_id, value=body.value),
+                    idempotency_key)
 
 
 @router.post("/journals/{journal_id}/period-marks/{period_mark_id}/corrections",
@@ -156,6 +163,6 @@ def correct_period_mark(svc: ServicesDep, user: JournalWriter, journal_id: UUID,
                         period_mark_id: UUID, body: CorrectionIn,
                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
     with hidden_unless_visible(svc, user, journal_id):
-        return _answer(svc.app.execute(CorrectPeriodMark(user.user_id, journal_id, period_mark_id,
-                                                         value=body.value, reason=body.reason),
-                                       idempotency_key=idempotency_key))
+        return _run(svc, user, CorrectPeriodMark(user.user_id, journal_id, period_mark_id,
+                                                 value=body.value, reason=body.reason),
+                    idempotency_key)

@@ -18,6 +18,7 @@ from ejournal.api.access import (
     may_read_student,
     student_access,
 )
+from ejournal.api.consistency import OwnWritesSeen
 from ejournal.api.deps import (
     AccessLogReader,
     DiaryReader,
@@ -27,7 +28,7 @@ from ejournal.api.deps import (
     ServicesDep,
 )
 from ejournal.api.paging import CursorQuery, position_cursor
-from ejournal.api.queries import AsOf, From, LogPosition, To
+from ejournal.api.queries import AsOf, From, To
 from ejournal.api.responses import (
     AccessLogOut,
     DiaryOut,
@@ -41,7 +42,6 @@ from ejournal.api.responses import (
     history_out,
     period_mark_out,
 )
-from ejournal.api.services import Services
 from ejournal.projections.diary import DiaryDay, PeriodMarkRow, read_diary, read_period_marks
 from ejournal.projections.feed import read_feed
 from ejournal.projections.grid import GridView, read_grid
@@ -55,11 +55,6 @@ FEED_PAGE = 50
 LATE_ENTRIES = position_cursor("late-entries")
 ACCESS_LOG = position_cursor("access-log")
 FEED = position_cursor("feed")
-
-def _fresh(svc: Services, position: int | None) -> None:
-    if position is not None:
-        svc.projector.wait_for(position, timeout=5.0)
-
 
 def _diary_out(student_id: UUID, days: list[DiaryDay], finals: list[PeriodMarkRow]
                ) -> Response:
@@ -82,7 +77,7 @@ def _diary_out(student_id: UUID, days: list[DiaryDay], finals: list[PeriodMarkRo
 
 @router.get("/students/{student_id}/diary", response_model=DiaryOut)
 def diary(svc: ServicesDep, user: DiaryReader, student_id: UUID, first: From = None,
-          last: To = None, as_of: AsOf = None, position: LogPosition = None) -> Response:
+          last: To = None, as_of: AsOf = None, _: OwnWritesSeen = None) -> Response:
     """Each day's lessons, and the period marks (итоговые отметки) of the periods that overlap
     the days asked; a teacher reads the days the student was in their class."""
     now = svc.now()
@@ -93,7 +88,6 @@ def diary(svc: ServicesDep, user: DiaryReader, student_id: UUID, first: From = N
     if moment is not None:
         return _diary_out(student_id, *diary_with_period_marks_as_of(
             svc.app, svc.reader, student_id, *span, as_of=moment, spans=spans))
-    _fresh(svc, position)
     with svc.reader.connect() as conn:
         return _diary_out(student_id, read_diary(conn, student_id, *span, spans),
                           read_period_marks(conn, student_id, first=span[0], last=span[1],
@@ -111,7 +105,7 @@ def _grid_out(view: GridView) -> GridOut:
 
 @router.get("/journals/{journal_id}/grid", response_model=GridOut)
 def grid(svc: ServicesDep, user: JournalReader, journal_id: UUID, first: From = None,
-         last: To = None, as_of: AsOf = None, position: LogPosition = None) -> GridOut:
+         last: To = None, as_of: AsOf = None, _: OwnWritesSeen = None) -> GridOut:
     now = svc.now()
     may_read_journal(svc, user, journal_id)
     span = queries.span(first, last, now.date())
@@ -119,7 +113,6 @@ def grid(svc: ServicesDep, user: JournalReader, journal_id: UUID, first: From = 
     if moment is not None:
         view = grid_as_of(svc.app, svc.reader, journal_id, *span, as_of=moment)
     else:
-        _fresh(svc, position)
         with svc.reader.connect() as conn:
             view = read_grid(conn, journal_id, *span)
     log_access(svc, user, (s.id for s in view.students), "grid", now)
@@ -128,10 +121,9 @@ def grid(svc: ServicesDep, user: JournalReader, journal_id: UUID, first: From = 
 
 @router.get("/journals/{journal_id}/summary", response_model=SummaryOut)
 def summary(svc: ServicesDep, user: JournalReader, journal_id: UUID,
-            period_id: Annotated[UUID, Query()], position: LogPosition = None
+            period_id: Annotated[UUID, Query()], _: OwnWritesSeen = None
             ) -> dict[str, Any]:
     may_read_journal(svc, user, journal_id)
-    _fresh(svc, position)
     with svc.reader.connect() as conn:
         view = read_summary(conn, journal_id, period_id)
     log_access(svc, user, (s.student_id for s in view.students), "summary", svc.now())
@@ -150,9 +142,8 @@ def summary(svc: ServicesDep, user: JournalReader, journal_id: UUID,
 
 @router.get("/journals/{journal_id}/marks/{mark_id}/history", response_model=HistoryOut)
 def mark_history(svc: ServicesDep, user: JournalReader, journal_id: UUID, mark_id: UUID,
-                 position: LogPosition = None) -> dict[str, Any]:
+                 _: OwnWritesSeen = None) -> dict[str, Any]:
     may_read_journal(svc, user, journal_id)
-    _fresh(svc, position)
     return history_out(histories.mark_history(svc, user, journal_id, mark_id))
 
 
