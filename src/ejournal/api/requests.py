@@ -5,6 +5,7 @@ types they share (text, dates, marks). The shape is checked here; the rules of t
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -63,7 +64,13 @@ def _clean_text(raw: str) -> str:
 #: Free text: at most 2,000 characters of valid Unicode, no NUL; required text is not empty.
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_clean_text)]
 OptionalText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_clean_text)]
-Username = Annotated[str, Field(pattern=USERNAME.pattern), AfterValidator(_clean_text)]
+def _trimmed_nfc(raw: Any) -> Any:
+    return unicodedata.normalize("NFC", raw.strip()) if isinstance(raw, str) else raw
+
+
+#: Trimmed and NFC before the pattern is checked (as the domain does).
+Username = Annotated[str, BeforeValidator(_trimmed_nfc), Field(pattern=USERNAME.pattern),
+                     AfterValidator(_clean_text)]
 Password = Annotated[str, Field(min_length=8, max_length=1024), AfterValidator(_clean_text)]
 Timezone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_clean_text)]
 # Where the contract says a number, only a JSON number that is an integer is one: "1", 1.0 and

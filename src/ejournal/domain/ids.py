@@ -1,7 +1,8 @@
 """Deterministic identities.
 
 Where the domain needs uniqueness (one lesson per journal, date and slot; one period mark per
-student, journal and period; one journal per class and subject; one account per username), the
+student, journal and period; one journal per class and subject; one class of a name per
+year; one account per username), the
 aggregate's id is derived from what must be unique. The event store refuses a second "version 1"
 of the same id in the same transaction that would write it, so uniqueness holds across processes
 without a lock or a read-then-write race.
@@ -67,6 +68,11 @@ def period_mark_id(journal_id: UUID, student_id: UUID, period_id: UUID) -> UUID:
 
 def journal_id(class_id: UUID, subject_id: UUID) -> UUID:
     return uuid5(NAMESPACE, f"journal/{class_id}/{subject_id}")
+
+
+def class_id(year_id: UUID, name_key: str) -> UUID:
+    """``name_key``: the class's name as names are compared (``values.name_key``)."""
+    return uuid5(NAMESPACE, f"class/{year_id}/{name_key}")
 
 
 def username_claim_id(username: str) -> UUID:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -15,6 +16,10 @@ USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 
 
 def valid_username(raw: Any) -> str:
+    """Trimmed and NFC before it is checked (unique case-folded: ``ids.username_claim_id``);
+    zero-width and other invisible characters are outside the pattern."""
+    if isinstance(raw, str):
+        raw = unicodedata.normalize("NFC", raw.strip())
     if not isinstance(raw, str) or not USERNAME.fullmatch(raw):
         raise InvalidEntry(
             "a username is 2-64 characters: latin letters, digits and . _ @ -",

@@ -20,13 +20,12 @@ from ejournal.domain.errors import (
     PeriodNotClosed,
     ReasonRequired,
 )
-from ejournal.domain.values import text
+from ejournal.domain.values import name as valid_name
+from ejournal.domain.values import name_key, text
 
 
 def _name(raw: Any, field: str = "name") -> str:
-    value = text(raw, field, required=True)
-    assert value is not None  # noqa: S101 - required=True never returns None
-    return value.strip()
+    return valid_name(raw, field)
 
 
 def valid_timezone(raw: Any) -> str:
@@ -82,7 +81,7 @@ class School(JournalAggregate):
 
     def add_subject(self, *, subject_id: UUID, name: Any, by: UUID, at: datetime) -> None:
         clean = _name(name)
-        if any(existing.casefold() == clean.casefold() for existing in self.subjects.values()):
+        if any(name_key(existing) == name_key(clean) for existing in self.subjects.values()):
             raise AlreadyExists(f"the school already has a subject named {clean!r}", field="name")
         self._record(self.SubjectAdded, at=at, subject_id=subject_id, name=clean, by=by)
 
@@ -116,9 +115,9 @@ def _periods(periods: list[PeriodRow], starts_on: date,
         where = f"periods[{index}]"
         raw_kind = more[0] if more else PeriodKind.TERM
         clean = _name(pname, f"{where}.name")
-        if clean.casefold() in names:
+        if name_key(clean) in names:
             raise InvalidStructure(f"two periods are named {clean!r}", field=where)
-        names.add(clean.casefold())
+        names.add(name_key(clean))
         try:
             kind = raw_kind if isinstance(raw_kind, PeriodKind) else PeriodKind(raw_kind)
         except ValueError:

@@ -9,7 +9,8 @@ from uuid import UUID
 
 from ejournal.domain.base import JournalAggregate, SchemaV2
 from ejournal.domain.errors import ConflictWithJournal, InvalidStructure
-from ejournal.domain.values import Role, text
+from ejournal.domain.values import Role
+from ejournal.domain.values import name as valid_name
 
 MAX_SLOT = 10
 #: Grades of a Russian school: 1 to 11 (СанПиН's homework limits depend on it).
@@ -110,13 +111,12 @@ class SchoolClass(JournalAggregate):
     def open(cls, *, class_id: UUID, school_id: UUID, year_id: UUID, name: Any,
              class_teacher_id: UUID | None, by: UUID, at: datetime,
              grade: Any = None) -> SchoolClass:
-        clean = text(name, "name", required=True)
-        assert clean is not None  # noqa: S101 - required=True never returns None
+        clean = valid_name(name)
         if grade is not None and (isinstance(grade, bool) or not isinstance(grade, int)
                                   or grade not in GRADES):
             raise InvalidStructure("grade is a whole number 1..11", field="grade")
         return cls._start(cls.Opened, id=class_id, at=at, school_id=school_id, year_id=year_id,
-                          name=clean.strip(), class_teacher_id=class_teacher_id, by=by,
+                          name=clean, class_teacher_id=class_teacher_id, by=by,
                           grade=grade)
 
     # --- queries -----------------------------------------------------------------------

@@ -5,6 +5,7 @@ transcodings (``transcodings.py``), so a field typed ``Work`` reads back as a ``
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
@@ -103,6 +104,33 @@ def text(raw: Any, field: str, *, required: bool = False) -> str | None:
     except UnicodeEncodeError:
         raise InvalidEntry(f"{field} contains a lone surrogate", field=field) from None
     return raw
+
+
+#: Characters a name never holds: format (zero-width spaces and joiners, bidi marks, BOM),
+#: control, private-use and unassigned code points - invisible, so two names that look alike
+#: would differ.
+_INVISIBLE = frozenset({"Cf", "Cc", "Co", "Cn"})
+
+
+def name_key(value: str) -> str:
+    """What two names are compared by: NFC, runs of whitespace as one space, trimmed,
+    case-folded (also for names stored before names were normalised)."""
+    return " ".join(unicodedata.normalize("NFC", value).split()).casefold()
+
+
+def name(raw: Any, field: str = "name") -> str:
+    """A name (of a school, subject, class, year or period), normalised before anything
+    compares it: NFC, trimmed, each run of whitespace (spaces, tabs, no-break spaces) one
+    space. An invisible character is refused, naming the field."""
+    value = text(raw, field, required=True)
+    assert value is not None  # noqa: S101 - required=True never returns None
+    clean = " ".join(unicodedata.normalize("NFC", value).split())
+    for ch in clean:
+        if unicodedata.category(ch) in _INVISIBLE:
+            raise InvalidEntry(f"{field} contains an invisible character "
+                               f"(U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})",
+                               field=field)
+    return clean
 
 
 #: The most minutes one lesson's homework may be said to take (R-3.4g).

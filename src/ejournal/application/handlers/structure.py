@@ -21,7 +21,7 @@ from ejournal.domain.errors import AlreadyExists, NotFound
 from ejournal.domain.journal import ClassJournal
 from ejournal.domain.school import AcademicYear
 from ejournal.domain.school_class import SchoolClass
-from ejournal.domain.values import Role
+from ejournal.domain.values import Role, name, name_key
 
 
 def plan_year(command: c.PlanYear, uow: UnitOfWork) -> r.YearPlanned:
@@ -91,9 +91,14 @@ def open_class(command: c.OpenClass, uow: UnitOfWork) -> r.ClassOpened:
     if command.class_teacher_id is not None:
         member(uow, command.school_id, command.class_teacher_id, Role.TEACHER,
                "class_teacher_id")
+    clean = name(command.name)
+    # One class of a name per year: its id is derived from the name (ids.py).
+    class_id = ids.class_id(command.year_id, name_key(clean))
+    if uow.exists(class_id):
+        raise AlreadyExists(f"the year already has a class named {clean!r}", field="name")
     school_class = SchoolClass.open(
-        class_id=uuid4(), school_id=command.school_id, year_id=command.year_id,
-        name=command.name, class_teacher_id=command.class_teacher_id, by=command.actor_id,
+        class_id=class_id, school_id=command.school_id, year_id=command.year_id,
+        name=clean, class_teacher_id=command.class_teacher_id, by=command.actor_id,
         at=uow.now, grade=command.grade)
     uow.add(school_class)
     return r.ClassOpened(school_class.id)
