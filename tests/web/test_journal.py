@@ -155,3 +155,22 @@ def test_a_teacher_gives_a_period_mark_and_corrects_it(visit: Callable[..., Visi
     # And the grid read again shows it
     page.reload()
     expect(page.get_by_role("link", name="Итоговая отметка: Иванов Борис")).to_have_text("5")
+
+
+
+def test_a_refused_write_is_said_in_the_editor(visit: Callable[..., Visit],
+                                               school: School) -> None:
+    """An auditor reads a journal but never writes in it: the refusal (403) is said in the
+    cell's editor, and the cell stays."""
+    v = visit()
+    page = v.login(school.usernames["auditor"])
+    page.goto(f"{v.origin}/journals/{school.journals['Математика']}")
+    boris = _cell(page, "Иванов Борис", i18n.column_date(school.monday))
+    expect(boris).to_have_text("2")
+    boris.click()
+    editor = page.locator("#editor")
+    editor.get_by_label("Отметка", exact=True).fill("5")
+    editor.get_by_role("button", name="Поставить").click()
+    expect(editor.get_by_role("alert")).to_have_text(
+        "Не принято: Эта страница не для вашей роли.")
+    expect(boris).to_have_text("2")

@@ -141,8 +141,11 @@ class PageRoute(APIRoute):
                 return await _refused(request, exc.status_code)
             except NotFound:
                 return await _refused(request, 404)
-            except NotPermitted:
-                return await _refused(request, 403)
+            except NotPermitted as exc:
+                # A journal rule's refusal says which, in the teacher's words.
+                said = (REFUSED[403][0], i18n.refusal(exc)) if getattr(exc, "rule", None) \
+                    else None
+                return await _refused(request, 403, said)
             except DomainError as exc:
                 # A page's own refusals (a form's) are shown where they arise; this is a
                 # refusal no page expected.

@@ -8,3 +8,21 @@ document.addEventListener("click", function (event) {
   event.preventDefault();
   panel.innerHTML = "";
 });
+
+// A refused write in the cell editor (403: a rule of who may write, a stale form) is not
+// swapped in; its page's words are shown in the editor instead, as an alert.
+document.addEventListener("htmx:responseError", function (event) {
+  var panel = document.getElementById("editor");
+  var xhr = event.detail.xhr;
+  if (!panel || !panel.contains(event.detail.elt) || !xhr) return;
+  var page = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+  var said = page.querySelector("main p");
+  var alert = document.createElement("p");
+  alert.className = "refused";
+  alert.setAttribute("role", "alert");
+  alert.textContent = "Не принято: " + (said ? said.textContent : "запрос не выполнен (" + xhr.status + ")");
+  var old = panel.querySelector(".refused[role=alert]");
+  if (old) old.remove();
+  var heading = panel.querySelector("h2");
+  if (heading) heading.after(alert); else panel.prepend(alert);
+});
