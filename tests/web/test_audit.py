@@ -13,7 +13,16 @@ from uuid import UUID
 import pytest
 from playwright.sync_api import expect
 
-from ejournal.application.commands import AddSubject, HoldLesson, OpenJournal, RegisterUser
+from ejournal.application.commands import (
+    AddSubject,
+    EnrolStudent,
+    GivePeriodMark,
+    HoldLesson,
+    OpenClass,
+    OpenJournal,
+    PlanYear,
+    RegisterUser,
+)
 from ejournal.scheduler.runner import ComplianceRunner
 from ejournal.web import i18n
 from tests.web.conftest import Visit
@@ -42,6 +51,22 @@ def audited(school: School) -> School:
         school.journals["История"] = journal
         app.execute(HoldLesson(second, journal, lesson_date=school.monday - timedelta(days=7),
                                slot=3, topic="Древний Рим"))
+        # Last year's 6А, whose history mark for Anna came after its year had ended
+        first, last = school.today - timedelta(days=500), school.today - timedelta(days=200)
+        year = app.execute(PlanYear(admin, school.school_id, name="Прошлый год",
+                                    starts_on=first, ends_on=last, days_per_week=5,
+                                    periods=[("Прошлый год", first, last)], holidays=[]))
+        assert year.id is not None
+        period = next(iter(app.repository.get(year.id).periods))
+        old_class = app.execute(OpenClass(admin, school.school_id, name="6А", year_id=year.id)).id
+        assert old_class is not None
+        app.execute(EnrolStudent(admin, old_class, student_id=school.ids["anna"],
+                                 from_date=first))
+        old_journal = app.execute(OpenJournal(admin, class_id=old_class, subject_id=history,
+                                              teacher_id=second)).id
+        assert old_journal is not None
+        app.execute(GivePeriodMark(second, old_journal, student_id=school.ids["anna"],
+                                   period_id=period, value="5"))
     finally:
         app.close()
     runner = ComplianceRunner.open(school.server.database.settings, clock=school.server.clock)
@@ -97,6 +122,17 @@ def test_an_auditor_filters_late_entries_and_opens_a_history(
     expect(page.get_by_role("list", name="История урока")).to_contain_text(
         re.compile(r"урок — внесено с опозданием: R-4\.5, на \d+"))
     auditor.shoot("lesson-history")
+    # Last year's period mark, entered after its year, with its history
+    page.goto(f"{auditor.origin}/audit?rule=R-6.2&from="
+              f"{(audited.today - timedelta(days=600)).isoformat()}")
+    late = page.get_by_role("table", name="Поздние записи")
+    final = late.get_by_role("row").filter(has_text="итоговая отметка: Иванова Анна")
+    expect(final).to_contain_text("6А · История")
+    expect(final).to_contain_text(re.compile(r"R-6\.2, на \d+ (день|дня|дней)"))
+    final.get_by_role("link", name="История").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("История отметки")
+    expect(page.get_by_role("list", name="История отметки")).to_contain_text(
+        "Сергей Петрович Второв: поставлена 5")
     # The guardian sees the auditor's read of Anna's mark in the access log
     guardian = visit()
     guardian.login(audited.usernames["guardian"])
