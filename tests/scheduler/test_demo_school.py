@@ -10,13 +10,18 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 import pytest
+from sqlalchemy import Connection
 
+from ejournal.application import EJournal
 from ejournal.domain.findings import RULES
 from ejournal.projections.base import create_read_engine
+from ejournal.projections.catalog import projector_for
+from ejournal.projections.report_reads import read_homework_load
+from ejournal.projections.structure import school_structure
 from ejournal.projections.timeliness import read_late_entries
 from tests.conftest import Database
 from tests.scheduler.conftest import cli_env
@@ -67,6 +72,24 @@ def test_the_demo_school_misses_under_5_percent_and_shows_every_rule(
     assert {e.rule for e in late} == set(RULES)
     assert {e.entry for e in late} == {"lesson", "attendance", "mark", "period_mark",
                                        "period_mark_correction"}
+    # Every homework says how long it takes, and no day of the week before goes over the
+    # СанПиН limit of 150 minutes for a 7th class.
+    app = EJournal(database.settings)
+    try:
+        projector = projector_for(app, ["reports"])
+        projector.setup()
+        projector.catch_up()
+        with projector.reader.connect() as conn:
+            week = [day for class_id in _classes(conn, UUID(school))
+                    for day in read_homework_load(conn, class_id, date(2026, 12, 7),
+                                                  date(2026, 12, 11))]
+    finally:
+        app.close()
+        projector.engine.dispose()
+        projector.reader.dispose()
+    assert len(week) == 10  # two classes, five days
+    assert all(d.limit_minutes == 150 and d.unmeasured == 0 and 60 <= d.minutes <= 150
+               for d in week)
     # The demo's own account of what it left out is what the check found.
     assert ("entries never made (the compliance scheduler finds them): "
             + ", ".join(f"{rule} {found[rule]}" for rule in RULES)) in demo.stdout
@@ -90,3 +113,9 @@ def test_a_demo_recorded_after_the_year_has_its_year_marks(database: Database) -
     assert {day: n for (rule, day), n in missing.items() if rule == "R-6.2"} == {
         "2026-10-24": 2, "2026-12-27": 2, "2027-03-21": 2, "2027-05-26": 4}
     assert sum(missing.values()) < 0.05 * sum(answer["expected"].values())
+
+
+def _classes(conn: Connection, school_id: UUID) -> list[UUID]:
+    structure = school_structure(conn, school_id)
+    assert structure is not None
+    return sorted(structure.classes, key=str)

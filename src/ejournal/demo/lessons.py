@@ -186,6 +186,7 @@ class LessonRecorder:
         self._then(journal, HoldLesson(journal.teacher_id, journal.id, lesson_date=p.day,
                                        slot=p.slot, topic=p.title, homework=homework,
                                        programme_topic=p.section,
+                                       homework_minutes=journal.subject.homework_minutes,
                                        written_work=p.work is not None), recorded)
         self.done.lessons += 1
         truant: list[tuple[UUID, str | None]] = [(s.id, "unexcused") for s in journal.students
