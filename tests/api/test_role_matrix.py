@@ -509,6 +509,19 @@ def _day_arrange(world: World, _: str, __: str) -> Req:
                json={"date": day.isoformat(), "kind": "day_off", "reason": "Санобработка"})
 
 
+def _weights_arrange(world: World, _: str, __: str) -> Req:
+    # every kind weighs 1, as before: the reads' cells expect weighted averages = averages
+    return Req(f"/api/v1/schools/{world.school}/work-weights",
+               json={"oral": 1, "written": 1, "practical": 1, "test": 1, "homework": 1})
+
+
+def _weights_verify(cell: Cell) -> None:
+    assert cell.world.app.work_weights(cell.world.school) == dict.fromkeys(Work, 1)
+    [event] = cell.written
+    assert (event.oral, event.written, event.test, event.by) == (1, 1, 1, cell.world.ids[
+        cell.principal])
+
+
 def _subject_arrange(world: World, _: str, __: str) -> Req:
     return Req(f"/api/v1/schools/{world.school}/subjects", json={"name": f"Предмет {world.n()}"})
 
@@ -874,6 +887,8 @@ MATRIX: list[Row] = [
         _year_arrange, ("AcademicYear.Planned",), _year_verify),
     Row("POST", "/api/v1/schools/{school_id}/calendar/days",
         {"school": statuses(STRUCTURE, 201)}, _day_arrange, ("School.CalendarDayDeclared",)),
+    Row("PUT", "/api/v1/schools/{school_id}/work-weights", {"school": statuses(STRUCTURE)},
+        _weights_arrange, ("School.WorkWeightsSet",), _weights_verify),
     Row("POST", "/api/v1/schools/{school_id}/subjects", {"school": statuses(STRUCTURE, 201)},
         _subject_arrange, ("School.SubjectAdded",)),
     Row("POST", "/api/v1/schools/{school_id}/classes", {"school": statuses(STRUCTURE, 201)},

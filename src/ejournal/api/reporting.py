@@ -51,6 +51,7 @@ def performance(svc: Services, viewer: Principal, class_id: UUID, period_id: UUI
     with svc.reader.connect() as conn:
         found = may_read_class(conn, viewer, class_id)
         report = reports.read_performance(conn, class_id, period_id,
+                                          weights=svc.app.work_weights(found.school_id),
                                           today=school_today(conn, found.school_id, svc.now()))
     log_access(svc, viewer, (s.id for s in report.students), "performance", svc.now())
     return report

@@ -159,6 +159,20 @@ class YearIn(StrictIn):
                                        description="каникулы")
 
 
+Weight = Annotated[int, Field(ge=1, le=10, strict=True,
+                              description="the kind of work's weight, 1..10")]
+
+
+class WorkWeightsIn(StrictIn):
+    """The weight of each kind of work in weighted averages; a kind left out weighs 1."""
+
+    oral: Weight = 1
+    written: Weight = 1
+    practical: Weight = 1
+    test: Weight = 1
+    homework: Weight = 1
+
+
 class CalendarDayIn(StrictIn):
     date: SchoolDate
     kind: Literal["day_off", "school_day"]

@@ -158,6 +158,9 @@ class SummaryStudentOut(BaseModel):
     full_name: str
     marks: list[str]
     average: float | None
+    weighted_average: float | None = Field(
+        description="the mean weighted by the kind of work, with the school's weights now "
+                    "(each 1 until it sets them: then equal to average)")
     absences: int
     period_mark: str | None
 

@@ -110,6 +110,15 @@ class DeclareCalendarDay(Command[r.CalendarDayDeclared]):
 
 
 @dataclass(frozen=True)
+class SetWorkWeights(Command[r.WorkWeightsSet]):
+    """``weights``: (kind of work: ``oral``, ``written``, ..., weight 1..10)."""
+
+    actor_id: UUID
+    school_id: UUID
+    weights: Sequence[tuple[str, int]]
+
+
+@dataclass(frozen=True)
 class ClosePeriod(Command[r.PeriodClosed]):
     """R-3.4b: the period's dates take no entry, correction or period mark from now on."""
 

@@ -19,8 +19,9 @@ from ejournal.domain.journal import ClassJournal, ProgrammeTopic
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.people import User, UsernameClaim
 from ejournal.domain.period_mark import PeriodMark
+from ejournal.domain.school import School
 from ejournal.domain.school_class import SchoolClass
-from ejournal.domain.values import Role
+from ejournal.domain.values import Role, Work
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,11 @@ class Queries:
     def user_by_username(self, username: str) -> Person | None:
         claim = self._one(ids.username_claim_id(username))
         return self.user(claim.user_id) if isinstance(claim, UsernameClaim) else None
+
+    def work_weights(self, school_id: UUID) -> dict[Work, int]:
+        """The weight of each kind of work in the school's weighted averages, now."""
+        school = self._one(school_id)
+        return dict(school.work_weights) if isinstance(school, School) else dict.fromkeys(Work, 1)
 
     def journal(self, journal_id: UUID) -> Journal | None:
         refs = self.journal_refs.get(journal_id)

@@ -80,6 +80,10 @@ class CalendarDayDeclared(Result):
     pass
 
 
+class WorkWeightsSet(Result):
+    pass
+
+
 @dataclass(frozen=True)
 class PeriodClosed(Result):
     pass

@@ -20,8 +20,11 @@ from ejournal.domain.errors import (
     PeriodNotClosed,
     ReasonRequired,
 )
+from ejournal.domain.values import Work, name_key, text
 from ejournal.domain.values import name as valid_name
-from ejournal.domain.values import name_key, text
+
+#: The weights a kind of work may have in a weighted average.
+MIN_WEIGHT, MAX_WEIGHT = 1, 10
 
 
 def _name(raw: Any, field: str = "name") -> str:
@@ -66,12 +69,29 @@ class School(JournalAggregate):
         def apply(self, aggregate: School) -> None:
             aggregate.overlay[self.day] = self.kind
 
+    class WorkWeightsSet(JournalAggregate.Event):
+        """The weight of each kind of work in a weighted average, from now on (1..10)."""
+
+        oral: int
+        written: int
+        practical: int
+        test: int
+        homework: int
+        by: UUID
+
+        def apply(self, aggregate: School) -> None:
+            aggregate.work_weights = {Work.ORAL: self.oral, Work.WRITTEN: self.written,
+                                      Work.PRACTICAL: self.practical, Work.TEST: self.test,
+                                      Work.HOMEWORK: self.homework}
+
     def __init__(self, name: str, timezone: str, by: UUID) -> None:
         self.name = name
         self.timezone = timezone
         self.registered_by = by
         self.subjects: dict[UUID, str] = {}
         self.overlay: dict[date, DayKind] = {}
+        #: Every kind of work weighs 1 until the school sets weights.
+        self.work_weights: dict[Work, int] = dict.fromkeys(Work, 1)
 
     @classmethod
     def register(cls, *, school_id: UUID, name: Any, timezone: Any, by: UUID,
@@ -84,6 +104,22 @@ class School(JournalAggregate):
         if any(name_key(existing) == name_key(clean) for existing in self.subjects.values()):
             raise AlreadyExists(f"the school already has a subject named {clean!r}", field="name")
         self._record(self.SubjectAdded, at=at, subject_id=subject_id, name=clean, by=by)
+
+    def set_work_weights(self, weights: dict[str, Any], *, by: UUID, at: datetime) -> None:
+        """``weights``: by kind of work (``Work`` values), each a whole number 1..10; a kind
+        left out weighs 1."""
+        chosen: dict[str, int] = {}
+        for work in Work:
+            raw = weights.get(work.value, 1)
+            if (isinstance(raw, bool) or not isinstance(raw, int)
+                    or not MIN_WEIGHT <= raw <= MAX_WEIGHT):
+                raise InvalidEntry(f"a weight is a whole number {MIN_WEIGHT}..{MAX_WEIGHT}",
+                                   field=work.value)
+            chosen[work.value] = raw
+        unknown = sorted(set(weights) - set(chosen))
+        if unknown:
+            raise InvalidEntry(f"no kind of work {unknown[0]!r}", field=unknown[0])
+        self._record(self.WorkWeightsSet, at=at, by=by, **chosen)
 
     def ensure_subject(self, subject_id: UUID) -> None:
         if subject_id not in self.subjects:

@@ -46,6 +46,7 @@ def cell_tables(prefix: str) -> tuple[Table, Table]:
         Column("slot", Integer, nullable=False),  # orders the marks of one day
         Column("student_id", Uuid, nullable=False),
         Column("value", String(1), nullable=False),
+        Column("work", String(16), nullable=False),  # the kind of work (weighted averages)
         Column("position", BigInteger, nullable=False),  # order of giving, within a cell
         Index(f"ix_{prefix}_marks_journal_date", "journal_id", "lesson_date"),
     )
@@ -96,7 +97,7 @@ class KeepsCells:
         batch.insert(self.marks_table, {
             "mark_id": e.mark_id, "journal_id": e.journal_id, "lesson_id": e.originator_id,
             "lesson_date": e.lesson_date, "slot": e.slot, "student_id": e.student_id,
-            "value": e.value, "position": position})
+            "value": e.value, "work": e.work.value, "position": position})
 
     @handles(Lesson.MarkCorrected)
     def mark_corrected(self, batch: Batch, e: Lesson.MarkCorrected, _: int) -> None:

@@ -12,6 +12,7 @@ the size of the school.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -35,6 +36,7 @@ from ejournal.domain.errors import NotFound
 from ejournal.domain.journal import ClassJournal
 from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.school import AcademicYear
+from ejournal.domain.values import Work
 from ejournal.projections.base import ReadModel, handles, metadata
 from ejournal.projections.batching import Batch, prepare
 from ejournal.projections.cells import (
@@ -121,6 +123,8 @@ class SummaryStudent:
     full_name: str
     marks: list[str] = field(default_factory=list)  # current values, by lesson and as given
     average: Decimal | None = None  # two decimals, half up; None with no marks
+    #: the mean weighted by the kind of work, two decimals, half up; None with no marks
+    weighted_average: Decimal | None = None
     absences: int = 0
     period_mark: str | None = None
 
@@ -132,9 +136,11 @@ class SummaryView:
     success_percent: Decimal | None  # share of period marks other than 2, one decimal
 
 
-def read_summary(conn: Connection, journal_id: UUID, period_id: UUID) -> SummaryView:
-    """The journal's summary for one period of its year. Raises :class:`NotFound` for a
-    journal or period this model does not know (or a period of another year)."""
+def read_summary(conn: Connection, journal_id: UUID, period_id: UUID,
+                 weights: Mapping[Work, int] | None = None) -> SummaryView:
+    """The journal's summary for one period of its year; ``weights`` by kind of work for the
+    weighted averages (each 1 if None). Raises :class:`NotFound` for a journal or period this
+    model does not know (or a period of another year)."""
     journal = conn.execute(select(journals.c.class_id, journals.c.year_id)
                            .where(journals.c.journal_id == journal_id)).one_or_none()
     if journal is None:
@@ -150,13 +156,15 @@ def read_summary(conn: Connection, journal_id: UUID, period_id: UUID) -> Summary
             roster(conn, students, enrolments, journal.class_id, first, last)]
 
     given: dict[UUID, list[str]] = defaultdict(list)
-    for student_id, value in conn.execute(
-        select(marks.c.student_id, marks.c.value)
+    weighed: dict[UUID, list[int]] = defaultdict(list)
+    for student_id, value, work in conn.execute(
+        select(marks.c.student_id, marks.c.value, marks.c.work)
         .where(marks.c.journal_id == journal_id, marks.c.lesson_date >= first,
                marks.c.lesson_date <= last)
         .order_by(marks.c.lesson_date, marks.c.slot, marks.c.position)
     ).tuples():
         given[student_id].append(value)
+        weighed[student_id].append(weights[Work(work)] if weights else 1)
     absent: dict[UUID, int] = dict(conn.execute(
         select(absences.c.student_id, func.count())
         .where(absences.c.journal_id == journal_id, absences.c.lesson_date >= first,
@@ -171,6 +179,10 @@ def read_summary(conn: Connection, journal_id: UUID, period_id: UUID) -> Summary
         row.marks = given.get(row.student_id, [])
         row.average = (_half_up(sum(int(v) for v in row.marks), len(row.marks), 2)
                        if row.marks else None)
+        if row.marks:
+            w = weighed[row.student_id]
+            row.weighted_average = _half_up(
+                sum(int(v) * k for v, k in zip(row.marks, w, strict=True)), sum(w), 2)
         row.absences = absent.get(row.student_id, 0)
         row.period_mark = finals.get(row.student_id)
 

@@ -124,13 +124,17 @@ def summary(svc: ServicesDep, user: JournalReader, journal_id: UUID,
             period_id: Annotated[UUID, Query()], _: OwnWritesSeen = None
             ) -> dict[str, Any]:
     may_read_journal(svc, user, journal_id)
+    found = svc.app.journal(journal_id)
+    weights = svc.app.work_weights(found.school_id) if found is not None else None
     with svc.reader.connect() as conn:
-        view = read_summary(conn, journal_id, period_id)
+        view = read_summary(conn, journal_id, period_id, weights)
     log_access(svc, user, (s.student_id for s in view.students), "summary", svc.now())
     return {
         "students": [{"student_id": str(s.student_id), "full_name": s.full_name,
                       "marks": list(s.marks),
                       "average": float(s.average) if s.average is not None else None,
+                      "weighted_average": (float(s.weighted_average)
+                                           if s.weighted_average is not None else None),
                       "absences": s.absences, "period_mark": s.period_mark}
                      for s in view.students],
         "quality_percent": (float(view.quality_percent)

@@ -29,6 +29,7 @@ from ejournal.api.requests import (
     SubstitutionIn,
     TimetableIn,
     UserIn,
+    WorkWeightsIn,
     YearIn,
 )
 from ejournal.api.responses import CreatedOut, PeriodOut, WrittenOut, YearOut, written_response
@@ -46,6 +47,7 @@ from ejournal.application.commands import (
     RegisterUser,
     SetProgramme,
     SetTimetable,
+    SetWorkWeights,
 )
 from ejournal.domain.errors import DomainError
 
@@ -118,6 +120,17 @@ def declare_calendar_day(svc: ServicesDep, user: Administrator, school_id: UUID,
                                                  kind=body.kind, reason=body.reason),
                               idempotency_key=key)
     return written_response(written)
+
+
+@router.put("/schools/{school_id}/work-weights", tags=SCHOOLS, **REPLACED)
+def set_work_weights(svc: ServicesDep, user: Administrator, school_id: UUID,
+                     body: WorkWeightsIn, key: IdempotencyKey = None) -> JSONResponse:
+    """The weights of the kinds of work in weighted averages (a summary's
+    ``weighted_average``), from now on."""
+    written = svc.app.execute(SetWorkWeights(user.user_id, school_id,
+                                             weights=sorted(body.model_dump().items())),
+                              idempotency_key=key)
+    return written_response(written, status=200)
 
 
 @router.post("/schools/{school_id}/subjects", tags=SCHOOLS, **CREATED)

@@ -49,6 +49,14 @@ def declare_calendar_day(command: c.DeclareCalendarDay,
     return r.CalendarDayDeclared()
 
 
+def set_work_weights(command: c.SetWorkWeights, uow: UnitOfWork) -> r.WorkWeightsSet:
+    administrator(uow, command.actor_id, command.school_id)
+    school = school_of(uow, command.school_id)
+    school.set_work_weights(dict(command.weights), by=command.actor_id, at=uow.now)
+    uow.add(school)
+    return r.WorkWeightsSet()
+
+
 def _year_of(uow: UnitOfWork, school_id: UUID, year_id: UUID) -> AcademicYear:
     year = uow.load(AcademicYear, year_id, "academic year", "year_id")
     if year.school_id != school_id:
@@ -208,6 +216,7 @@ def set_programme(command: c.SetProgramme, uow: UnitOfWork) -> r.ProgrammeSet:
 HANDLERS: dict[type, Handler] = {
     c.PlanYear: plan_year,
     c.DeclareCalendarDay: declare_calendar_day,
+    c.SetWorkWeights: set_work_weights,
     c.ClosePeriod: close_period,
     c.ReopenPeriod: reopen_period,
     c.AddSubject: add_subject,
