@@ -5,6 +5,7 @@ year, with who and why."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -106,6 +107,23 @@ def test_a_closed_period_refuses_every_entry_on_its_dates_until_reopened(
                                                                     "reason": "пересдача"}))
         assert _closed(admin.post(_path(s, "reopen"), json={"reason": "ещё раз"}))[
             "detail"].endswith("is not closed")
+        # And the late-entry audit shows both, with who, when and why
+        server.caught_up()
+        audit = admin.get(f"/api/v1/schools/{s.id}/late-entries")
+        assert audit.status_code == 200, audit.text
+        q1 = {"period_id": s.period_ids[0], "period_name": "I четверть",
+              "starts_on": "2026-09-01", "ends_on": "2026-10-25", "by": s.admin_id}
+        closures = audit.json()["closures"]
+        assert {c["by_name"] for c in closures} == {"Завуч"}
+        assert [datetime.fromisoformat(c["recorded_at"]) for c in closures] == [
+            server.clock()] * 2
+        assert [{k: v for k, v in c.items() if k not in ("by_name", "recorded_at")}
+                for c in closures] == [
+            {**q1, "action": "closed", "reason": None},
+            {**q1, "action": "reopened", "reason": "приказ №12: пересдача"}]
+        outside = admin.get(f"/api/v1/schools/{s.id}/late-entries",
+                            params={"from": "2026-11-01", "to": "2026-12-31"})
+        assert outside.json()["closures"] == []
     # And both are events of the year, with who and why
     events = _year_events(server, s)
     assert [(type(e).__name__, e.period_id, e.by) for e in events] == [

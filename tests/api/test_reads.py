@@ -107,7 +107,7 @@ def test_an_auditor_reads_late_entries_and_a_marks_history(server: Server) -> No
         history = c.get(f"/api/v1/journals/{s.journal}/marks/{names['mark']}/history")
         elsewhere = c.get(f"/api/v1/schools/{s.operator}/late-entries")
     assert late.status_code == 200
-    assert late.json() == {"items": [], "next": None}  # all recorded on the day
+    assert late.json() == {"items": [], "next": None, "closures": []}  # all recorded on the day
     assert history.status_code == 200
     assert [(i["kind"], i["value"], i["by"]) for i in history.json()["items"]] == [
         ("given", "4", str(s.teacher))]

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from ejournal.api.closures import PeriodClosureOut
 from ejournal.api.paging import Page
 from ejournal.application import Result
 from ejournal.projections.diary import PeriodMarkRow
@@ -214,7 +215,10 @@ class LateEntryOut(BaseModel):
 
 
 class LateEntriesOut(Page[LateEntryOut]):
-    pass
+    closures: list[PeriodClosureOut] = Field(
+        default_factory=list, description="R-3.4b: the closings and reopenings of the "
+                                          "school's periods that overlap the dates asked, "
+                                          "oldest first (on the first page)")
 
 
 class AccessOut(BaseModel):

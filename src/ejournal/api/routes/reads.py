@@ -18,6 +18,7 @@ from ejournal.api.access import (
     may_read_student,
     student_access,
 )
+from ejournal.api.closures import period_closures
 from ejournal.api.consistency import OwnWritesSeen
 from ejournal.api.deps import (
     AccessLogReader,
@@ -177,6 +178,8 @@ def late_entries(svc: ServicesDep, user: SchoolAuditor, school_id: UUID, first: 
                    "student_name": r.student_name, "days": r.days,
                    "working_days": r.working_days} for r in page],
         "next": following,
+        "closures": [] if cursor else [
+            c.model_dump(mode="json") for c in period_closures(svc, school_id, first, last)],
     }
 
 
