@@ -159,3 +159,34 @@ def test_a_change_beyond_the_kept_tip_is_chained_on_not_compared(ledgered: Ledge
     assert found.broken is None
     assert (found.compared, found.beyond) == (10, last - 10)
     assert found.head.sha256 == reference.head_at(ledgered.database.settings, last)
+
+
+@pytest.mark.parametrize("kind", ["changed", "removed", "inserted"])
+@pytest.mark.parametrize("target", [15, 21])  # the first and the last of the third window
+def test_windows_of_the_log_meet_each_break_at_their_edges(
+    ledgered: Ledgered, monkeypatch: pytest.MonkeyPatch, kind: str, target: int,
+) -> None:
+    # Windows of 7 events: the break falls on a window's first and last position alike.
+    from ejournal.ledger import verify as module
+
+    monkeypatch.setattr(module, "CHUNK", 7)
+    ledgered.follower.catch_up()
+    assert verify(ledgered.chain).compared == ledgered.head()
+    settings = ledgered.database.settings
+    if kind == "changed":
+        reference.execute(settings, "UPDATE {table} SET state = ? WHERE {pos} = ?",
+                          (_state(ledgered, target) + b" ", target))
+    elif kind == "removed":
+        reference.execute(settings, "DELETE FROM {table} WHERE {pos} = ?", (target,))
+    else:
+        _, oid, _, topic, state = reference.execute(
+            settings, "SELECT {pos}, originator_id, originator_version, topic, state "
+                      "FROM {table} WHERE {pos} = ?", (target,))[0]
+        _shift(ledgered, target, 1)
+        reference.execute(settings, "INSERT INTO {table} ({pos}, originator_id, "
+                                    "originator_version, topic, state) VALUES "
+                                    "(?, ?, ?, ?, ?)", (target, oid, 999, topic, state))
+    found = verify(ledgered.chain)
+    assert found.broken is not None
+    assert (found.broken.position, found.broken.kind) == (target, kind)
+    assert found.compared == target - 1

@@ -12,16 +12,16 @@ compared: nothing kept says what they were (a published head does: docs/reliabil
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import chain as flatten
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy import select
 
 from ejournal.application.eventstore import LogRow
 from ejournal.ledger.chain import CHUNK, Chain, Head, ledger_chain
 from ejournal.ledger.encoding import advance, digest
+from ejournal.ledger.encoding import chain as chain_rows
 from ejournal.projections.base import reading
 
 Kind = Literal["changed", "removed", "inserted"]
@@ -62,80 +62,107 @@ def verify(chain: Chain, start: int = 1,
     if start < 1:
         raise ValueError(f"--from {start}: log positions start at 1")
     after, head = chain.kept_at(start - 1)
+    tip = chain.tip()[0]
     total = max((chain.store.head() or 0) - after, 0)
-    done = compared = beyond = 0
-    position = after
-
-    def counted(chunks: Iterator[list[LogRow]]) -> Iterator[list[LogRow]]:
-        nonlocal done
-        for rows in chunks:
-            yield rows
-            done += len(rows)
-            if progress is not None:
-                progress(min(done, total), total)
-
-    log = _Peek(flatten.from_iterable(counted(chain.log(after))))
-    kept = _Peek(flatten.from_iterable(_kept(chain, after)))
-    broken: Break | None = None
-    while broken is None and log.item is not None:
-        row, keep = log.item, kept.item
-        if keep is None:
-            head, position = advance(head, row), row[0]
-            beyond += 1
-            log.next()
-        elif keep[0] < row[0]:
-            broken = Break(keep[0], "removed")
-        elif row[0] < keep[0]:
-            broken = Break(row[0], "inserted")
-        else:
-            head, position = advance(head, row), row[0]
-            if head != keep[1]:
-                broken = Break(row[0], _what(row, keep, log.peek(), kept.peek()))
-                break
-            compared += 1
-            log.next()
-            kept.next()
-    if broken is None and kept.item is not None:
-        broken = Break(kept.item[0], "removed")
-    if progress is not None and broken is None:
-        progress(total, total)
-    return Verified(after + 1, compared, beyond, Head.of(position, head), broken)
-
-
-def _what(row: LogRow, keep: Kept, next_row: LogRow | None, next_keep: Kept | None) -> Kind:
-    mine = digest(row) or 0
-    if mine != keep[2] and next_keep is not None and mine == next_keep[2]:
-        return "removed"
-    if mine != keep[2] and next_row is not None and (digest(next_row) or 0) == keep[2]:
-        return "inserted"
-    return "changed"
-
-
-def _kept(chain: Chain, after: int) -> Iterator[list[Kept]]:
-    table = ledger_chain.c
-    while True:
-        with reading(chain.engine) as conn:
-            rows = [(int(p), bytes(h), int(d)) for p, h, d in conn.execute(
-                select(table.position, table.sha256, table.digest)
-                .where(table.position > after).order_by(table.position).limit(CHUNK))]
+    walk = _Walk(chain, after, head, tip)
+    while walk.broken is None:
+        rows = chain.store.rows(walk.position, CHUNK)
         if not rows:
+            rest = _kept(chain, walk.position, None, 1)
+            if rest:
+                walk.broken = Break(rest[0][0], "removed")
+            break
+        walk.window(rows, _kept(chain, walk.position, rows[-1][0]))
+        if progress is not None and walk.broken is None:
+            progress(min(walk.done, total), total)
+    if progress is not None and walk.broken is None:
+        progress(total, total)
+    return Verified(after + 1, walk.compared, walk.beyond, Head.of(walk.position, walk.head),
+                    walk.broken)
+
+
+class _Walk:
+    """The recomputation so far: the last position chained and the head after it."""
+
+    def __init__(self, chain: Chain, position: int, head: bytes, tip: int) -> None:
+        self.chain, self.position, self.head, self.tip = chain, position, head, tip
+        self.compared = self.beyond = self.done = 0
+        self.broken: Break | None = None
+
+    def window(self, rows: list[LogRow], kept: list[Kept]) -> None:
+        """Chains a window of the log and compares it with the kept rows of its positions."""
+        n = len(kept)
+        usual = [row[0] for row in rows[:n]] == [k[0] for k in kept] and (
+            n == len(rows) or rows[n][0] > self.tip)
+        if not usual:
+            self._merge(rows, kept)
             return
-        yield rows
-        after = rows[-1][0]
+        # The kept positions are the log's, then (past the kept tip) the rest: a tight loop.
+        head = self.head
+        for i in range(n):
+            after = advance(head, rows[i])
+            if after != kept[i][1]:
+                self.compared += i
+                self._advance_to(rows[i - 1][0] if i else self.position, head)
+                self.broken = Break(rows[i][0], self._what(rows, kept, i, i))
+                return
+            head = after
+        self.compared += n
+        self.head = chain_rows(head, rows[n:])
+        self.beyond += len(rows) - n
+        self._advance_to(rows[-1][0], self.head)
+        self.done += len(rows)
+
+    def _advance_to(self, position: int, head: bytes) -> None:
+        self.position, self.head = position, head
+
+    def _merge(self, rows: list[LogRow], kept: list[Kept]) -> None:
+        """The window position by position: where the log and the kept chain part."""
+        i = j = 0
+        while i < len(rows):
+            row = rows[i]
+            keep = kept[j] if j < len(kept) else None
+            if keep is None and row[0] > self.tip:
+                self.head = advance(self.head, row)
+                self.position, self.beyond, i = row[0], self.beyond + 1, i + 1
+            elif keep is None or row[0] < keep[0]:
+                self.broken = Break(row[0], "inserted")
+                return
+            elif keep[0] < row[0]:
+                self.broken = Break(keep[0], "removed")
+                return
+            else:
+                head = advance(self.head, row)
+                if head != keep[1]:
+                    self.broken = Break(row[0], self._what(rows, kept, i, j))
+                    return
+                self.head, self.position, self.compared = head, row[0], self.compared + 1
+                i, j = i + 1, j + 1
+        self.done += len(rows)
+
+    def _what(self, rows: list[LogRow], kept: list[Kept], i: int, j: int) -> Kind:
+        """At a position both hold that hashes otherwise: the log's event is the one kept
+        next (one removed, the rest moved down), the kept one is the log's next (one
+        inserted, the rest moved up), or neither (changed)."""
+        position = rows[i][0]
+        next_row = rows[i + 1] if i + 1 < len(rows) else next(
+            iter(self.chain.store.rows(position, 1)), None)
+        next_keep = kept[j + 1] if j + 1 < len(kept) else next(
+            iter(_kept(self.chain, position, None, 1)), None)
+        mine, theirs = digest(rows[i]) or 0, kept[j][2]
+        if mine != theirs and next_keep is not None and mine == next_keep[2]:
+            return "removed"
+        if mine != theirs and next_row is not None and (digest(next_row) or 0) == theirs:
+            return "inserted"
+        return "changed"
 
 
-class _Peek:
-    """An iterator with its current item and the one after it in view."""
-
-    def __init__(self, items: Iterator[Any]) -> None:
-        self._items = items
-        self.item: Any = next(items, None)
-        self._ahead: list[Any] = []
-
-    def peek(self) -> Any:
-        if not self._ahead:
-            self._ahead.append(next(self._items, None))
-        return self._ahead[0]
-
-    def next(self) -> None:
-        self.item = self._ahead.pop() if self._ahead else next(self._items, None)
+def _kept(chain: Chain, after: int, upto: int | None, limit: int = CHUNK) -> list[Kept]:
+    """The kept rows after ``after`` (through ``upto``)."""
+    table = ledger_chain.c
+    query = select(table.position, table.sha256, table.digest).where(table.position > after)
+    if upto is not None:
+        query = query.where(table.position <= upto)
+    with reading(chain.engine) as conn:
+        return [(p, h, d) for p, h, d in conn.execute(
+            query.order_by(table.position).limit(limit)).tuples()]
