@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -81,6 +82,7 @@ audit = Table(
 )
 
 TOKEN_LIFETIME = timedelta(hours=8)
+SESSIONS_KEPT = 10_000  # valid sessions kept in memory per process
 LOGIN_WINDOW = timedelta(minutes=15)
 FAILURES_PER_ACCOUNT_AND_ADDRESS = 10
 FAILURES_PER_ACCOUNT = 100
@@ -120,9 +122,17 @@ class Limited:
 
 
 class Accounts:
+    """The accounts of one process. Sessions found valid are kept in memory (a token is read
+    on every request) until they expire or are revoked: revocation goes through
+    :meth:`revoke` and :meth:`revoke_all`, which drop them - so tokens must be revoked through
+    the same ``Accounts`` as serves the requests, never by writing ``account_tokens``."""
+
     def __init__(self, engine: Engine, lifetime: timedelta = TOKEN_LIFETIME) -> None:
         self.engine = engine
         self.lifetime = lifetime
+        self._sessions: dict[str, Session] = {}  # by token hash
+        self._revocations = 0  # a session read before a revocation ended is not kept
+        self._lock = threading.Lock()
 
     def setup(self) -> None:
         with ddl_lock(self.engine) as conn:
@@ -215,25 +225,51 @@ class Accounts:
         return token, Session(user_id, expires)
 
     def session(self, token: str, *, now: datetime) -> Session | None:
+        digest = _token_hash(token)
+        known = self._sessions.get(digest)
+        if known is not None:
+            if known.expires_at > now:
+                return known
+            with self._lock:
+                self._sessions.pop(digest, None)
+            return None
+        revocations = self._revocations
         with reading(self.engine) as conn:
             row = conn.execute(select(tokens.c.user_id, tokens.c.expires_at, tokens.c.revoked_at)
-                               .where(tokens.c.token_hash == _token_hash(token))).one_or_none()
+                               .where(tokens.c.token_hash == digest)).one_or_none()
         if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now:
             return None
-        return Session(row.user_id, as_utc(row.expires_at))
+        found = Session(row.user_id, as_utc(row.expires_at))
+        with self._lock:
+            if self._revocations == revocations:
+                if len(self._sessions) >= SESSIONS_KEPT:
+                    self._sessions.clear()
+                self._sessions[digest] = found
+        return found
 
     def revoke(self, token: str, *, now: datetime) -> None:
+        digest = _token_hash(token)
         with self.engine.begin() as conn:
-            conn.execute(update(tokens).where(tokens.c.token_hash == _token_hash(token),
+            conn.execute(update(tokens).where(tokens.c.token_hash == digest,
                                               tokens.c.revoked_at.is_(None))
                          .values(revoked_at=now))
+        self._forget(lambda key, _: key == digest)
 
     def revoke_all(self, user_id: UUID, *, now: datetime) -> int:
         with self.engine.begin() as conn:
             result = conn.execute(update(tokens).where(tokens.c.user_id == user_id,
                                                        tokens.c.revoked_at.is_(None))
                                   .values(revoked_at=now))
+        self._forget(lambda _, session: session.user_id == user_id)
         return int(result.rowcount or 0)
+
+    def _forget(self, which: Callable[[str, Session], bool]) -> None:
+        """Drops the kept sessions ``which`` names, after their revocation is committed; a
+        lookup that began before this is not kept (it may have read the row before)."""
+        with self._lock:
+            self._revocations += 1
+            for digest in [k for k, v in self._sessions.items() if which(k, v)]:
+                del self._sessions[digest]
 
     # --- the audit ---------------------------------------------------------------------------
 

@@ -90,6 +90,8 @@ def test_an_operator_ends_every_session_of_a_user(server: Server) -> None:
     assert operator is not None
     token = server.login(*OPERATOR)
     other = server.login(*OPERATOR)
+    with server.client(other) as c:
+        assert c.get("/api/v1/me").status_code == 200  # a session the server now keeps
     with server.client(token) as c:
         assert c.post(f"/api/v1/users/{operator.id}/revoke-sessions").status_code == 204
         assert c.get("/api/v1/me").status_code == 401
