@@ -130,7 +130,7 @@ def test_an_auditor_filters_late_entries_and_opens_a_history(
     expect(final).to_contain_text("6А · История")
     expect(final).to_contain_text(re.compile(r"R-6\.2, на \d+ (день|дня|дней)"))
     final.get_by_role("link", name="История").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("История отметки")
+    expect(page.get_by_role("heading", level=1)).to_have_text("История итоговой отметки")
     expect(page.get_by_role("list", name="История отметки")).to_contain_text(
         "Сергей Петрович Второв: поставлена 5")
     # The guardian sees the auditor's read of Anna's mark in the access log
