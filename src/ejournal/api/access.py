@@ -36,8 +36,8 @@ def not_found(what: str, ident: UUID) -> HTTPException:
     return HTTPException(404, f"no {what} {ident}")
 
 
-def _student(svc: Services, student_id: UUID) -> Person:
-    found = svc.app.user(student_id)
+def _student(svc: Services, viewer: Principal, student_id: UUID) -> Person:
+    found = viewer.named[student_id] if student_id in viewer.named else svc.app.user(student_id)
     if found is None or found.role is not Role.STUDENT:
         raise not_found("student", student_id)
     return found
@@ -68,7 +68,7 @@ def student_access(svc: Services, viewer: Principal, student_id: UUID) -> Studen
     before (see ``deps``): here the admin and auditor of the student's school, the student
     themself, their guardians (R-5.3a), and - for the days the student was in their class -
     their class teacher and the teachers of their class's journals."""
-    student = _student(svc, student_id)
+    student = _student(svc, viewer, student_id)
     if viewer.school_id is None or viewer.school_id != student.school_id:
         raise not_found("student", student_id)
     role = viewer.role
