@@ -7,15 +7,17 @@ decimals, percentages to one.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from itertools import accumulate
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, String, func, or_, select, type_coerce
 
 from ejournal.domain.errors import NotFound
 from ejournal.domain.values import AbsenceReason, Work
@@ -49,11 +51,6 @@ def rounded(value: Fraction, places: int) -> Decimal:
     scaled = value * scale
     whole = (scaled.numerator * 2 + scaled.denominator) // (scaled.denominator * 2)
     return Decimal(whole).scaleb(-places)
-
-
-def _mean(values: Iterable[int]) -> Fraction | None:
-    listed = list(values)
-    return Fraction(sum(listed), len(listed)) if listed else None
 
 
 def _two(value: Fraction | None) -> Decimal | None:
@@ -238,24 +235,35 @@ def read_attendance(conn: Connection, class_id: UUID, first: date, last: date
                lessons.c.lesson_date <= last)
         .group_by(lessons.c.lesson_date)).tuples().all())
     rows = {sid: StudentAttendance(sid, name) for sid, name, _ in roster}
-    weeks: dict[date, WeekAttendance] = {}
-    for day in sorted(per_day):
-        weeks.setdefault(monday(day), WeekAttendance(monday(day), 0, 0))
+    days = sorted(per_day)
+    held = list(accumulate((per_day[d] for d in days), initial=0))  # lessons before days[i]
+    present = [0] * (len(days) + 1)  # students in the class: +1 where a span starts, -1 after
     for sid, _, spans in roster:
-        for day, count in per_day.items():
-            if any(start <= day <= end for start, end in spans):
-                rows[sid].lessons += count
-                weeks[monday(day)].student_lessons += count
-    for student_id, day, reason in conn.execute(
-            select(absences.c.student_id, absences.c.lesson_date, absences.c.reason)
+        for start, end in spans:
+            lo, hi = bisect_left(days, start), bisect_right(days, end)
+            rows[sid].lessons += held[hi] - held[lo]
+            present[lo] += 1
+            present[hi] -= 1
+    weeks: dict[date, WeekAttendance] = {}
+    for day, enrolled in zip(days, accumulate(present), strict=False):
+        week = weeks.setdefault(monday(day), WeekAttendance(monday(day), 0, 0))
+        week.student_lessons += per_day[day] * enrolled
+    for student_id, reason, count in conn.execute(
+            select(absences.c.student_id, absences.c.reason, func.count())
             .where(absences.c.class_id == class_id, absences.c.lesson_date >= first,
-                   absences.c.lesson_date <= last)).tuples():
+                   absences.c.lesson_date <= last)
+            .group_by(absences.c.student_id, absences.c.reason)).tuples():
         row = rows.get(student_id)
-        if row is None:
-            continue
-        row.absent += 1
-        row.by_reason[reason or UNKNOWN] += 1
-        weeks[monday(day)].absent += 1
+        if row is not None:
+            row.absent += count
+            row.by_reason[reason or UNKNOWN] += count
+    enrolled_ids = list(rows)
+    for day, count in conn.execute(
+            select(absences.c.lesson_date, func.count())
+            .where(absences.c.class_id == class_id, absences.c.lesson_date >= first,
+                   absences.c.lesson_date <= last, absences.c.student_id.in_(enrolled_ids))
+            .group_by(absences.c.lesson_date)).tuples():
+        weeks[monday(day)].absent += count
     return AttendanceReport(list(rows.values()), [weeks[w] for w in sorted(weeks)])
 
 
@@ -315,47 +323,73 @@ def read_performance(conn: Connection, class_id: UUID, period_id: UUID,
         raise NotFound(f"no period {period_id} in this class's year", field="period_id")
     first: date = period.starts_on
     last: date = period.ends_on
-    weigh = weights or DEFAULT_WEIGHTS
+    weigh = {work.value: weight for work, weight in (weights or DEFAULT_WEIGHTS).items()}
     roster = _roster(conn, class_id, first, last)
     subjects = _subjects(conn, class_id)
-    given: dict[tuple[UUID, UUID], list[tuple[int, int]]] = defaultdict(list)
-    dated: dict[UUID | None, list[tuple[date, int]]] = defaultdict(list)
-    for student_id, journal_id, day, value, work in conn.execute(
-            select(marks.c.student_id, marks.c.journal_id, marks.c.lesson_date, marks.c.value,
+    # Ids come back as the driver gives them (text on SQLite, UUID on PostgreSQL), looked up
+    # here: a period's marks are thousands of rows, and a UUID made of each id twice was a
+    # sixth of the report's time.
+    known: dict[Any, UUID] = {**{sid.hex: sid for sid, _, _ in roster},
+                              **{jid.hex: jid for jid, _ in subjects}}
+    known.update({v: v for v in list(known.values())})
+    mondays = _mondays(first, min(last, today) if today else last)
+    week_of = {monday(first) + timedelta(days=d): monday(first) + timedelta(days=d - d % 7)
+               for d in range((last - monday(first)).days + 1)}
+    # (student, journal) -> [sum, count, weighted sum, weights]; (student or None, week) ->
+    # [sum, count]
+    given: dict[tuple[UUID, UUID], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    weekly: dict[tuple[UUID | None, date], list[int]] = defaultdict(lambda: [0, 0])
+    for raw_student, raw_journal, day, value, work in conn.execute(
+            select(type_coerce(marks.c.student_id, String),
+                   type_coerce(marks.c.journal_id, String), marks.c.lesson_date, marks.c.value,
                    marks.c.work)
             .where(marks.c.class_id == class_id, marks.c.lesson_date >= first,
                    marks.c.lesson_date <= last)).tuples():
-        given[(student_id, journal_id)].append((int(value), weigh[Work(work)]))
-        dated[student_id].append((day, int(value)))
-        dated[None].append((day, int(value)))
+        sid, jid, mark, weight = known.get(raw_student), known.get(raw_journal), int(value), \
+            weigh[work]
+        if sid is None or jid is None:
+            continue  # a journal or student this class's roster does not hold
+        totals = given[(sid, jid)]
+        totals[0] += mark
+        totals[1] += 1
+        totals[2] += mark * weight
+        totals[3] += weight
+        for who in (sid, None):
+            week = weekly[(who, week_of[day])]
+            week[0] += mark
+            week[1] += 1
     finals = {(sid, jid): value for sid, jid, value in conn.execute(
         select(period_marks.c.student_id, period_marks.c.journal_id, period_marks.c.value)
         .select_from(period_marks.join(journals,
                                        journals.c.journal_id == period_marks.c.journal_id))
         .where(period_marks.c.period_id == period_id,
                journals.c.class_id == class_id)).tuples()}
-    mondays = _mondays(first, min(last, today) if today else last)
     students: list[StudentPerformance] = []
     per_subject: dict[UUID, list[Fraction]] = defaultdict(list)
     for sid, full_name, _ in roster:
         results = []
         for jid, subject in subjects:
-            values = given.get((sid, jid), [])
-            plain = _mean(v for v, _ in values)
-            weighted = (Fraction(sum(v * w for v, w in values), sum(w for _, w in values))
-                        if values else None)
-            if plain is not None:
-                per_subject[jid].append(plain)
-            results.append(SubjectResult(jid, subject, _two(plain), _two(weighted),
-                                         finals.get((sid, jid))))
+            total, count, weighted, weight = given.get((sid, jid), (0, 0, 0, 0))
+            if count:
+                per_subject[jid].append(Fraction(total, count))
+            results.append(SubjectResult(jid, subject, _ratio(total, count),
+                                         _ratio(weighted, weight), finals.get((sid, jid))))
         students.append(StudentPerformance(sid, full_name, results,
-                                           _by_week(dated.get(sid, []), mondays)))
+                                           _by_week(weekly, sid, mondays)))
     return PerformanceReport(
         students,
         [SubjectAverage(jid, subject, _two(sum(per_subject[jid], Fraction(0))
                                            / len(per_subject[jid]))
                         if per_subject[jid] else None) for jid, subject in subjects],
-        _by_week(dated.get(None, []), mondays))
+        _by_week(weekly, None, mondays))
+
+
+def _ratio(numerator: int, denominator: int) -> Decimal | None:
+    """numerator / denominator rounded half up to two decimals (None for nothing), in whole
+    numbers: as :func:`rounded`, without a fraction's cost."""
+    if not denominator:
+        return None
+    return Decimal((200 * numerator + denominator) // (2 * denominator)).scaleb(-2)
 
 
 def _mondays(first: date, last: date) -> list[date]:
@@ -366,15 +400,12 @@ def _mondays(first: date, last: date) -> list[date]:
     return found
 
 
-def _by_week(dated: list[tuple[date, int]], mondays: list[date]) -> list[WeekAverage]:
-    weekly: dict[date, list[int]] = defaultdict(list)
-    for day, value in dated:
-        weekly[monday(day)].append(value)
+def _by_week(weekly: dict[tuple[UUID | None, date], list[int]], who: UUID | None,
+             mondays: list[date]) -> list[WeekAverage]:
     total = count = 0
     found = []
     for week in mondays:
-        values = weekly.get(week, [])
-        total, count = total + sum(values), count + len(values)
-        found.append(WeekAverage(week, _two(_mean(values)),
-                                 _two(Fraction(total, count)) if count else None))
+        week_total, week_count = weekly.get((who, week), (0, 0))
+        total, count = total + week_total, count + week_count
+        found.append(WeekAverage(week, _ratio(week_total, week_count), _ratio(total, count)))
     return found
