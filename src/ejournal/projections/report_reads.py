@@ -326,62 +326,73 @@ def read_performance(conn: Connection, class_id: UUID, period_id: UUID,
     weigh = {work.value: weight for work, weight in (weights or DEFAULT_WEIGHTS).items()}
     roster = _roster(conn, class_id, first, last)
     subjects = _subjects(conn, class_id)
-    # Ids come back as the driver gives them (text on SQLite, UUID on PostgreSQL), looked up
-    # here: a period's marks are thousands of rows, and a UUID made of each id twice was a
-    # sixth of the report's time.
-    known: dict[Any, UUID] = {**{sid.hex: sid for sid, _, _ in roster},
-                              **{jid.hex: jid for jid, _ in subjects}}
-    known.update({v: v for v in list(known.values())})
+    # Students and journals by their place in the lists, found from ids as the driver gives
+    # them (text on SQLite, UUID on PostgreSQL): a period's marks are thousands of rows, and
+    # making and hashing UUIDs for them was most of the report's time.
+    people: dict[Any, int] = {sid.hex: n for n, (sid, _, _) in enumerate(roster)}
+    people.update({sid: n for n, (sid, _, _) in enumerate(roster)})
+    books: dict[Any, int] = {jid.hex: n for n, (jid, _) in enumerate(subjects)}
+    books.update({jid: n for n, (jid, _) in enumerate(subjects)})
+    width, everyone = len(subjects), len(roster)  # the class as a whole: student ``everyone``
     mondays = _mondays(first, min(last, today) if today else last)
-    week_of = {monday(first) + timedelta(days=d): monday(first) + timedelta(days=d - d % 7)
-               for d in range((last - monday(first)).days + 1)}
-    # (student, journal) -> [sum, count, weighted sum, weights]; (student or None, week) ->
-    # [sum, count]
-    given: dict[tuple[UUID, UUID], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    weekly: dict[tuple[UUID | None, date], list[int]] = defaultdict(lambda: [0, 0])
+    week_of = {monday(first) + timedelta(days=d): (d // 7) for d in range((last - monday(first))
+                                                                          .days + 1)}
+    weeks = (last - monday(first)).days // 7 + 1
+    # per student x journal: sum, count, weighted sum, weights; per student x week: sum, count
+    given = [0] * (4 * everyone * width)
+    weekly = [0] * (2 * (everyone + 1) * weeks)
     for raw_student, raw_journal, day, value, work in conn.execute(
             select(type_coerce(marks.c.student_id, String),
                    type_coerce(marks.c.journal_id, String), marks.c.lesson_date, marks.c.value,
                    marks.c.work)
             .where(marks.c.class_id == class_id, marks.c.lesson_date >= first,
                    marks.c.lesson_date <= last)).tuples():
-        sid, jid, mark, weight = known.get(raw_student), known.get(raw_journal), int(value), \
-            weigh[work]
-        if sid is None or jid is None:
+        who, book = people.get(raw_student), books.get(raw_journal)
+        if who is None or book is None:
             continue  # a journal or student this class's roster does not hold
-        totals = given[(sid, jid)]
-        totals[0] += mark
-        totals[1] += 1
-        totals[2] += mark * weight
-        totals[3] += weight
-        for who in (sid, None):
-            week = weekly[(who, week_of[day])]
-            week[0] += mark
-            week[1] += 1
-    finals = {(sid, jid): value for sid, jid, value in conn.execute(
-        select(period_marks.c.student_id, period_marks.c.journal_id, period_marks.c.value)
-        .select_from(period_marks.join(journals,
-                                       journals.c.journal_id == period_marks.c.journal_id))
-        .where(period_marks.c.period_id == period_id,
-               journals.c.class_id == class_id)).tuples()}
+        mark, weight, week = int(value), weigh[work], week_of[day]
+        at = 4 * (who * width + book)
+        given[at] += mark
+        given[at + 1] += 1
+        given[at + 2] += mark * weight
+        given[at + 3] += weight
+        for row in (who, everyone):
+            at = 2 * (row * weeks + week)
+            weekly[at] += mark
+            weekly[at + 1] += 1
+    finals: dict[tuple[int, int], str] = {}
+    for raw_student, raw_journal, value in conn.execute(
+            select(type_coerce(period_marks.c.student_id, String),
+                   type_coerce(period_marks.c.journal_id, String), period_marks.c.value)
+            .select_from(period_marks.join(journals,
+                                           journals.c.journal_id == period_marks.c.journal_id))
+            .where(period_marks.c.period_id == period_id,
+                   journals.c.class_id == class_id)).tuples():
+        who, book = people.get(raw_student), books.get(raw_journal)
+        if who is not None and book is not None:
+            finals[(who, book)] = value
+    shown = len(mondays)
     students: list[StudentPerformance] = []
-    per_subject: dict[UUID, list[Fraction]] = defaultdict(list)
-    for sid, full_name, _ in roster:
+    per_subject: list[list[Fraction]] = [[] for _ in subjects]
+    for who, (sid, full_name, _) in enumerate(roster):
         results = []
-        for jid, subject in subjects:
-            total, count, weighted, weight = given.get((sid, jid), (0, 0, 0, 0))
+        for book, (jid, subject) in enumerate(subjects):
+            at = 4 * (who * width + book)
+            total, count, weighted, weight = given[at:at + 4]
             if count:
-                per_subject[jid].append(Fraction(total, count))
+                per_subject[book].append(Fraction(total, count))
             results.append(SubjectResult(jid, subject, _ratio(total, count),
-                                         _ratio(weighted, weight), finals.get((sid, jid))))
-        students.append(StudentPerformance(sid, full_name, results,
-                                           _by_week(weekly, sid, mondays)))
+                                         _ratio(weighted, weight), finals.get((who, book))))
+        students.append(StudentPerformance(
+            sid, full_name, results,
+            _by_week(weekly[2 * who * weeks:2 * (who * weeks + shown)], mondays)))
     return PerformanceReport(
         students,
-        [SubjectAverage(jid, subject, _two(sum(per_subject[jid], Fraction(0))
-                                           / len(per_subject[jid]))
-                        if per_subject[jid] else None) for jid, subject in subjects],
-        _by_week(weekly, None, mondays))
+        [SubjectAverage(jid, subject, _two(sum(per_subject[book], Fraction(0))
+                                           / len(per_subject[book]))
+                        if per_subject[book] else None)
+         for book, (jid, subject) in enumerate(subjects)],
+        _by_week(weekly[2 * everyone * weeks:2 * (everyone * weeks + shown)], mondays))
 
 
 def _ratio(numerator: int, denominator: int) -> Decimal | None:
@@ -400,12 +411,12 @@ def _mondays(first: date, last: date) -> list[date]:
     return found
 
 
-def _by_week(weekly: dict[tuple[UUID | None, date], list[int]], who: UUID | None,
-             mondays: list[date]) -> list[WeekAverage]:
+def _by_week(sums: list[int], mondays: list[date]) -> list[WeekAverage]:
+    """``sums``: each week's total and count of marks, in turn."""
     total = count = 0
     found = []
-    for week in mondays:
-        week_total, week_count = weekly.get((who, week), (0, 0))
+    for n, week in enumerate(mondays):
+        week_total, week_count = sums[2 * n], sums[2 * n + 1]
         total, count = total + week_total, count + week_count
         found.append(WeekAverage(week, _ratio(week_total, week_count), _ratio(total, count)))
     return found
