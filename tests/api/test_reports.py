@@ -5,15 +5,11 @@ with known lessons, homework minutes, absences and marks (``tests/report_school.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import pytest
 
-from ejournal.domain.values import Work
-from ejournal.projections.base import create_read_engine
-from ejournal.projections.report_reads import DEFAULT_WEIGHTS, read_performance
 from tests.api.helpers import error_fields, log_length, problem
 from tests.report_school import Known, known_school
 from tests.servers import Server
@@ -188,22 +184,22 @@ def test_performance_gives_the_summary_sheet_as_data(module_server: Server,
 
 def test_weighted_averages_weigh_each_kind_of_work(module_server: Server,
                                                    known: Known) -> None:
-    """The weighted mean by kind of work, as the school's weights would give it: a test
-    weighing 3 and homework 2 against 1 for the rest."""
-    weights = {**DEFAULT_WEIGHTS, Work.TEST: 3, Work.HOMEWORK: 2}
-    engine = create_read_engine(module_server.database.settings)
-    try:
-        with engine.connect() as conn:
-            report = read_performance(conn, known.s.school_class,
-                                      known.s.periods["II четверть"], weights)
-    finally:
-        engine.dispose()
-    maths = {s.full_name: (s.subjects[0].average, s.subjects[0].weighted_average)
-             for s in report.students}
+    """The weighted mean by kind of work with the school's weights in force: a test weighing
+    3 and homework 2 against 1 for the rest (and back to 1 each, for the other tests)."""
+    path = f"/api/v1/schools/{known.s.school}/work-weights"
+    with module_server.client(known.tokens["admin"]) as client:
+        assert client.put(path, json={"test": 3, "homework": 2}).status_code == 200
+        try:
+            module_server.caught_up()
+            body = _get(module_server, known.tokens["admin"],
+                        f"/api/v1/classes/{known.s.school_class}/performance",
+                        period_id=str(known.s.periods["II четверть"]))
+        finally:
+            assert client.put(path, json={}).status_code == 200
+    maths = {s["full_name"]: (s["subjects"][0]["average"], s["subjects"][0]["weighted_average"])
+             for s in body["students"]}
     # Ученик 0: test 5 ×3, oral 4 → 19/4; Ученик 1: oral 4, homework 3 ×2 → 10/3
-    assert maths == {"Ученик 0": (Decimal("4.50"), Decimal("4.75")),
-                     "Ученик 1": (Decimal("3.50"), Decimal("3.33")),
-                     "Ученик 2": (Decimal("3.00"), Decimal("3.00"))}
+    assert maths == {"Ученик 0": (4.5, 4.75), "Ученик 1": (3.5, 3.33), "Ученик 2": (3.0, 3.0)}
 
 
 def test_staff_reads_of_attendance_and_performance_are_logged_per_student(
