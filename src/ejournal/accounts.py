@@ -59,6 +59,16 @@ tokens = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
 )
+#: What a token's holder sees of their sessions (``GET /me/sessions``): an id to revoke it by
+#: that is not the token, and where it was last used from.
+session_info = Table(
+    "account_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("id", Uuid, nullable=False, unique=True),
+    Column("address", Text, nullable=True),
+    Column("user_agent", Text, nullable=True),
+    Column("last_used_at", DateTime(timezone=True), nullable=False),
+)
 failures = Table(
     "account_login_failures", metadata,
     Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
@@ -87,6 +97,9 @@ LOGIN_WINDOW = timedelta(minutes=15)
 FAILURES_PER_ACCOUNT_AND_ADDRESS = 10
 FAILURES_PER_ACCOUNT = 100
 FAILURES_PER_ADDRESS = 100
+#: A session's ``last_used_at`` is written at most this often (not on every request).
+LAST_USED_STEP = timedelta(minutes=1)
+USER_AGENT_LENGTH = 200
 _hasher = PasswordHasher()  # argon2id, memory-hard
 
 
@@ -112,6 +125,18 @@ R = TypeVar("R", bound=Registered)
 class Session:
     user_id: UUID
     expires_at: datetime
+    id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A live session as its holder sees it."""
+
+    id: UUID
+    created_at: datetime
+    last_used_at: datetime
+    address: str | None
+    user_agent: str | None
 
 
 @dataclass(frozen=True)
@@ -131,6 +156,7 @@ class Accounts:
         self.engine = engine
         self.lifetime = lifetime
         self._sessions: dict[str, Session] = {}  # by token hash
+        self._used: dict[str, datetime] = {}  # by token hash: last_used_at as last written
         self._revocations = 0  # a session read before a revocation ended is not kept
         self._lock = threading.Lock()
 
@@ -216,36 +242,83 @@ class Accounts:
 
     # --- tokens ------------------------------------------------------------------------------
 
-    def issue_token(self, user_id: UUID, *, now: datetime) -> tuple[str, Session]:
+    def issue_token(self, user_id: UUID, *, now: datetime, address: str | None = None,
+                    user_agent: str | None = None) -> tuple[str, Session]:
         token = secrets.token_urlsafe(32)
         expires = now + self.lifetime
+        session_id = uuid4()
         with self.engine.begin() as conn:
             conn.execute(insert(tokens).values(token_hash=_token_hash(token), user_id=user_id,
                                                created_at=now, expires_at=expires))
-        return token, Session(user_id, expires)
+            conn.execute(insert(session_info).values(
+                token_hash=_token_hash(token), id=session_id, address=address,
+                user_agent=user_agent[:USER_AGENT_LENGTH] if user_agent else None,
+                last_used_at=now))
+        return token, Session(user_id, expires, session_id)
 
     def session(self, token: str, *, now: datetime) -> Session | None:
         digest = _token_hash(token)
         known = self._sessions.get(digest)
         if known is not None:
             if known.expires_at > now:
+                self._touch(digest, now)
                 return known
             with self._lock:
                 self._sessions.pop(digest, None)
             return None
         revocations = self._revocations
         with reading(self.engine) as conn:
-            row = conn.execute(select(tokens.c.user_id, tokens.c.expires_at, tokens.c.revoked_at)
+            row = conn.execute(select(tokens.c.user_id, tokens.c.expires_at, tokens.c.revoked_at,
+                                      session_info.c.id, session_info.c.last_used_at)
+                               .outerjoin(session_info,
+                                          session_info.c.token_hash == tokens.c.token_hash)
                                .where(tokens.c.token_hash == digest)).one_or_none()
         if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now:
             return None
-        found = Session(row.user_id, as_utc(row.expires_at))
+        found = Session(row.user_id, as_utc(row.expires_at), row.id)
+        self._touch(digest, now, as_utc(row.last_used_at) if row.last_used_at else None)
         with self._lock:
             if self._revocations == revocations:
                 if len(self._sessions) >= SESSIONS_KEPT:
                     self._sessions.clear()
+                    self._used.clear()
                 self._sessions[digest] = found
         return found
+
+    def _touch(self, digest: str, now: datetime, stored: datetime | None = None) -> None:
+        """The session's ``last_used_at``, written at most once per ``LAST_USED_STEP``."""
+        last = self._used.get(digest, stored)
+        if last is not None and last + LAST_USED_STEP > now:
+            return
+        self._used[digest] = now
+        with self.engine.begin() as conn:
+            conn.execute(update(session_info).where(session_info.c.token_hash == digest)
+                         .values(last_used_at=now))
+
+    def sessions(self, user_id: UUID, *, now: datetime) -> list[SessionInfo]:
+        """The user's live sessions, oldest first."""
+        with reading(self.engine) as conn:
+            rows = conn.execute(
+                select(session_info.c.id, tokens.c.created_at, session_info.c.last_used_at,
+                       session_info.c.address, session_info.c.user_agent)
+                .join(session_info, session_info.c.token_hash == tokens.c.token_hash)
+                .where(tokens.c.user_id == user_id, tokens.c.revoked_at.is_(None),
+                       tokens.c.expires_at > now)
+                .order_by(tokens.c.created_at, session_info.c.id)).all()
+        return [SessionInfo(r.id, as_utc(r.created_at), as_utc(r.last_used_at), r.address,
+                            r.user_agent) for r in rows]
+
+    def revoke_session(self, user_id: UUID, session_id: UUID, *, now: datetime) -> bool:
+        """Ends one live session of this user; False if they have no such session. One
+        statement: on SQLite a read before the write could meet another writer's commit."""
+        with self.engine.begin() as conn:
+            result = conn.execute(update(tokens).where(
+                tokens.c.token_hash == select(session_info.c.token_hash)
+                .where(session_info.c.id == session_id).scalar_subquery(),
+                tokens.c.user_id == user_id, tokens.c.revoked_at.is_(None),
+                tokens.c.expires_at > now).values(revoked_at=now))
+        self._forget(lambda _, session: session.id == session_id)
+        return bool(result.rowcount)
 
     def revoke(self, token: str, *, now: datetime) -> None:
         digest = _token_hash(token)
@@ -255,12 +328,15 @@ class Accounts:
                          .values(revoked_at=now))
         self._forget(lambda key, _: key == digest)
 
-    def revoke_all(self, user_id: UUID, *, now: datetime) -> int:
+    def revoke_all(self, user_id: UUID, *, now: datetime, keep: str | None = None) -> int:
+        """Ends every session of the user (but the one of the token ``keep``)."""
+        condition = [tokens.c.user_id == user_id, tokens.c.revoked_at.is_(None)]
+        if keep is not None:
+            condition.append(tokens.c.token_hash != _token_hash(keep))
         with self.engine.begin() as conn:
-            result = conn.execute(update(tokens).where(tokens.c.user_id == user_id,
-                                                       tokens.c.revoked_at.is_(None))
-                                  .values(revoked_at=now))
-        self._forget(lambda _, session: session.user_id == user_id)
+            result = conn.execute(update(tokens).where(*condition).values(revoked_at=now))
+        kept = _token_hash(keep) if keep is not None else None
+        self._forget(lambda key, session: session.user_id == user_id and key != kept)
         return int(result.rowcount or 0)
 
     def _forget(self, which: Callable[[str, Session], bool]) -> None:

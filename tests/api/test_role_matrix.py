@@ -966,6 +966,10 @@ MATRIX += REPORT_ROWS
 from tests.api.matrix_periods import PERIOD_ROWS  # noqa: E402
 
 MATRIX += PERIOD_ROWS
+# What a school does with accounts: a holder's password and sessions, resets, disabling.
+from tests.api.matrix_accounts import ACCOUNT_ROWS  # noqa: E402
+
+MATRIX += ACCOUNT_ROWS
 ROWS = {f"{row.method} {row.path}": row for row in MATRIX}
 assert len(ROWS) == len(MATRIX), "one row per endpoint"
 CELLS = [pytest.param(key, target, principal, id=f"{key} | {target} | {principal}")

@@ -18,6 +18,7 @@ from ejournal.api.access import audit_refusal
 from ejournal.api.routes import (
     auth,
     compliance,
+    credentials,
     journal_writes,
     ledger,
     lookups,
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                                 headers=SECURITY_HEADERS)
 
     app.include_router(auth.router)
+    app.include_router(credentials.router)
     app.include_router(schools.router)
     app.include_router(journal_writes.router)
     app.include_router(reads.router)

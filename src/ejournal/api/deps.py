@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from ejournal.api.problems import Refusal
 from ejournal.api.services import Services
 from ejournal.application.queries import Person
 from ejournal.domain.errors import NotPermitted, StudentsNeverWrite
@@ -40,6 +41,7 @@ class Principal:
     #: one round trip to the event store, as fresh as the account itself.
     named: Mapping[UUID, Person | None] = field(default_factory=dict, compare=False,
                                                 repr=False)
+    session_id: UUID | None = None
 
 
 def _unauthorized(detail: str) -> HTTPException:
@@ -70,10 +72,28 @@ def current_user(request: Request, svc: ServicesDep,
     user = people.get(session.user_id)
     if user is None:
         raise _unauthorized("the account no longer exists")
+    if user.disabled:  # its tokens were revoked too; this holds in every process at once
+        raise _unauthorized("the token is unknown, expired or revoked")
     principal = Principal(user.id, user.username, user.full_name, user.role, user.school_id,
-                          token, {} if student_id is None else {student_id: people.get(student_id)})
+                          token, {} if student_id is None else {student_id: people.get(student_id)},
+                          session.id)
     request.state.principal = principal  # for the audit of refused requests
+    if user.must_change_password and _route(request) not in UNGATED:
+        raise Refusal("choose a password of your own first: POST /api/v1/me/password",
+                      kind="password-change-required")
     return principal
+
+
+#: What an account that must first change its password (or set up MFA) may still use.
+UNGATED = frozenset({"/api/v1/me", "/api/v1/me/password", "/api/v1/me/mfa",
+                     "/api/v1/me/mfa/confirm", "/api/v1/me/mfa/disable", "/api/v1/auth/logout",
+                     "/logout"})
+
+
+def _route(request: Request) -> str:
+    """The template of the route the request matched (its path if none)."""
+    route = request.scope.get("route")
+    return str(getattr(route, "path", request.url.path))
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]

@@ -31,6 +31,25 @@ from ejournal.domain.errors import (
 )
 
 PROBLEM = "application/problem+json"
+#: The ``type`` of a problem a client acts on ends in its kind: ``…:mfa-required``.
+PROBLEM_TYPE = "urn:ejournal:problem:"
+
+
+class Refusal(NotPermitted):
+    """A 403 of a kind a client acts on (``password-change-required``, ...)."""
+
+    def __init__(self, detail: str, *, kind: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+
+
+class TypedHTTPException(StarletteHTTPException):
+    """An HTTP refusal whose problem ``type`` names its kind (``mfa-required``)."""
+
+    def __init__(self, status_code: int, detail: str, *, kind: str,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code, detail, headers=headers)
+        self.kind = kind
 
 #: The one table from domain error kinds to HTTP statuses.
 STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
@@ -69,6 +88,8 @@ def domain_problem(exc: DomainError) -> JSONResponse:
                 extra["rule"] = exc.rule
             if exc.field and status in (409, 422):
                 extra["errors"] = [{"field": exc.field, "message": exc.detail}]
+            if isinstance(exc, Refusal):
+                extra["type"] = PROBLEM_TYPE + exc.kind
             headers = {"Retry-After": RETRY_CONTENDED} if status == 503 else None
             return problem(status, exc.detail, title=title, headers=headers, **extra)
     return problem(400, exc.detail, rule=exc.rule)
@@ -119,8 +140,10 @@ def install(app: FastAPI, on_refusal: Callable[[Request, int], None] | None = No
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers = dict(exc.headers) if exc.headers else None
+        extra = {"type": PROBLEM_TYPE + exc.kind} if isinstance(exc, TypedHTTPException) \
+            else {}
         return await refused(request, problem(exc.status_code, str(exc.detail),
-                                              headers=headers))
+                                              headers=headers, **extra))
 
     async def _storage(_: Request, exc: Exception) -> JSONResponse:
         # The database is down, read-only, locked beyond the timeout or full: 503/507 with

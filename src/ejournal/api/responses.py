@@ -78,6 +78,8 @@ class MeOut(BaseModel):
     role: str
     class_teacher_of: list[UUID]
     children: list[UUID]
+    must_change_password: bool = False
+    mfa_enabled: bool = False
 
 
 # --- diaries, grids, summaries, histories ------------------------------------------------

@@ -82,6 +82,32 @@ class UnlinkGuardian(Command[r.GuardianUnlinked]):
     guardian_id: UUID
 
 
+@dataclass(frozen=True)
+class RecordPasswordChange(Command[r.PasswordChanged]):
+    """The holder of the account stored a new password of their own (checked beforehand)."""
+
+    actor_id: UUID
+
+
+@dataclass(frozen=True)
+class ResetPassword(Command[r.PasswordReset]):
+    actor_id: UUID
+    user_id: UUID
+
+
+@dataclass(frozen=True)
+class DisableUser(Command[r.UserDisabled]):
+    actor_id: UUID
+    user_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True)
+class EnableUser(Command[r.UserEnabled]):
+    actor_id: UUID
+    user_id: UUID
+
+
 # --- school structure -------------------------------------------------------------------
 
 

@@ -34,11 +34,13 @@ class Person:
     role: Role
     school_id: UUID | None
     guardians: frozenset[UUID]
+    disabled: bool = False
+    must_change_password: bool = False
 
     @classmethod
     def of(cls, user: User) -> Person:
         return cls(user.id, user.username, user.full_name, user.role, user.school_id,
-                   frozenset(user.guardians))
+                   frozenset(user.guardians), user.disabled, user.must_change_password)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,11 @@ class Queries:
         user are left out."""
         loaded = self.loader.load(user_ids, read_only=True)
         return {i: Person.of(a) for i, a in loaded.items() if isinstance(a, User)}
+
+    def disabled_among(self, user_ids: Iterable[UUID]) -> set[UUID]:
+        """Which of these accounts are disabled now."""
+        loaded = self.loader.load(user_ids, read_only=True)
+        return {i for i, a in loaded.items() if isinstance(a, User) and a.disabled}
 
     def user_by_username(self, username: str) -> Person | None:
         claim = self._one(ids.username_claim_id(username))

@@ -66,6 +66,22 @@ class GuardianUnlinked(Result):
     pass
 
 
+class PasswordChanged(Result):
+    pass
+
+
+class PasswordReset(Result):
+    pass
+
+
+class UserDisabled(Result):
+    pass
+
+
+class UserEnabled(Result):
+    pass
+
+
 # --- school structure -------------------------------------------------------------------
 
 

@@ -9,8 +9,8 @@ from typing import Any
 from uuid import UUID
 
 from ejournal.domain.base import JournalAggregate, SchemaV2
-from ejournal.domain.errors import AlreadyExists, InvalidEntry, NotFound
-from ejournal.domain.values import Role, text
+from ejournal.domain.errors import AlreadyExists, ConflictWithJournal, InvalidEntry, NotFound
+from ejournal.domain.values import Role, reason_text, text
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 
@@ -67,6 +67,41 @@ class User(JournalAggregate):
         def apply(self, aggregate: User) -> None:
             aggregate.guardians.discard(self.guardian_id)
 
+    class PasswordChanged(JournalAggregate.Event):
+        """The account's holder chose a new password (R-7.3); the secret itself is never in
+        the log."""
+
+        by: UUID
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.must_change_password = False
+
+    class PasswordReset(JournalAggregate.Event):
+        """The administration gave the account a temporary password: its holder must choose
+        their own before doing anything else (R-4.8)."""
+
+        by: UUID
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.must_change_password = True
+
+    class Disabled(JournalAggregate.Event):
+        """The account may no longer sign in (a leaver); what its holder entered stays."""
+
+        reason: str
+        by: UUID
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.disabled = True
+
+    class Enabled(JournalAggregate.Event):
+        """A disabled account may sign in again."""
+
+        by: UUID
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.disabled = False
+
     def __init__(self, school_id: UUID | None, username: str, full_name: str, role: Role,
                  by: UUID | None) -> None:
         self.school_id = school_id
@@ -75,6 +110,8 @@ class User(JournalAggregate):
         self.role = role
         self.registered_by = by
         self.guardians: set[UUID] = set()
+        self.disabled = False
+        self.must_change_password = False
 
     @classmethod
     def register(cls, *, user_id: UUID, school_id: UUID | None, username: Any,
@@ -104,6 +141,28 @@ class User(JournalAggregate):
         if guardian_id not in self.guardians:
             raise NotFound("that guardian is not linked to this student", field="guardian_id")
         self._record(self.GuardianUnlinked, at=at, guardian_id=guardian_id, by=by)
+
+
+    def change_password(self, *, at: datetime) -> None:
+        """Recorded once the new credential is stored; by the holder themself."""
+        self._record(self.PasswordChanged, at=at, by=self.id)
+
+    def reset_password(self, *, by: UUID, at: datetime) -> None:
+        self._record(self.PasswordReset, at=at, by=by)
+
+    def disable(self, *, reason: Any, by: UUID, at: datetime) -> None:
+        why = reason_text(reason)
+        if by == self.id:
+            raise InvalidEntry("an account is disabled by another administrator",
+                               field="user_id")
+        if self.disabled:
+            raise ConflictWithJournal("the account is disabled already", field="user_id")
+        self._record(self.Disabled, at=at, reason=why, by=by)
+
+    def enable(self, *, by: UUID, at: datetime) -> None:
+        if not self.disabled:
+            raise ConflictWithJournal("the account is not disabled", field="user_id")
+        self._record(self.Enabled, at=at, by=by)
 
 
 class UsernameClaim(JournalAggregate):

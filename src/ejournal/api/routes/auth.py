@@ -36,12 +36,16 @@ def login(svc: ServicesDep, request: Request,
         raise HTTPException(429, "too many failed logins; try again later",
                             headers={"Retry-After": str(limited.retry_after)})
     user = svc.app.user_by_username(form.username)
-    if user is None or not svc.accounts.check_password(user.id, form.password):
+    # A disabled account answers exactly as a wrong password (its hash is checked all the
+    # same, so that the answer takes as long).
+    if user is None or not svc.accounts.check_password(user.id, form.password) \
+            or user.disabled:
         svc.accounts.record_failure(form.username, address, now=now)
         svc.accounts.note("login_failed", now=now, username=form.username, address=address)
         raise HTTPException(401, "wrong username or password",
                             headers={"WWW-Authenticate": "Bearer"})
-    token, session = svc.accounts.issue_token(user.id, now=now)
+    token, session = svc.accounts.issue_token(user.id, now=now, address=address,
+                                              user_agent=request.headers.get("user-agent"))
     svc.accounts.note("login", now=now, user_id=user.id, username=user.username,
                       address=address)
     return TokenOut(access_token=token, expires_in=int((session.expires_at - now).total_seconds()))
@@ -62,9 +66,12 @@ def me(svc: ServicesDep, user: CurrentUser) -> MeOut:
     with svc.reader.connect() as conn:
         classes = classes_taught_by(conn, user.user_id)
         children = children_of(conn, user.user_id)
+    person = svc.app.user(user.user_id)
     return MeOut(id=user.user_id, username=user.username, full_name=user.full_name,
                  school_id=user.school_id, role=user.role.value, class_teacher_of=classes,
-                 children=children)
+                 children=children,
+                 must_change_password=bool(person and person.must_change_password),
+                 mfa_enabled=False)
 
 
 @router.post("/users/{user_id}/revoke-sessions", status_code=204)

@@ -134,8 +134,10 @@ def school_users(svc: ServicesDep, user: PeopleReader, school_id: UUID,
             raise not_found("school", school_id)
         rows = lookups.read_people(conn, school_id, role.value if role else None)
     page, following = page_after(USERS, cursor, rows, PAGE, lambda p: p.id)
+    disabled = svc.app.disabled_among(p.id for p in page)
     return {"items": [{"id": p.id, "username": p.username, "full_name": p.full_name,
-                       "role": p.role, "disabled": False} for p in page], "next": following}
+                       "role": p.role, "disabled": p.id in disabled} for p in page],
+            "next": following}
 
 
 @router.get("/schools/{school_id}/subjects", response_model=out.SubjectsOut)
