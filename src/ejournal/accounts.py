@@ -41,6 +41,7 @@ from sqlalchemy import (
 
 from ejournal.application.locks import ddl_lock
 from ejournal.domain.errors import IdempotencyKeyReused
+from ejournal.mfa import SecondFactor
 from ejournal.projections.base import as_utc, reading
 
 metadata = MetaData()
@@ -159,11 +160,13 @@ class Accounts:
         self._used: dict[str, datetime] = {}  # by token hash: last_used_at as last written
         self._revocations = 0  # a session read before a revocation ended is not kept
         self._lock = threading.Lock()
+        self.second_factor = SecondFactor(engine)
 
     def setup(self) -> None:
         with ddl_lock(self.engine) as conn:
             metadata.create_all(conn)
             conn.commit()
+        self.second_factor.setup()
 
     # --- credentials -----------------------------------------------------------------------
 

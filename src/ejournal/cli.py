@@ -15,7 +15,8 @@ from ejournal.application.commands import RegisterOperator
 from ejournal.application.storage import UnsupportedDatabase, describe
 from ejournal.demo.command import add_parser as add_demo_parser
 from ejournal.domain.base import FirstSchemaLog
-from ejournal.domain.errors import DomainError
+from ejournal.domain.errors import DomainError, InvalidEntry
+from ejournal.domain.passwords import check_password
 from ejournal.ledger.command import add_parser as add_verify
 from ejournal.lists import add_lists
 from ejournal.progress import progress_bar
@@ -117,8 +118,10 @@ def _bootstrap(settings: Settings, username: str, password: str,
         existing = app.user_by_username(username)
         if existing is not None:
             return f"operator {username} exists already"
-        if len(password) < 8:
-            raise ValueError("the operator's password is at least 8 characters")
+        try:
+            check_password(password, username)
+        except InvalidEntry as refused:
+            raise ValueError(f"the operator's password: {refused.detail}") from None
         accounts.open_account(
             password,
             lambda user_id: app.execute(RegisterOperator(username=username, full_name=username),

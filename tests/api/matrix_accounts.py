@@ -6,11 +6,18 @@ password ``PASSWORD``, enabled, no change pending)."""
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
+import pyotp
 from sqlalchemy import select
 
 from ejournal.accounts import session_info
-from ejournal.application.commands import DisableUser, EnableUser, RecordPasswordChange
+from ejournal.application.commands import (
+    DisableUser,
+    EnableUser,
+    RecordMfa,
+    RecordPasswordChange,
+)
 from tests.api.test_role_matrix import (
     ANYONE,
     PASSWORD,
@@ -26,6 +33,7 @@ from tests.servers import OPERATOR
 #                    anon  op   adm  aud  tch  una  ct   stu  gua  xadm xaud xtch
 SELF = "             401  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok   ok"
 ADMINISTERS = "      401  ok   ok   403  403  403  403  403  403  404  403  403"
+SCHOOL_ADMIN = statuses("401  403  ok   403  403  403  403  403  403  404  403  403")
 NOBODY = statuses("    401  404  404  404  404  404  404  404  404  404  404  404", 204)
 
 
@@ -153,6 +161,74 @@ def _enable_unchanged(cell: Cell) -> None:
     _victim_as_found(cell.world)
 
 
+# --- a second factor ---
+
+
+def _mfa_off(world: World, principal: str) -> None:
+    """The principal's MFA off again: their other cells sign in with the password alone."""
+    user_id = world.ids[principal]
+    person = world.app.user(user_id)
+    assert person is not None
+    if person.mfa_enabled:
+        world.app.execute(RecordMfa(user_id, on=False))
+    world.accounts.second_factor.remove(user_id)
+
+
+def _begin_verify(cell: Cell) -> None:
+    assert cell.body["otpauth_uri"].startswith("otpauth://totp/ejournal:")
+    assert pyotp.TOTP(cell.body["secret"]).now().isdigit()
+    _mfa_off(cell.world, cell.principal)
+
+
+def _begun(world: World, principal: str) -> pyotp.TOTP:
+    enrolment = world.accounts.second_factor.begin(world.ids[principal],
+                                                   world.usernames[principal],
+                                                   now=world.server.clock())
+    return pyotp.TOTP(enrolment.secret)
+
+
+def _confirm_arrange(world: World, principal: str, _: str) -> Req:
+    totp = _begun(world, principal) if principal != "anonymous" else pyotp.TOTP("A" * 32)
+    return Req("/api/v1/me/mfa/confirm", json={"code": totp.at(world.server.clock())})
+
+
+def _confirm_verify(cell: Cell) -> None:
+    codes: list[Any] = cell.body["recovery_codes"]
+    assert len(set(codes)) == 10
+    person = cell.world.app.user(cell.world.ids[cell.principal])
+    assert person is not None
+    assert person.mfa_enabled
+    _mfa_off(cell.world, cell.principal)
+
+
+def _turn_off_arrange(world: World, principal: str, _: str) -> Req:
+    if principal == "anonymous":
+        return Req("/api/v1/me/mfa/disable", json={"code": "abcde-fghij"})
+    user_id, now = world.ids[principal], world.server.clock()
+    codes = world.accounts.second_factor.confirm(user_id, _begun(world, principal).at(now),
+                                                 now=now)
+    assert codes is not None
+    world.app.execute(RecordMfa(user_id, on=True))
+    return Req("/api/v1/me/mfa/disable", json={"code": codes[0]})
+
+
+def _turn_off_verify(cell: Cell) -> None:
+    person = cell.world.app.user(cell.world.ids[cell.principal])
+    assert person is not None
+    assert not person.mfa_enabled
+    assert not cell.world.accounts.second_factor.active(person.id)
+
+
+def _settings_arrange(world: World, _: str, __: str) -> Req:
+    # false: the other cells' staff go on without MFA (tests/api/test_mfa.py requires it)
+    return Req(f"/api/v1/schools/{world.school}/settings", json={"staff_mfa_required": False})
+
+
+def _settings_verify(cell: Cell) -> None:
+    assert cell.body == {"staff_mfa_required": False}
+    assert cell.world.app.repository.get(cell.world.school).staff_mfa_required is False
+
+
 ACCOUNT_ROWS: list[Row] = [
     Row("POST", "/api/v1/me/password", {"own": statuses(SELF, 204)}, _change_arrange,
         ("User.PasswordChanged",), _change_verify),
@@ -169,4 +245,12 @@ ACCOUNT_ROWS: list[Row] = [
         _disable_arrange, ("User.Disabled",), _disable_verify, unchanged=_reset_unchanged),
     Row("POST", "/api/v1/users/{user_id}/enable", {"a user of the school": REVOKE},
         _enable_arrange, ("User.Enabled",), _enable_verify, unchanged=_enable_unchanged),
+    Row("POST", "/api/v1/me/mfa", {"own": ANYONE},
+        lambda world, principal, target: Req("/api/v1/me/mfa"), verify=_begin_verify),
+    Row("POST", "/api/v1/me/mfa/confirm", {"own": ANYONE}, _confirm_arrange,
+        ("User.MfaEnabled",), _confirm_verify),
+    Row("POST", "/api/v1/me/mfa/disable", {"own": statuses(SELF, 204)}, _turn_off_arrange,
+        ("User.MfaDisabled",), _turn_off_verify),
+    Row("PUT", "/api/v1/schools/{school_id}/settings", {"school": SCHOOL_ADMIN},
+        _settings_arrange, ("School.StaffMfaRequirementSet",), _settings_verify),
 ]

@@ -9,15 +9,18 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import pytest
 
 from tests.api.helpers import (
     PASSWORD,
     add_school,
     add_user,
     error_fields,
+    log_length,
     operator_token,
     problem,
 )
+from tests.databases import Database
 from tests.servers import Server
 
 NEW_PASSWORD = "a-brand-new-passphrase"
@@ -191,3 +194,46 @@ def test_nobody_ends_anothers_session(server: Server) -> None:
     assert len(_get(server, _token(server, username), "/api/v1/me/sessions").json()[
         "items"]) == 3
 
+
+
+WEAK = [("short-pw9", "at least 10 characters"), ("qwertyuiop", "10,000 commonest"),
+        ("1Q2W3E4R5T", "10,000 commonest"), ("my-{username}-secret", "the username")]
+
+
+def test_a_weak_password_is_422_naming_the_field_and_the_reason_and_writes_nothing(
+    server: Server,
+) -> None:
+    admin, _, username = _school(server, "wk")
+    school = _get(server, admin, "/api/v1/me").json()["school_id"]
+    token = _token(server, username)
+    for weak, reason in WEAK:
+        before = log_length(server)
+        # A new account's password
+        chosen = weak.format(username="wk-new")
+        answer = _post(server, admin, f"/api/v1/schools/{school}/users", {
+            "username": "wk-new", "password": chosen, "full_name": "Новый",
+            "role": "teacher"})
+        body = problem(answer, 422)
+        assert (error_fields(body), body["rule"]) == (["password"], "R-7.3"), body
+        assert reason in body["errors"][0]["message"]
+        assert chosen not in answer.text
+        # A holder's new password
+        chosen = weak.format(username=username)
+        answer = _post(server, token, "/api/v1/me/password",
+                       {"current_password": PASSWORD, "new_password": chosen})
+        body = problem(answer, 422)
+        assert error_fields(body) == ["new_password"]
+        assert reason in body["errors"][0]["message"]
+        assert log_length(server) == before
+    assert _login(server, username, PASSWORD).status_code == 200
+    assert _login(server, "wk-new", "qwertyuiop").status_code == 401
+
+
+def test_the_first_operator_is_refused_a_weak_password(database: Database) -> None:
+    from ejournal.cli import _bootstrap
+
+    for weak, reason in WEAK:
+        with pytest.raises(ValueError, match=reason):
+            _bootstrap(database.settings, "first-root", weak.format(username="first-root"))
+    assert _bootstrap(database.settings, "first-root", "a long and rare one") == (
+        "operator first-root created")

@@ -20,7 +20,7 @@ SEED = 20261129
 SESSION_ENDING = ("/api/v1/auth/logout", "/api/v1/users/{user_id}/revoke-sessions",
                   "/api/v1/me/password", "/api/v1/me/sessions/{session_id}/revoke",
                   "/api/v1/users/{user_id}/password-reset", "/api/v1/users/{user_id}/disable",
-                  "/api/v1/users/{user_id}/enable")
+                  "/api/v1/users/{user_id}/enable", "/api/v1/schools/{school_id}/settings")
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
           "response_headers_conformance", "response_schema_conformance",
           "negative_data_rejection")

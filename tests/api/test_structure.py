@@ -278,7 +278,7 @@ def test_bad_input_is_422_or_409_problem_json_naming_the_field(server: Server) -
                              headers={"content-type": "application/json"}), 422)
         assert error_fields(bad) == ["name"]
     with server.client(admin) as c:
-        # A password shorter than 8 characters, never echoed
+        # A password shorter than 10 characters, never echoed
         answer = c.post(f"/api/v1/schools/{school_id}/users", json={
             "username": "shorty", "password": "Sec-123", "full_name": "Коротыш",
             "role": "teacher"})

@@ -22,6 +22,7 @@ from ejournal.api.routes import (
     journal_writes,
     ledger,
     lookups,
+    mfa,
     periods,
     reads,
     reports,
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
 
     app.include_router(auth.router)
     app.include_router(credentials.router)
+    app.include_router(mfa.router)
     app.include_router(schools.router)
     app.include_router(journal_writes.router)
     app.include_router(reads.router)

@@ -78,9 +78,13 @@ def current_user(request: Request, svc: ServicesDep,
                           token, {} if student_id is None else {student_id: people.get(student_id)},
                           session.id)
     request.state.principal = principal  # for the audit of refused requests
-    if user.must_change_password and _route(request) not in UNGATED:
-        raise Refusal("choose a password of your own first: POST /api/v1/me/password",
-                      kind="password-change-required")
+    if (user.must_change_password or user.mfa_setup_required) \
+            and _route(request) not in UNGATED:
+        if user.must_change_password:
+            raise Refusal("choose a password of your own first: POST /api/v1/me/password",
+                          kind="password-change-required")
+        raise Refusal("the school requires a second factor of its staff: set one up first "
+                      "(POST /api/v1/me/mfa)", kind="mfa-setup-required")
     return principal
 
 

@@ -71,7 +71,8 @@ def _trimmed_nfc(raw: Any) -> Any:
 #: Trimmed and NFC before the pattern is checked (as the domain does).
 Username = Annotated[str, BeforeValidator(_trimmed_nfc), Field(pattern=USERNAME.pattern),
                      AfterValidator(_clean_text)]
-Password = Annotated[str, Field(min_length=8, max_length=1024), AfterValidator(_clean_text)]
+#: What a password must be beyond its shape is the policy's (``domain.passwords``, R-7.3).
+Password = Annotated[str, Field(min_length=1, max_length=1024), AfterValidator(_clean_text)]
 Timezone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_clean_text)]
 # Where the contract says a number, only a JSON number that is an integer is one: "1", 1.0 and
 # true are refused alike (one strictness for every field; pydantic's lax mode would take them).
@@ -108,6 +109,10 @@ MarkValue = Annotated[Literal["2", "3", "4", "5"], BeforeValidator(_mark_value),
                                         "an absence, recorded by attendance)")]
 
 
+POLICY = ("R-7.3: at least 10 characters, not among the 10,000 commonest, not containing the "
+          "username; never echoed")
+
+
 class StrictIn(BaseModel):
     """A request body: unknown fields are refused."""
 
@@ -125,8 +130,7 @@ class SchoolIn(StrictIn):
 class UserIn(StrictIn):
     username: Username = Field(description="2-64 latin letters, digits and . _ @ -; "
                                            "unique across the platform")
-    password: Password = Field(description="at least 8 characters; never echoed",
-                               repr=False)
+    password: Password = Field(description=POLICY, repr=False)
     full_name: Text
     role: Role = Field(description="an admin registers any role but operator")
 

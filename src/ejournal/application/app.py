@@ -71,6 +71,7 @@ class EJournal(Queries, Application[UUID]):
         self.loader = AggregateLoader(self.store, self.mapper,
                                       self.settings.aggregate_cache_size)
         self.journal_refs: dict[UUID, tuple[UUID, UUID, UUID]] = {}
+        self.user_schools: dict[UUID, UUID] = {}
         #: Commands saving at the same moment share a transaction (grouping.py).
         self.group_commit = GroupCommit(
             lambda pe: self.events.put(pe.events, tracking=pe.tracking, **pe.saved_kwargs),

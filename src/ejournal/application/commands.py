@@ -90,6 +90,21 @@ class RecordPasswordChange(Command[r.PasswordChanged]):
 
 
 @dataclass(frozen=True)
+class RecordMfa(Command[r.MfaTurned]):
+    """The holder's second factor turned on or off (its code checked beforehand)."""
+
+    actor_id: UUID
+    on: bool
+
+
+@dataclass(frozen=True)
+class RequireStaffMfa(Command[r.SchoolSettingsSet]):
+    actor_id: UUID
+    school_id: UUID
+    required: bool
+
+
+@dataclass(frozen=True)
 class ResetPassword(Command[r.PasswordReset]):
     actor_id: UUID
     user_id: UUID

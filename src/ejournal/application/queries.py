@@ -36,11 +36,16 @@ class Person:
     guardians: frozenset[UUID]
     disabled: bool = False
     must_change_password: bool = False
+    mfa_enabled: bool = False
+    #: A staff member of a school that requires MFA, who has not confirmed one yet.
+    mfa_setup_required: bool = False
 
     @classmethod
-    def of(cls, user: User) -> Person:
+    def of(cls, user: User, staff_mfa_required: bool = False) -> Person:
+        staff = user.role in (Role.ADMIN, Role.TEACHER, Role.AUDITOR)
         return cls(user.id, user.username, user.full_name, user.role, user.school_id,
-                   frozenset(user.guardians), user.disabled, user.must_change_password)
+                   frozenset(user.guardians), user.disabled, user.must_change_password,
+                   user.mfa_enabled, staff and staff_mfa_required and not user.mfa_enabled)
 
 
 @dataclass(frozen=True)
@@ -66,13 +71,27 @@ class Queries:
     loader: AggregateLoader
     store: EventStore
     journal_refs: dict[UUID, tuple[UUID, UUID, UUID]]
+    #: A user's school never changes: kept once read, so that both load in one query.
+    user_schools: dict[UUID, UUID]
 
     def _one(self, aggregate_id: UUID) -> Aggregate | None:
         return self.loader.load([aggregate_id], read_only=True).get(aggregate_id)
 
     def user(self, user_id: UUID) -> Person | None:
-        found = self._one(user_id)
-        return Person.of(found) if isinstance(found, User) else None
+        """The account as it stands now, with whether its school requires MFA of staff."""
+        school_id = self.user_schools.get(user_id)
+        loaded = self.loader.load([user_id] if school_id is None else [user_id, school_id],
+                                  read_only=True)
+        found = loaded.get(user_id)
+        if not isinstance(found, User):
+            return None
+        if found.school_id is None:
+            return Person.of(found)
+        if school_id is None:
+            self.user_schools[user_id] = found.school_id
+            loaded = self.loader.load([found.school_id], read_only=True)
+        school = loaded.get(found.school_id)
+        return Person.of(found, isinstance(school, School) and school.staff_mfa_required)
 
     def users(self, user_ids: Iterable[UUID]) -> dict[UUID, Person]:
         """These users, brought up to date in one round trip to the event store; ids of no

@@ -74,6 +74,14 @@ class PasswordReset(Result):
     pass
 
 
+class MfaTurned(Result):
+    pass
+
+
+class SchoolSettingsSet(Result):
+    pass
+
+
 class UserDisabled(Result):
     pass
 

@@ -102,6 +102,22 @@ class User(JournalAggregate):
         def apply(self, aggregate: User) -> None:
             aggregate.disabled = False
 
+    class MfaEnabled(JournalAggregate.Event):
+        """The holder confirmed a second factor (TOTP): login asks for a code from now on."""
+
+        by: UUID
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.mfa_enabled = True
+
+    class MfaDisabled(JournalAggregate.Event):
+        """The holder turned their second factor off (with a code of it)."""
+
+        by: UUID
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.mfa_enabled = False
+
     def __init__(self, school_id: UUID | None, username: str, full_name: str, role: Role,
                  by: UUID | None) -> None:
         self.school_id = school_id
@@ -112,6 +128,7 @@ class User(JournalAggregate):
         self.guardians: set[UUID] = set()
         self.disabled = False
         self.must_change_password = False
+        self.mfa_enabled = False
 
     @classmethod
     def register(cls, *, user_id: UUID, school_id: UUID | None, username: Any,
@@ -146,6 +163,13 @@ class User(JournalAggregate):
     def change_password(self, *, at: datetime) -> None:
         """Recorded once the new credential is stored; by the holder themself."""
         self._record(self.PasswordChanged, at=at, by=self.id)
+
+    def turn_mfa(self, on: bool, *, at: datetime) -> None:
+        """Recorded once the holder's code was checked; by the holder themself."""
+        if on == self.mfa_enabled:
+            raise ConflictWithJournal("MFA is on already" if on else "MFA is not on",
+                                      field="code")
+        self._record(self.MfaEnabled if on else self.MfaDisabled, at=at, by=self.id)
 
     def reset_password(self, *, by: UUID, at: datetime) -> None:
         self._record(self.PasswordReset, at=at, by=by)

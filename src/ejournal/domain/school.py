@@ -84,6 +84,15 @@ class School(JournalAggregate):
                                       Work.PRACTICAL: self.practical, Work.TEST: self.test,
                                       Work.HOMEWORK: self.homework}
 
+    class StaffMfaRequirementSet(JournalAggregate.Event):
+        """Whether the school's staff must sign in with a second factor (R-4.8, R-7.3)."""
+
+        required: bool
+        by: UUID
+
+        def apply(self, aggregate: School) -> None:
+            aggregate.staff_mfa_required = self.required
+
     def __init__(self, name: str, timezone: str, by: UUID) -> None:
         self.name = name
         self.timezone = timezone
@@ -92,6 +101,7 @@ class School(JournalAggregate):
         self.overlay: dict[date, DayKind] = {}
         #: Every kind of work weighs 1 until the school sets weights.
         self.work_weights: dict[Work, int] = dict.fromkeys(Work, 1)
+        self.staff_mfa_required = False
 
     @classmethod
     def register(cls, *, school_id: UUID, name: Any, timezone: Any, by: UUID,
@@ -120,6 +130,9 @@ class School(JournalAggregate):
         if unknown:
             raise InvalidEntry(f"no kind of work {unknown[0]!r}", field=unknown[0])
         self._record(self.WorkWeightsSet, at=at, by=by, **chosen)
+
+    def require_staff_mfa(self, required: bool, *, by: UUID, at: datetime) -> None:
+        self._record(self.StaffMfaRequirementSet, at=at, required=required, by=by)
 
     def ensure_subject(self, subject_id: UUID) -> None:
         if subject_id not in self.subjects:

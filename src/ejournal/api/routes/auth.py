@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordRequestForm
 
 from ejournal.api.deps import Administrator, CurrentUser, ServicesDep
+from ejournal.api.problems import TypedHTTPException
 from ejournal.api.responses import MeOut, TokenOut
+from ejournal.api.services import Services
 from ejournal.domain.values import Role
 from ejournal.projections.directory import children_of, classes_taught_by
 
@@ -21,9 +23,31 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+OTP = ("with MFA on: a current TOTP code (each works once) or an unused recovery code; "
+       "without it, 401 with type ending in mfa-required")
+
+
+def second_factor(svc: Services, user_id: UUID, username: str, address: str,
+                  otp: str | None) -> None:
+    """The login's second step: 401 ``mfa-required`` without a code; a wrong or used one
+    counts as a failed login (codes cannot be guessed past the rate limit)."""
+    now = svc.now()
+    if not otp:
+        svc.accounts.note("login_mfa_required", now=now, username=username, address=address)
+        raise TypedHTTPException(401, "this account signs in with a code too (form field otp)",
+                                 kind="mfa-required", headers={"WWW-Authenticate": "Bearer"})
+    if not svc.accounts.second_factor.verify(user_id, otp, now=now):
+        svc.accounts.record_failure(username, address, now=now)
+        svc.accounts.note("login_failed", now=now, username=username, address=address,
+                          detail="second factor")
+        raise TypedHTTPException(401, "the code is wrong or was used already",
+                                 kind="mfa-required", headers={"WWW-Authenticate": "Bearer"})
+
+
 @router.post("/auth/token", response_model=TokenOut)
 def login(svc: ServicesDep, request: Request,
-          form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
+          form: Annotated[OAuth2PasswordRequestForm, Depends()],
+          otp: Annotated[str | None, Form(max_length=64, description=OTP)] = None) -> TokenOut:
     now = svc.now()
     address = _address(request)
     for field, text in (("username", form.username), ("password", form.password)):
@@ -44,6 +68,8 @@ def login(svc: ServicesDep, request: Request,
         svc.accounts.note("login_failed", now=now, username=form.username, address=address)
         raise HTTPException(401, "wrong username or password",
                             headers={"WWW-Authenticate": "Bearer"})
+    if user.mfa_enabled:
+        second_factor(svc, user.id, user.username, address, otp)
     token, session = svc.accounts.issue_token(user.id, now=now, address=address,
                                               user_agent=request.headers.get("user-agent"))
     svc.accounts.note("login", now=now, user_id=user.id, username=user.username,
@@ -71,7 +97,7 @@ def me(svc: ServicesDep, user: CurrentUser) -> MeOut:
                  school_id=user.school_id, role=user.role.value, class_teacher_of=classes,
                  children=children,
                  must_change_password=bool(person and person.must_change_password),
-                 mfa_enabled=False)
+                 mfa_enabled=bool(person and person.mfa_enabled))
 
 
 @router.post("/users/{user_id}/revoke-sessions", status_code=204)

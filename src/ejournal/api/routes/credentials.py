@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from ejournal.api.deps import Administrator, CurrentUser, ServicesDep
-from ejournal.api.requests import Password, StrictIn, Text
+from ejournal.api.requests import POLICY, Password, StrictIn, Text
 from ejournal.application.commands import (
     DisableUser,
     EnableUser,
@@ -23,6 +23,7 @@ from ejournal.application.commands import (
     ResetPassword,
 )
 from ejournal.domain.errors import InvalidEntry
+from ejournal.domain.passwords import check_password
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -33,7 +34,7 @@ TEMPORARY_LENGTH = 14
 
 class PasswordChangeIn(StrictIn):
     current_password: str = Field(max_length=1024, repr=False)
-    new_password: Password = Field(repr=False, description="never echoed")
+    new_password: Password = Field(repr=False, description=POLICY)
 
 
 class DisableIn(StrictIn):
@@ -81,6 +82,7 @@ def change_password(svc: ServicesDep, user: CurrentUser, request: Request,
                           address=address)
         raise InvalidEntry("that is not the account's current password",
                            field="current_password")
+    check_password(body.new_password, user.username, field="new_password")
     svc.accounts.set_password(user.user_id, body.new_password, now=now)
     svc.app.execute(RecordPasswordChange(user.user_id))
     svc.accounts.revoke_all(user.user_id, now=now, keep=user.token)

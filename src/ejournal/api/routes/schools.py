@@ -50,6 +50,7 @@ from ejournal.application.commands import (
     SetWorkWeights,
 )
 from ejournal.domain.errors import DomainError
+from ejournal.domain.passwords import check_password
 
 router = APIRouter(prefix="/api/v1")
 
@@ -80,6 +81,7 @@ def register_school(svc: ServicesDep, user: Operator, body: SchoolIn,
 def register_user(svc: ServicesDep, user: Administrator, school_id: UUID, body: UserIn,
                   key: IdempotencyKey = None) -> JSONResponse:
     """A personal account with its password (stored first: ``Accounts.open_account``)."""
+    check_password(body.password, body.username)
     written = svc.accounts.open_account(
         body.password,
         lambda new_id: svc.app.execute(RegisterUser(user.user_id, school_id, username=body.username,

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from ejournal.application import commands as c
 from ejournal.application import results as r
-from ejournal.application.handlers.admin import administrator
+from ejournal.application.handlers.admin import administrator, school_of
 from ejournal.application.unit import Handler, UnitOfWork
 from ejournal.domain.errors import NotFound
 from ejournal.domain.people import User
@@ -38,6 +38,21 @@ def record_password_change(command: c.RecordPasswordChange,
     return r.PasswordChanged()
 
 
+def record_mfa(command: c.RecordMfa, uow: UnitOfWork) -> r.MfaTurned:
+    user = uow.load(User, command.actor_id, "user")
+    user.turn_mfa(command.on, at=uow.now)
+    uow.add(user)
+    return r.MfaTurned()
+
+
+def require_staff_mfa(command: c.RequireStaffMfa, uow: UnitOfWork) -> r.SchoolSettingsSet:
+    administrator(uow, command.actor_id, command.school_id)
+    school = school_of(uow, command.school_id)
+    school.require_staff_mfa(command.required, by=command.actor_id, at=uow.now)
+    uow.add(school)
+    return r.SchoolSettingsSet()
+
+
 def reset_password(command: c.ResetPassword, uow: UnitOfWork) -> r.PasswordReset:
     user = administered_user(uow, command.actor_id, command.user_id)
     user.reset_password(by=command.actor_id, at=uow.now)
@@ -61,6 +76,8 @@ def enable_user(command: c.EnableUser, uow: UnitOfWork) -> r.UserEnabled:
 
 HANDLERS: dict[type, Handler] = {
     c.RecordPasswordChange: record_password_change,
+    c.RecordMfa: record_mfa,
+    c.RequireStaffMfa: require_staff_mfa,
     c.ResetPassword: reset_password,
     c.DisableUser: disable_user,
     c.EnableUser: enable_user,
