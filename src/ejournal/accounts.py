@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Protocol, TypeVar
 from uuid import UUID, uuid4
 
@@ -102,6 +103,16 @@ FAILURES_PER_ADDRESS = 100
 LAST_USED_STEP = timedelta(minutes=1)
 USER_AGENT_LENGTH = 200
 _hasher = PasswordHasher()  # argon2id, memory-hard
+
+
+#: The id no account has: what an unknown username's password is looked up under.
+NO_ACCOUNT = UUID(int=0)
+
+
+@cache
+def _no_ones_hash() -> str:
+    """An argon2 hash of a random password nobody knows (made once per process)."""
+    return _hasher.hash(secrets.token_urlsafe(32))
 
 
 def hash_password(password: str) -> str:
@@ -204,15 +215,16 @@ class Accounts:
             raise IdempotencyKeyReused("this idempotency key was used with a different request")
         return registered
 
-    def check_password(self, user_id: UUID, password: str) -> bool:
+    def check_password(self, user_id: UUID | None, password: str) -> bool:
+        """Whether this is the account's password. ``None`` (no such account) reads and
+        verifies all the same, against a hash of no one's password: an unknown username costs
+        what a known one does, so that no list of logins can be read off the clock."""
         with self.engine.connect() as conn:
             digest = conn.scalar(select(credentials.c.password_hash)
-                                 .where(credentials.c.user_id == user_id))
-        if digest is None:
-            _hasher.hash(password)  # same cost whether or not the account exists
-            return False
+                                 .where(credentials.c.user_id == (user_id or NO_ACCOUNT)))
         try:
-            return bool(_hasher.verify(digest, password))
+            return bool(_hasher.verify(digest or _no_ones_hash(), password)) \
+                and digest is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

@@ -15,6 +15,7 @@ from tests.api.helpers import (
     PASSWORD,
     add_school,
     add_user,
+    build_school,
     error_fields,
     log_length,
     operator_token,
@@ -237,3 +238,24 @@ def test_the_first_operator_is_refused_a_weak_password(database: Database) -> No
             _bootstrap(database.settings, "first-root", weak.format(username="first-root"))
     assert _bootstrap(database.settings, "first-root", "a long and rare one") == (
         "operator first-root created")
+
+
+def test_a_leavers_entries_stay_when_their_account_is_disabled(server: Server) -> None:
+    # Given a teacher who held a lesson in their journal
+    s = build_school(server, "lv", students=1)
+    with server.client(s.tokens["teacher"]) as c:
+        held = c.post(f"/api/v1/journals/{s.journal_id}/lessons",
+                      json={"date": "2026-11-25", "slot": 1, "topic": "Дроби"})
+    assert held.status_code == 201, held.text
+    # When the admin disables the teacher's account
+    assert _post(server, s.tokens["admin"], f"/api/v1/users/{s.teacher_id}/disable",
+                 {"reason": "уволилась"}).status_code == 204
+    # Then the teacher's session is refused, and their lesson is in the journal as it was
+    assert _get(server, s.tokens["teacher"], "/api/v1/me").status_code == 401
+    with server.client(s.tokens["admin"]) as c:
+        grid = c.get(f"/api/v1/journals/{s.journal_id}/grid",
+                     params={"from": "2026-11-25", "to": "2026-11-25"},
+                     headers={"X-Log-Position": str(log_length(server))})
+    assert grid.status_code == 200, grid.text
+    assert [(x["id"], x["topic"]) for x in grid.json()["lessons"]] == [
+        (held.json()["id"], "Дроби")]

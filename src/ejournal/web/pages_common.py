@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from starlette.responses import RedirectResponse, Response
 
 from ejournal.api.deps import ServicesDep, current_user
+from ejournal.api.problems import TypedHTTPException
 from ejournal.api.routes import auth
 from ejournal.web import i18n, session
 from ejournal.web.routing import (
@@ -37,11 +38,11 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _login_page(request: Request, status: int = 200, error: str | None = None,
-                username: str = "", target: str = "") -> Response:
+                username: str = "", target: str = "", ask_code: bool = False) -> Response:
     response = Response()
     request.state.csrf = session.login_csrf(request, response)
     page = render(request, "login.html", status=status, error=error, username=username,
-                  next=target)
+                  next=target, ask_code=ask_code)
     for name, value in response.raw_headers:
         if name == b"set-cookie":
             page.raw_headers.append((name, value))
@@ -59,13 +60,21 @@ def login_form(request: Request, target: Annotated[str | None, Query(alias="next
 
 @router.post("/")
 def login(request: Request, svc: ServicesDep, username: Annotated[str, Form()] = "",
-          password: Annotated[str, Form()] = "",
+          password: Annotated[str, Form()] = "", otp: Annotated[str, Form()] = "",
           target: Annotated[str, Form(alias="next")] = "") -> Response:
     """The API's own login (the same rate limit, audit and tokens); the token becomes the
-    session cookie."""
+    session cookie. An account with MFA is asked for «Код подтверждения» with its password
+    again (a password is never put back into a page)."""
     try:
         token = auth.login(svc, request, OAuth2PasswordRequestForm(
-            username=username, password=password))
+            username=username, password=password), otp=otp.strip() or None)
+    except TypedHTTPException as exc:
+        if exc.kind != "mfa-required":
+            raise
+        said = ("Неверный или уже использованный код подтверждения." if otp.strip() else
+                "Для этой учётной записи нужен код подтверждения из приложения.")
+        return _login_page(request, 401, said + " Введите пароль и код.", username, target,
+                           ask_code=True)
     except HTTPException as exc:
         if exc.status_code == 429:
             wait = int((exc.headers or {}).get("Retry-After", "60"))

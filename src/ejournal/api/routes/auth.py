@@ -60,10 +60,10 @@ def login(svc: ServicesDep, request: Request,
         raise HTTPException(429, "too many failed logins; try again later",
                             headers={"Retry-After": str(limited.retry_after)})
     user = svc.app.user_by_username(form.username)
-    # A disabled account answers exactly as a wrong password (its hash is checked all the
-    # same, so that the answer takes as long).
-    if user is None or not svc.accounts.check_password(user.id, form.password) \
-            or user.disabled:
+    # The password is checked whether or not the account exists, and a disabled account
+    # answers exactly as a wrong password: every refusal takes as long.
+    right = svc.accounts.check_password(user.id if user else None, form.password)
+    if user is None or not right or user.disabled:
         svc.accounts.record_failure(form.username, address, now=now)
         svc.accounts.note("login_failed", now=now, username=form.username, address=address)
         raise HTTPException(401, "wrong username or password",
