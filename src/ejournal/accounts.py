@@ -40,6 +40,7 @@ from sqlalchemy import (
     update,
 )
 
+from ejournal import mfa
 from ejournal.application.locks import ddl_lock
 from ejournal.domain.errors import IdempotencyKeyReused
 from ejournal.mfa import SecondFactor
@@ -176,8 +177,8 @@ class Accounts:
     def setup(self) -> None:
         with ddl_lock(self.engine) as conn:
             metadata.create_all(conn)
+            mfa.metadata.create_all(conn)
             conn.commit()
-        self.second_factor.setup()
 
     # --- credentials -----------------------------------------------------------------------
 

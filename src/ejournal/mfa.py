@@ -35,8 +35,6 @@ from sqlalchemy import (
     update,
 )
 
-from ejournal.application.locks import ddl_lock
-
 metadata = MetaData()
 
 totp_secrets = Table(
@@ -82,13 +80,10 @@ def _recovery_code() -> str:
 
 
 class SecondFactor:
+    """The second factors of every account; its tables are made by ``Accounts.setup``."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-
-    def setup(self) -> None:
-        with ddl_lock(self.engine) as conn:
-            metadata.create_all(conn)
-            conn.commit()
 
     def begin(self, user_id: UUID, username: str, *, now: datetime) -> Enrolment:
         """A new secret, not active until confirmed (replacing one set up before; the caller

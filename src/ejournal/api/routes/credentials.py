@@ -14,8 +14,9 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
-from ejournal.api.deps import Administrator, CurrentUser, ServicesDep
+from ejournal.api.deps import Administrator, CurrentUser, Principal, ServicesDep
 from ejournal.api.requests import POLICY, Password, StrictIn, Text
+from ejournal.api.services import Services
 from ejournal.application.commands import (
     DisableUser,
     EnableUser,
@@ -63,6 +64,17 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def may_try(svc: Services, user: Principal, request: Request) -> str:
+    """The client's address, once the login rate limit lets it try a secret (a current
+    password, a code): guessing one counts as failed logins."""
+    address = client_address(request)
+    limited = svc.accounts.limited(user.username, address, now=svc.now())
+    if limited is not None:
+        raise HTTPException(429, "too many failed attempts; try again later",
+                            headers={"Retry-After": str(limited.retry_after)})
+    return address
+
+
 def temporary_password() -> str:
     return "".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(TEMPORARY_LENGTH))
 
@@ -71,11 +83,7 @@ def temporary_password() -> str:
 def change_password(svc: ServicesDep, user: CurrentUser, request: Request,
                     body: PasswordChangeIn) -> Response:
     """The holder's new password; every other session of theirs ends (this one stays)."""
-    now, address = svc.now(), client_address(request)
-    limited = svc.accounts.limited(user.username, address, now=now)
-    if limited is not None:  # guessing the current password counts as failed logins
-        raise HTTPException(429, "too many failed attempts; try again later",
-                            headers={"Retry-After": str(limited.retry_after)})
+    now, address = svc.now(), may_try(svc, user, request)
     if not svc.accounts.check_password(user.user_id, body.current_password):
         svc.accounts.record_failure(user.username, address, now=now)
         svc.accounts.note("password_change_failed", now=now, user_id=user.user_id,

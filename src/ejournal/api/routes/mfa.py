@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from ejournal.api.deps import CurrentUser, Principal, ServicesDep, allow
-from ejournal.api.routes.credentials import client_address
+from ejournal.api.routes.credentials import may_try
 from ejournal.api.services import Services
 from ejournal.application.commands import RecordMfa, RequireStaffMfa
 from ejournal.domain.errors import ConflictWithJournal, InvalidEntry
@@ -50,16 +50,6 @@ class SchoolSettingsOut(BaseModel):
     staff_mfa_required: bool
 
 
-def _checked(svc: Services, user: Principal, request: Request) -> str:
-    """The client's address, once the rate limit lets it try a code."""
-    address = client_address(request)
-    limited = svc.accounts.limited(user.username, address, now=svc.now())
-    if limited is not None:
-        raise HTTPException(429, "too many failed attempts; try again later",
-                            headers={"Retry-After": str(limited.retry_after)})
-    return address
-
-
 def _wrong_code(svc: Services, user: Principal, address: str) -> InvalidEntry:
     svc.accounts.record_failure(user.username, address, now=svc.now())
     svc.accounts.note("mfa_code_failed", now=svc.now(), user_id=user.user_id, address=address)
@@ -82,7 +72,7 @@ def confirm(svc: ServicesDep, user: CurrentUser, request: Request,
     if not svc.accounts.second_factor.pending(user.user_id):
         raise ConflictWithJournal("no second factor is being set up: POST /api/v1/me/mfa",
                                   field="code")
-    address = _checked(svc, user, request)
+    address = may_try(svc, user, request)
     codes = svc.accounts.second_factor.confirm(user.user_id, body.code, now=svc.now())
     if codes is None:
         raise _wrong_code(svc, user, address)
@@ -96,7 +86,7 @@ def disable(svc: ServicesDep, user: CurrentUser, request: Request, body: CodeIn)
     """MFA off, with a current code or a recovery code."""
     if not svc.accounts.second_factor.active(user.user_id):
         raise ConflictWithJournal("MFA is not on", field="code")
-    address = _checked(svc, user, request)
+    address = may_try(svc, user, request)
     if not svc.accounts.second_factor.verify(user.user_id, body.code, now=svc.now()):
         raise _wrong_code(svc, user, address)
     svc.app.execute(RecordMfa(user.user_id, on=False))
