@@ -42,7 +42,7 @@ class Person:
 
     @classmethod
     def of(cls, user: User, staff_mfa_required: bool = False) -> Person:
-        staff = user.role in (Role.ADMIN, Role.TEACHER, Role.AUDITOR)
+        staff = user.role in STAFF
         return cls(user.id, user.username, user.full_name, user.role, user.school_id,
                    frozenset(user.guardians), user.disabled, user.must_change_password,
                    user.mfa_enabled, staff and staff_mfa_required and not user.mfa_enabled)
@@ -65,6 +65,14 @@ class Journal:
     programme: tuple[ProgrammeTopic, ...]
 
 
+#: Whom a school may require a second factor of.
+STAFF = frozenset({Role.ADMIN, Role.TEACHER, Role.AUDITOR})
+
+
+def _requires_mfa(school: Aggregate | None) -> bool:
+    return isinstance(school, School) and school.staff_mfa_required
+
+
 class Queries:
     """Read-only questions (a mixin of ``EJournal``)."""
 
@@ -79,25 +87,26 @@ class Queries:
 
     def user(self, user_id: UUID) -> Person | None:
         """The account as it stands now, with whether its school requires MFA of staff."""
-        school_id = self.user_schools.get(user_id)
-        loaded = self.loader.load([user_id] if school_id is None else [user_id, school_id],
-                                  read_only=True)
-        found = loaded.get(user_id)
-        if not isinstance(found, User):
-            return None
-        if found.school_id is None:
-            return Person.of(found)
-        if school_id is None:
-            self.user_schools[user_id] = found.school_id
-            loaded = self.loader.load([found.school_id], read_only=True)
-        school = loaded.get(found.school_id)
-        return Person.of(found, isinstance(school, School) and school.staff_mfa_required)
+        return self.users([user_id]).get(user_id)
 
     def users(self, user_ids: Iterable[UUID]) -> dict[UUID, Person]:
         """These users, brought up to date in one round trip to the event store; ids of no
-        user are left out."""
-        loaded = self.loader.load(user_ids, read_only=True)
-        return {i: Person.of(a) for i, a in loaded.items() if isinstance(a, User)}
+        user are left out. A staff member's school (whether it requires MFA of its staff) is
+        read in the same round trip once it is known: the first time, in a second one."""
+        wanted = list(user_ids)
+        schools = {self.user_schools[i] for i in wanted if i in self.user_schools}
+        loaded = self.loader.load([*wanted, *schools], read_only=True)
+        found = {i: a for i in wanted if isinstance(a := loaded.get(i), User)}
+        for i, user in found.items():
+            if user.role in STAFF and user.school_id is not None:
+                self.user_schools[i] = user.school_id
+        unseen = {self.user_schools[i] for i in found
+                  if i in self.user_schools and self.user_schools[i] not in loaded}
+        if unseen:
+            loaded.update(self.loader.load(unseen, read_only=True))
+        return {i: Person.of(user, i in self.user_schools
+                             and _requires_mfa(loaded.get(self.user_schools[i])))
+                for i, user in found.items()}
 
     def disabled_among(self, user_ids: Iterable[UUID]) -> set[UUID]:
         """Which of these accounts are disabled now."""
