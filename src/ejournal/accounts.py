@@ -12,6 +12,7 @@ import hashlib
 import math
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -96,6 +97,10 @@ audit = Table(
 
 TOKEN_LIFETIME = timedelta(hours=8)
 SESSIONS_KEPT = 10_000  # valid sessions kept in memory per process
+#: Seconds a kept session is believed before its row is read again: a revocation made by
+#: another process (another server, the command line) holds within this bound, as another
+#: writer's data does for the read models (docs/api.md).
+SESSION_RECHECK_SECONDS = 5.0
 LOGIN_WINDOW = timedelta(minutes=15)
 FAILURES_PER_ACCOUNT_AND_ADDRESS = 10
 FAILURES_PER_ACCOUNT = 100
@@ -161,17 +166,18 @@ class Limited:
 
 class Accounts:
     """The accounts of one process. Sessions found valid are kept in memory (a token is read
-    on every request) until they expire or are revoked: revocation goes through
-    :meth:`revoke` and :meth:`revoke_all`, which drop them - so tokens must be revoked through
-    the same ``Accounts`` as serves the requests, never by writing ``account_tokens``."""
+    on every request) until they expire, are revoked, or have been kept for
+    ``SESSION_RECHECK_SECONDS``: :meth:`revoke` and :meth:`revoke_all` drop them at once in
+    this process; a revocation by another process holds here within that bound."""
 
     def __init__(self, engine: Engine, lifetime: timedelta = TOKEN_LIFETIME) -> None:
         self.engine = engine
         self.lifetime = lifetime
-        self._sessions: dict[str, Session] = {}  # by token hash
+        self._sessions: dict[str, tuple[Session, float]] = {}  # by token hash: with when read
         self._used: dict[str, datetime] = {}  # by token hash: last_used_at as last written
         self._revocations = 0  # a session read before a revocation ended is not kept
         self._lock = threading.Lock()
+        self.monotonic: Callable[[], float] = time.monotonic  # tests move it
         self.second_factor = SecondFactor(engine)
 
     def setup(self) -> None:
@@ -274,15 +280,18 @@ class Accounts:
 
     def session(self, token: str, *, now: datetime) -> Session | None:
         digest = _token_hash(token)
-        known = self._sessions.get(digest)
-        if known is not None:
-            if known.expires_at > now:
+        kept = self._sessions.get(digest)
+        if kept is not None:
+            known, read_at = kept
+            if known.expires_at <= now:
+                with self._lock:
+                    self._sessions.pop(digest, None)
+                return None
+            if self.monotonic() - read_at < SESSION_RECHECK_SECONDS:
                 self._touch(digest, now)
                 return known
-            with self._lock:
-                self._sessions.pop(digest, None)
-            return None
         revocations = self._revocations
+        read_at = self.monotonic()
         with reading(self.engine) as conn:
             row = conn.execute(select(tokens.c.user_id, tokens.c.expires_at, tokens.c.revoked_at,
                                       session_info.c.id, session_info.c.last_used_at)
@@ -290,6 +299,8 @@ class Accounts:
                                           session_info.c.token_hash == tokens.c.token_hash)
                                .where(tokens.c.token_hash == digest)).one_or_none()
         if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now:
+            with self._lock:
+                self._sessions.pop(digest, None)
             return None
         found = Session(row.user_id, as_utc(row.expires_at), row.id)
         self._touch(digest, now, as_utc(row.last_used_at) if row.last_used_at else None)
@@ -298,7 +309,7 @@ class Accounts:
                 if len(self._sessions) >= SESSIONS_KEPT:
                     self._sessions.clear()
                     self._used.clear()
-                self._sessions[digest] = found
+                self._sessions[digest] = (found, read_at)
         return found
 
     def _touch(self, digest: str, now: datetime, stored: datetime | None = None) -> None:
@@ -360,7 +371,7 @@ class Accounts:
         lookup that began before this is not kept (it may have read the row before)."""
         with self._lock:
             self._revocations += 1
-            for digest in [k for k, v in self._sessions.items() if which(k, v)]:
+            for digest in [k for k, (v, _) in self._sessions.items() if which(k, v)]:
                 del self._sessions[digest]
 
     # --- the audit ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import event
 
-from ejournal.accounts import Accounts
+from ejournal.accounts import SESSION_RECHECK_SECONDS, Accounts
 from ejournal.projections.base import create_read_engine
 from tests.databases import NOW, Database
 
@@ -76,3 +76,21 @@ def test_a_kept_session_expires_on_time(accounts: Accounts) -> None:
     assert accounts.session(token, now=NOW) == issued
     assert accounts.session(token, now=issued.expires_at - timedelta(seconds=1)) == issued
     assert accounts.session(token, now=issued.expires_at) is None
+
+
+def test_a_revocation_by_another_process_holds_within_the_recheck_bound(
+        accounts: Accounts, database: Database) -> None:
+    clock = [100.0]
+    accounts.monotonic = lambda: clock[0]
+    elsewhere = Accounts(create_read_engine(database.settings))  # another server's
+    try:
+        token, issued = accounts.issue_token(uuid4(), now=NOW)
+        assert accounts.session(token, now=NOW) == issued
+        elsewhere.revoke(token, now=NOW)
+        clock[0] += SESSION_RECHECK_SECONDS - 0.5
+        assert accounts.session(token, now=NOW) == issued  # still believed, within the bound
+        clock[0] += 1.0
+        assert accounts.session(token, now=NOW) is None  # read again: revoked
+        assert accounts.session(token, now=NOW) is None
+    finally:
+        elsewhere.engine.dispose()
