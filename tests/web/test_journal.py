@@ -174,3 +174,34 @@ def test_a_refused_write_is_said_in_the_editor(visit: Callable[..., Visit],
     expect(editor.get_by_role("alert")).to_have_text(
         "Не принято: Эта страница не для вашей роли.")
     expect(boris).to_have_text("2")
+
+
+def test_a_lesson_says_how_long_its_homework_takes(visit: Callable[..., Visit],
+                                                   school: School) -> None:
+    """«Время на выполнение задания, мин» (0..300, R-3.4g) reaches the homework-load report;
+    301 is refused naming the field, and no lesson is held."""
+    teacher = visit()
+    page = teacher.login(school.usernames["teacher"])
+    page.get_by_role("link", name="7А · Русский язык").click()
+    columns = page.get_by_role("table").first.get_by_role("columnheader")
+    before = columns.count()
+    page.get_by_label("Номер урока").fill("6")
+    page.get_by_label("Тема урока").fill("Деепричастие")
+    page.get_by_label("Домашнее задание").fill("Упражнение 12")
+    minutes = page.get_by_label("Время на выполнение задания, мин")
+    minutes.evaluate("field => field.removeAttribute('max')")  # the server's check, not the form's
+    minutes.fill("301")
+    page.get_by_role("button", name="Провести урок").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Не принято: «Время на выполнение задания» — целое число минут от 0 до 300 (R-3.4g)")
+    expect(page.get_by_role("table").first.get_by_role("columnheader")).to_have_count(before)
+    page.get_by_label("Номер урока").fill("6")
+    page.get_by_label("Тема урока").fill("Деепричастие")
+    page.get_by_label("Домашнее задание").fill("Упражнение 12")
+    page.get_by_label("Время на выполнение задания, мин").fill("25")
+    page.get_by_role("button", name="Провести урок").click()
+    expect(page.get_by_role("status")).to_contain_text("Урок проведён")
+    day = school.today.isoformat()
+    page.goto(f"{teacher.origin}/reports/homework?class={school.class_id}&from={day}&to={day}")
+    expect(page.get_by_role("table", name="Домашние задания по дням")).to_contain_text(
+        "Русский язык: Упражнение 12 — 25 минут")

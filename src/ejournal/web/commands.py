@@ -63,10 +63,11 @@ def run(svc: Services, viewer: Principal, journal_id: UUID, command: Command[Any
 
 
 def hold_lesson(svc: Services, viewer: Principal, journal_id: UUID, *, day: date, slot: int,
-                topic: str, homework: str | None, programme_topic: str | None) -> Outcome:
+                topic: str, homework: str | None, programme_topic: str | None,
+                homework_minutes: int | None = None) -> Outcome:
     return run(svc, viewer, journal_id, HoldLesson(
         viewer.user_id, journal_id, lesson_date=day, slot=slot, topic=topic, homework=homework,
-        programme_topic=programme_topic))
+        programme_topic=programme_topic, homework_minutes=homework_minutes))
 
 
 def take_attendance(svc: Services, viewer: Principal, journal_id: UUID, lesson_id: UUID,

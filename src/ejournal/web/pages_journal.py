@@ -21,6 +21,7 @@ from ejournal.api.deps import Principal, ServicesDep
 from ejournal.api.requests import SchoolDate
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.school_class import MAX_SLOT
+from ejournal.domain.values import MAX_HOMEWORK_MINUTES
 from ejournal.web import commands, gridrows, i18n, lookups, reads
 from ejournal.web.commands import Outcome
 from ejournal.web.routing import PageRoute, is_htmx, only, render, signed_in
@@ -76,7 +77,8 @@ def _journal_page(request: Request, view: reads.JournalView, today: date, status
     columns = reads.columns(view)
     return render(request, "journal.html", status=status,
                   title=f"{view.card.class_name}, {view.card.subject}", view=view,
-                  today=today, max_slot=MAX_SLOT, columns=columns,
+                  today=today, max_slot=MAX_SLOT, max_minutes=MAX_HOMEWORK_MINUTES,
+                  columns=columns,
                   rows=gridrows.body(view, columns, view.card.id), **context)
 
 
@@ -174,17 +176,33 @@ def hold_lesson(request: Request, svc: ServicesDep, journal_id: UUID,
                 day: Annotated[SchoolDate, Form(alias="date")],
                 slot: Annotated[int, Form(ge=1, le=MAX_SLOT)], topic: Text = "",
                 programme_topic: Text = "", homework: Text = "",
+                homework_minutes: Annotated[str, Form(max_length=8)] = "",
                 period: PeriodQuery = None) -> Response:
     viewer = _writer(request)
     chosen = topic.strip() or programme_topic
-    outcome = commands.hold_lesson(svc, viewer, journal_id, day=day, slot=slot, topic=chosen,
-                                   homework=homework or None,
-                                   programme_topic=programme_topic or None)
+    minutes, said = _minutes(homework_minutes, homework)
+    outcome = Outcome(None, refused=said) if said else commands.hold_lesson(
+        svc, viewer, journal_id, day=day, slot=slot, topic=chosen, homework=homework or None,
+        programme_topic=programme_topic or None, homework_minutes=minutes)
     if outcome.refused:
         return _journal_refused(request, svc, journal_id, period, outcome, day)
     suffix = _suffix(period)
     joiner = "&" if suffix else "?"
     return RedirectResponse(f"/journals/{journal_id}{suffix}{joiner}held={outcome.id}", 303)
+
+
+def _minutes(raw: str, homework: str) -> tuple[int | None, str | None]:
+    """«Время на выполнение задания»: empty, or whole minutes 0..300 with the homework (R-3.4g),
+    else the teacher's words naming the field."""
+    raw = raw.strip()
+    if not raw:
+        return None, None
+    if not raw.isdecimal() or int(raw) > MAX_HOMEWORK_MINUTES:
+        return None, (f"«Время на выполнение задания» — целое число минут от 0 до "
+                      f"{MAX_HOMEWORK_MINUTES} (R-3.4g)")
+    if not homework.strip():
+        return None, "«Время на выполнение задания» указывается вместе с заданием (R-3.4g)"
+    return int(raw), None
 
 
 def _journal_refused(request: Request, svc: ServicesDep, journal_id: UUID,
