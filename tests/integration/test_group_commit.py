@@ -113,9 +113,9 @@ def _first_then_two(app: EJournal, s: SmallSchool, first: UUID, b: UUID, c: UUID
     joint: list[int] = []  # events per joint transaction tried
     record_events = app.group_commit._record_events
 
-    def watched(events: Any) -> Any:
+    def watched(events: Any, **kwargs: Any) -> Any:
         joint.append(len(events))
-        return record_events(events)
+        return record_events(events, **kwargs)
 
     app.group_commit._record_events = watched
 

@@ -123,7 +123,8 @@ class EJournal(Queries, Application[UUID]):
             to_save: list[Aggregate] = list(uow.added)
             if key is not None:
                 to_save.append(key.receipt(command, result, self._now(None)))
-            recordings = self.save(*to_save)
+            recordings = (self.save(*to_save, guards=uow.guards) if uow.guards
+                          else self.save(*to_save))
             self.loader.remember(*uow.added)
             positions = [r.notification.id for r in recordings if r.notification.id]
             return replace(result, position=max(positions) if positions else None)

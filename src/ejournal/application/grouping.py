@@ -6,7 +6,8 @@ EXCLUSIVE MODE`` until the commit, which waits for the WAL on disk; SQLite: the 
 write lock and its ``fsync``), so a server taking many writes at once spends its time queueing
 for that one lock. Here a command that wants to save joins a queue; whoever finds no save
 running becomes the leader and records everything queued so far in one transaction, then wakes
-the others. Nobody waits for company: a lone command is recorded at once.
+the others. Nobody waits for company: a lone command is recorded at once. The group's
+transaction checks every command's guards (recorders.py).
 
 Each command keeps its own outcome. The events of several commands are recorded together only
 if all of them can be: when the joint transaction fails (two commands wrote the same aggregate
@@ -21,7 +22,7 @@ that error at once, instead of waiting for the same retries again one by one.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +48,7 @@ class GroupCommit:
     event store's ``put``)."""
 
     def __init__(self, record_one: Callable[[ProcessingEvent[Any]], list[Recording[Any]]],
-                 record_events: Callable[[Sequence[Any]], list[Recording[Any]]]) -> None:
+                 record_events: Callable[..., list[Recording[Any]]]) -> None:
         self._record_one = record_one
         self._record_events = record_events
         self._changed = threading.Condition()
@@ -103,7 +104,11 @@ class GroupCommit:
 
     def _record_together(self, group: list[_Ticket]) -> None:
         events = [e for ticket in group for e in ticket.processing.events]
-        recordings = self._record_events(events)
+        guards: dict[Any, int] = {}
+        for ticket in group:
+            guards.update(ticket.processing.saved_kwargs.get("guards") or {})
+        recordings = self._record_events(events, guards=guards) if guards \
+            else self._record_events(events)
         if len(recordings) != len(events):  # pragma: no cover - the store's own contract
             raise RuntimeError(f"{len(events)} events recorded, {len(recordings)} recordings")
         start = 0

@@ -22,6 +22,7 @@ from eventsourcing.application import Application
 from eventsourcing.sqlite import SQLiteConnectionPool
 from sqlalchemy import Engine, event
 
+from ejournal.application.recorders import TOPICS
 from ejournal.settings import Settings
 
 
@@ -43,6 +44,7 @@ def persistence_env(settings: Settings) -> dict[str, str]:
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": str(settings.lock_timeout),
             "CREATE_TABLE": "y",
+            "APPLICATION_RECORDER_TOPIC": TOPICS["eventsourcing.sqlite"],
         }
     if scheme in ("postgresql", "postgres"):
         return {
@@ -65,6 +67,7 @@ def persistence_env(settings: Settings) -> dict[str, str]:
             # With 1 s it fails after ~12 s with 503; a busy pool hands one back in ms.
             "POSTGRES_CONNECT_TIMEOUT": "1",
             "CREATE_TABLE": "y",
+            "APPLICATION_RECORDER_TOPIC": TOPICS["eventsourcing.postgres"],
         }
     raise UnsupportedDatabase(
         f"EJOURNAL_DATABASE_URL: unsupported scheme {parts.scheme!r}; "

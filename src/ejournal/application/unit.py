@@ -34,10 +34,18 @@ class UnitOfWork:
         self.journal_refs = journal_refs
         self._new_id = new_id
         self.added: list[Aggregate] = []
+        #: Aggregates decided with but not changed, by the version read: the save is a write
+        #: conflict (and the command runs again) if any has changed by then (recorders.py).
+        self.guards: dict[UUID, int] = {}
 
     def add(self, *aggregates: Aggregate) -> None:
         """These are to be saved (their new events), with the others added, at once."""
         self.added.extend(aggregates)
+
+    def guard(self, aggregate: Aggregate) -> None:
+        """The command's outcome depends on ``aggregate`` as read: it must not change before
+        the command's events are recorded."""
+        self.guards[aggregate.id] = aggregate.version
 
     def load(self, cls: type[A], aggregate_id: UUID, what: str, field: str | None = None) -> A:
         """The aggregate, the caller's own copy; else ``NotFound`` naming ``what``."""

@@ -62,10 +62,13 @@ def _context(uow: UnitOfWork, actor_id: UUID, journal_id: UUID,
 
 
 def _ensure_open(ctx: LessonContext, loaded: dict[UUID, Aggregate], day: date,
-                 what: str) -> None:
+                 what: str, uow: UnitOfWork) -> None:
     """R-3.4b: ``day`` is in no closed period of the journal's year (checked once the domain
-    has decided the entry, so that who may not write is told that first)."""
-    expect(loaded, AcademicYear, ctx.journal.year_id, "academic year").ensure_open(day, what)
+    has decided the entry, so that who may not write is told that first), and the year does
+    not change before the entry is recorded: a close in between makes it run again."""
+    year = expect(loaded, AcademicYear, ctx.journal.year_id, "academic year")
+    year.ensure_open(day, what)
+    uow.guard(year)
 
 
 def _lesson(ctx: LessonContext, lesson_id: UUID, loaded: dict[UUID, Aggregate]) -> Lesson:
@@ -86,7 +89,7 @@ def hold_lesson(command: c.HoldLesson, uow: UnitOfWork) -> r.LessonHeld:
     if lesson_id in loaded:
         raise LessonAlreadyRecorded(
             f"the journal has a lesson on {command.lesson_date}, slot {command.slot} already")
-    _ensure_open(ctx, loaded, command.lesson_date, "a lesson")
+    _ensure_open(ctx, loaded, command.lesson_date, "a lesson", uow)
     uow.add(lesson)
     return r.LessonHeld(lesson.id, lesson.late)
 
@@ -95,7 +98,7 @@ def take_attendance(command: c.TakeAttendance, uow: UnitOfWork) -> r.AttendanceT
     ctx, loaded = _context(uow, command.actor_id, command.journal_id, also=[command.lesson_id])
     lesson = _lesson(ctx, command.lesson_id, loaded)
     late = lesson.take_attendance(ctx, absent=list(command.absent), at=uow.now)
-    _ensure_open(ctx, loaded, lesson.lesson_date, "attendance")
+    _ensure_open(ctx, loaded, lesson.lesson_date, "attendance", uow)
     uow.add(lesson)
     return r.AttendanceTaken(late)
 
@@ -105,7 +108,7 @@ def cancel_absence(command: c.CancelAbsence, uow: UnitOfWork) -> r.AbsenceCancel
     lesson = _lesson(ctx, command.lesson_id, loaded)
     late = lesson.cancel_absence(ctx, student_id=command.student_id, reason=command.reason,
                                  at=uow.now)
-    _ensure_open(ctx, loaded, lesson.lesson_date, "cancelling an absence")
+    _ensure_open(ctx, loaded, lesson.lesson_date, "cancelling an absence", uow)
     uow.add(lesson, *_missing_again(ctx, lesson, command.student_id, lesson.id, uow))
     return r.AbsenceCancelled(late)
 
@@ -117,7 +120,7 @@ def give_mark(command: c.GiveMark, uow: UnitOfWork) -> r.MarkGiven:
     late = lesson.give_mark(ctx, mark_id=mark_id, student_id=command.student_id,
                             value=command.value, work=command.work, comment=command.comment,
                             at=uow.now)
-    _ensure_open(ctx, loaded, lesson.lesson_date, "a mark")
+    _ensure_open(ctx, loaded, lesson.lesson_date, "a mark", uow)
     uow.add(lesson)
     return r.MarkGiven(mark_id, late)
 
@@ -131,7 +134,7 @@ def _mark_context(uow: UnitOfWork, actor_id: UUID, journal_id: UUID,
     if not isinstance(lesson, Lesson) or lesson.journal_id != journal_id:
         raise UnknownMark(f"no mark {mark_id} in this journal")
     lesson.mark(mark_id)  # raises UnknownMark when the lesson has no such mark
-    _ensure_open(ctx, loaded, lesson.lesson_date, "a change to a mark")
+    _ensure_open(ctx, loaded, lesson.lesson_date, "a change to a mark", uow)
     return ctx, lesson
 
 
@@ -198,7 +201,7 @@ def give_period_mark(command: c.GivePeriodMark, uow: UnitOfWork) -> r.PeriodMark
         raise PeriodMarkAlreadyGiven(
             f"student {command.student_id} has a period mark for {period.name} in this "
             "journal; change it with a correction")
-    _ensure_open(ctx, loaded, period.ends_on, "a period mark")
+    _ensure_open(ctx, loaded, period.ends_on, "a period mark", uow)
     uow.add(mark)
     return r.PeriodMarkGiven(mark.id, mark.late)
 
@@ -215,7 +218,8 @@ def correct_period_mark(command: c.CorrectPeriodMark,
                  reason=command.reason, timezone=ctx.timezone, working=ctx.calendar.working,
                  at=uow.now)
     year = expect(loaded, AcademicYear, ctx.journal.year_id, "academic year")
-    _ensure_open(ctx, loaded, year.period(mark.period_id).ends_on, "a period mark's correction")
+    _ensure_open(ctx, loaded, year.period(mark.period_id).ends_on,
+                 "a period mark's correction", uow)
     uow.add(mark)
     return r.PeriodMarkCorrected(mark.id)
 
