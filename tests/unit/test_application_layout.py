@@ -1,5 +1,6 @@
 """The application layer stays readable: modules of a sitting's length, and the event store's
-table read in one module only (and by the recorders, inside an insert) (import cycles: tests/unit/test_imports.py)."""
+table read in one module only (and by the recorders, inside an insert; import cycles:
+tests/unit/test_imports.py)."""
 
 from __future__ import annotations
 
