@@ -970,6 +970,10 @@ MATRIX += PERIOD_ROWS
 from tests.api.matrix_accounts import ACCOUNT_ROWS  # noqa: E402
 
 MATRIX += ACCOUNT_ROWS
+# Files: a journal's export, the school's imports.
+from tests.api.matrix_files import FILE_ROWS  # noqa: E402
+
+MATRIX += FILE_ROWS
 ROWS = {f"{row.method} {row.path}": row for row in MATRIX}
 assert len(ROWS) == len(MATRIX), "one row per endpoint"
 CELLS = [pytest.param(key, target, principal, id=f"{key} | {target} | {principal}")

@@ -19,6 +19,7 @@ from ejournal.api.routes import (
     auth,
     compliance,
     credentials,
+    exports,
     journal_writes,
     ledger,
     lookups,
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.include_router(periods.router)
     app.include_router(students.router)
     app.include_router(reports.router)
+    app.include_router(exports.router)
     bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)
 
     @app.get("/healthz", tags=["service"])
