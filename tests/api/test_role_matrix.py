@@ -974,6 +974,10 @@ MATRIX += ACCOUNT_ROWS
 from tests.api.matrix_files import FILE_ROWS  # noqa: E402
 
 MATRIX += FILE_ROWS
+# The paper documents and the year-end archive.
+from tests.api.matrix_documents import DOCUMENT_ROWS  # noqa: E402
+
+MATRIX += DOCUMENT_ROWS
 ROWS = {f"{row.method} {row.path}": row for row in MATRIX}
 assert len(ROWS) == len(MATRIX), "one row per endpoint"
 CELLS = [pytest.param(key, target, principal, id=f"{key} | {target} | {principal}")

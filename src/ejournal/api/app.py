@@ -19,6 +19,7 @@ from ejournal.api.routes import (
     auth,
     compliance,
     credentials,
+    documents,
     exports,
     journal_writes,
     ledger,
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.include_router(students.router)
     app.include_router(reports.router)
     app.include_router(exports.router)
+    app.include_router(documents.router)
     bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)
 
     @app.get("/healthz", tags=["service"])

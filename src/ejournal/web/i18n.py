@@ -22,7 +22,9 @@ ROLE = {"guardian": "родитель", "student": "ученик", "teacher": "�
         "admin": "администрация школы", "auditor": "проверяющий", "operator": "оператор"}
 READ_WHAT = {"diary": "дневник", "grid": "классный журнал", "summary": "итоги периода",
              "mark_history": "историю отметки", "period_marks": "итоговые отметки",
-             "period_mark_history": "историю итоговой отметки"}
+             "period_mark_history": "историю итоговой отметки",
+             "journal_print": "классный журнал (печать)", "report_card": "табель",
+             "summary_sheet": "сводную ведомость"}
 PERIOD_KIND = {"term": "учебный период", "year": "учебный год"}
 ENTRY = {"lesson": "урок", "attendance": "посещаемость", "absence_cancellation": "отмена «Н»",
          "mark": "отметка", "period_mark": "итоговая отметка",
