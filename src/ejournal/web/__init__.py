@@ -19,6 +19,7 @@ from ejournal.web import (
     pages_journal,
     pages_reports,
     pages_school,
+    pages_structure,
 )
 from ejournal.web.docs import router as docs_router
 
@@ -49,5 +50,6 @@ def install(app: FastAPI) -> None:
     app.include_router(pages_journal.router)
     app.include_router(pages_audit.router)
     app.include_router(pages_school.router)
+    app.include_router(pages_structure.router)
     app.include_router(pages_finals.router)
     app.include_router(pages_reports.router)

@@ -12,28 +12,27 @@ from starlette.responses import Response
 
 from ejournal.api.deps import ServicesDep
 from ejournal.api.requests import SchoolDate
-from ejournal.web import lookups, school
+from ejournal.web import lookups, pages_structure, school
 from ejournal.web.routing import PageRoute, only, render, signed_in
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 @router.get("/school")
-def school_page(request: Request, svc: ServicesDep) -> Response:
+def school_page(request: Request, svc: ServicesDep, done: str | None = None) -> Response:
     viewer = signed_in(request)
     only(viewer, "admin")
-    view = school.school(svc, viewer)
-    return render(request, "school.html", title=f"Школа: {view.school.name}", view=view)
+    return pages_structure.school_page(request, svc, viewer, done=done)
 
 
 @router.get("/school/classes/{class_id}")
 def class_page(request: Request, svc: ServicesDep, class_id: UUID,
-               on: Annotated[SchoolDate | None, Query()] = None) -> Response:
+               on: Annotated[SchoolDate | None, Query()] = None, done: str | None = None
+               ) -> Response:
     viewer = signed_in(request)
     only(viewer, "admin")
-    view = school.school_class(svc, viewer, class_id, on or lookups.today(svc, viewer))
-    return render(request, "school_class.html", title=f"Класс {view.row.name}", view=view,
-                  WEEKDAYS=school.WEEKDAYS)
+    return pages_structure.class_page(request, svc, viewer, class_id,
+                                      on or lookups.today(svc, viewer), done=done)
 
 
 @router.get("/schools")

@@ -41,7 +41,7 @@ STAFF_ROLES = ("admin", "auditor", "teacher")
 WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 
 
-def _admin(viewer: Principal) -> UUID:
+def admin_school(viewer: Principal) -> UUID:
     """The viewer's school, which they administer (403 for any other role)."""
     if viewer.role is not Role.ADMIN or viewer.school_id is None:
         raise NotPermitted("only the school's administration")
@@ -60,7 +60,7 @@ class SchoolView:
 
 def school(svc: Services, viewer: Principal) -> SchoolView:
     """The admin's school: its years and periods, subjects, classes and staff."""
-    school_id = _admin(viewer)
+    school_id = admin_school(viewer)
     may_see_school(viewer, school_id)
     current(svc)
     with svc.reader.connect() as conn:
@@ -85,6 +85,9 @@ class ClassView:
     journals: list[JournalDetail]
     valid_from: date | None  # the timetable in force on ``day``
     timetable: dict[int, dict[int, str]] = field(default_factory=dict)  # slot -> weekday -> text
+    cells: dict[str, UUID] = field(default_factory=dict)  # "weekday.slot" -> journal
+    people: dict[str, list[Person]] = field(default_factory=dict)  # the school's, by role
+    subjects: list[SubjectRow] = field(default_factory=list)
 
     @property
     def slots(self) -> list[int]:
@@ -99,7 +102,7 @@ class ClassView:
 def school_class(svc: Services, viewer: Principal, class_id: UUID, day: date) -> ClassView:
     """A class of the admin's school: its students on ``day`` with their guardians, its
     journals with their substitutions, its timetable in force."""
-    _admin(viewer)
+    admin_school(viewer)
     current(svc)
     with svc.reader.connect() as conn:
         row = may_read_class(conn, viewer, class_id)
@@ -115,14 +118,27 @@ def school_class(svc: Services, viewer: Principal, class_id: UUID, day: date) ->
                 linked[student].append(name)
         details = [read_journal(conn, j.id) for j in read_class_journals(conn, class_id)]
         timetable = read_timetable(conn, class_id, day)
+        people_by_role: dict[str, list[Person]] = defaultdict(list)
+        for person in read_people(conn, row.school_id):
+            people_by_role[person.role].append(person)
+        subjects = read_subjects(conn, row.school_id)
     view = ClassView(row, day, students, dict(linked), [d for d in details if d is not None],
-                     timetable.valid_from)
+                     timetable.valid_from, people=dict(people_by_role), subjects=subjects)
     for lesson in timetable.lessons:
+        view.cells[f"{lesson['weekday']}.{lesson['slot']}"] = lesson["journal_id"]
         text = lesson["subject_name"]
         if lesson["teacher_name"]:
             text += f" ({lesson['teacher_name']})"
         view.timetable.setdefault(lesson["slot"], {})[lesson["weekday"]] = text
     return view
+
+
+def class_row(svc: Services, viewer: Principal, class_id: UUID) -> ClassRow:
+    """A class of the admin's own school (403 for another role, 404 for another school's)."""
+    admin_school(viewer)
+    current(svc)
+    with svc.reader.connect() as conn:
+        return may_read_class(conn, viewer, class_id)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from ejournal.api.deps import Administrator, IdempotencyKey, Operator, ServicesDep
+from ejournal.api.deps import Administrator, IdempotencyKey, Operator, Principal, ServicesDep
 from ejournal.api.requests import (
     CalendarDayIn,
     ClassIn,
@@ -33,6 +33,7 @@ from ejournal.api.requests import (
     YearIn,
 )
 from ejournal.api.responses import CreatedOut, PeriodOut, WrittenOut, YearOut, written_response
+from ejournal.api.services import Services
 from ejournal.application.commands import (
     AddSubject,
     AppointSubstitute,
@@ -49,6 +50,7 @@ from ejournal.application.commands import (
     SetTimetable,
     SetWorkWeights,
 )
+from ejournal.application.results import UserRegistered
 from ejournal.domain.errors import DomainError
 from ejournal.domain.passwords import check_password
 
@@ -81,14 +83,20 @@ def register_school(svc: ServicesDep, user: Operator, body: SchoolIn,
 def register_user(svc: ServicesDep, user: Administrator, school_id: UUID, body: UserIn,
                   key: IdempotencyKey = None) -> JSONResponse:
     """A personal account with its password (stored first: ``Accounts.open_account``)."""
+    return written_response(open_user(svc, user, school_id, body, key))
+
+
+def open_user(svc: Services, user: Principal, school_id: UUID, body: UserIn,
+              key: str | None = None) -> UserRegistered:
+    """The account and its password, as :func:`register_user` (and the admin's page) opens
+    it."""
     check_password(body.password, body.username)
-    written = svc.accounts.open_account(
+    return svc.accounts.open_account(
         body.password,
         lambda new_id: svc.app.execute(RegisterUser(user.user_id, school_id, username=body.username,
                                                     full_name=body.full_name, role=body.role.value),
                                        idempotency_key=key, new_id=new_id),
         now=svc.now())
-    return written_response(written)
 
 
 # --- the year, its calendar and subjects -------------------------------------------------
