@@ -43,7 +43,7 @@ def test_metrics_count_requests_by_route_and_status_and_commands_by_kind_and_res
     token = server.login(*OPERATOR)
     with server.client(token) as c:
         # Given a school registered, one refused by the domain (an unknown time zone), a 404
-        # and a 403
+        # of a route, a 404 of no route and a 403
         assert c.post("/api/v1/schools", json={"name": "Школа №1",
                                                "timezone": "Asia/Novosibirsk"}
                       ).status_code == 201
@@ -53,6 +53,7 @@ def test_metrics_count_requests_by_route_and_status_and_commands_by_kind_and_res
         assert c.get(missing).status_code == 404
         assert c.get("/api/v1/students/00000000-0000-4000-8000-000000000000/diary"
                      ).status_code == 403
+        assert c.get("/api/v1/nowhere/00000000-0000-4000-8000-000000000000").status_code == 404
         samples = scrape(c)
     requests = "http_requests_total"
     assert value(samples, requests, handler="/api/v1/schools", method="POST",
@@ -65,6 +66,8 @@ def test_metrics_count_requests_by_route_and_status_and_commands_by_kind_and_res
                  method="GET", status="403") == 1
     assert value(samples, requests, handler="/api/v1/auth/token", method="POST",
                  status="200") == 1
+    # A path no route answers is counted under "none", never under the path as sent
+    assert value(samples, requests, handler="none", method="GET", status="404") == 1
     # The latency histogram by route: every request falls in the +Inf bucket
     assert value(samples, "http_request_duration_seconds_bucket",
                  handler="/api/v1/schools", method="POST", le="+Inf") == 2

@@ -1,5 +1,5 @@
 """``GET /metrics`` in Prometheus text: requests by route template and status with latency
-histograms (prometheus-fastapi-instrumentator), commands by kind and result, the scheduler's
+histograms (``instrument``), commands by kind and result, the scheduler's
 runs, and each read model's lag behind the log, read when scraped. Served only to the
 addresses in ``EJOURNAL_METRICS_ALLOW`` (loopback by default); anyone else gets 404."""
 
@@ -9,15 +9,12 @@ import ipaddress
 import logging
 from collections.abc import Iterator
 
-from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import PlainTextResponse
-from prometheus_client import CollectorRegistry, Counter
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from prometheus_fastapi_instrumentator import Instrumentator
-from prometheus_fastapi_instrumentator import metrics as instrumented
 
-from ejournal.api import request_log
+from ejournal.api.instrument import RequestMetrics
 from ejournal.api.services import Services
 from ejournal.application.storage import storage_failure
 from ejournal.settings import Settings, networks
@@ -96,12 +93,12 @@ def install(app: FastAPI, settings: Settings) -> Metrics:
         if address is None or not any(address in network for network in allowed):
             raise HTTPException(404, "Not Found")
 
-    # The default metrics and the request log's line, once each request has been answered.
-    Instrumentator(should_group_status_codes=False, excluded_handlers=[PATH],
-                   registry=metrics.registry).add(
-        instrumented.default(registry=metrics.registry), request_log.line,
-    ).instrument(app).expose(
-        app, endpoint=PATH, tags=["service"], dependencies=[Depends(may_read)],
-        response_class=PlainTextResponse, summary="Prometheus metrics",
-        description="Prometheus text; to the addresses in EJOURNAL_METRICS_ALLOW only.")
+    @app.get(PATH, tags=["service"], dependencies=[Depends(may_read)],
+             summary="Prometheus metrics", response_class=Response,
+             description="Prometheus text; to the addresses in EJOURNAL_METRICS_ALLOW only.")
+    def scrape() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    # Each request's metrics and the request log's line, once it has been answered.
+    app.add_middleware(RequestMetrics, registry=metrics.registry, excluded=frozenset({PATH}))
     return metrics
