@@ -57,7 +57,8 @@ STAFF = {"admin", "auditor", "teacher", "unassigned", "class_teacher", "x_admin"
 #: Modules whose events only requests write (the scheduler's findings are not among them).
 REQUEST_MODULES = ("ejournal.domain.school", "ejournal.domain.school_class",
                    "ejournal.domain.journal", "ejournal.domain.people", "ejournal.domain.lesson",
-                   "ejournal.domain.period_mark", "ejournal.application.idempotency")
+                   "ejournal.domain.period_mark", "ejournal.application.idempotency",
+                   "ejournal.domain.conversation")
 
 
 # --- the world: two schools, their people, journals, lessons and marks -----------------------
@@ -978,6 +979,10 @@ MATRIX += FILE_ROWS
 from tests.api.matrix_documents import DOCUMENT_ROWS  # noqa: E402
 
 MATRIX += DOCUMENT_ROWS
+# Conversations, messages and announcements.
+from tests.api.matrix_messages import MESSAGE_ROWS  # noqa: E402
+
+MATRIX += MESSAGE_ROWS
 ROWS = {f"{row.method} {row.path}": row for row in MATRIX}
 assert len(ROWS) == len(MATRIX), "one row per endpoint"
 CELLS = [pytest.param(key, target, principal, id=f"{key} | {target} | {principal}")

@@ -19,18 +19,18 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import pytest
 
-from ejournal.application import commands, results
+from ejournal.application import commands, messages, results
 from ejournal.application.commands import Command, GiveMark, PlanYear, TakeAttendance
 from ejournal.application.handlers import HANDLERS
 from ejournal.application.idempotency import fingerprint
 from ejournal.domain.findings import MISSING, Finding
 from ejournal.domain.values import Late
 
-COMMANDS = sorted((c for c in vars(commands).values()
-                   if inspect.isclass(c) and issubclass(c, Command) and c is not Command),
+COMMANDS = sorted({c for module in (commands, messages) for c in vars(module).values()
+                   if inspect.isclass(c) and issubclass(c, Command) and c is not Command},
                   key=lambda c: c.__name__)
-RESULTS = sorted((c for c in vars(results).values()
-                  if inspect.isclass(c) and issubclass(c, results.Result)),
+RESULTS = sorted({c for module in (results, messages) for c in vars(module).values()
+                  if inspect.isclass(c) and issubclass(c, results.Result)},
                  key=lambda c: c.__name__)
 
 

@@ -24,6 +24,7 @@ from ejournal.api.routes import (
     journal_writes,
     ledger,
     lookups,
+    messages,
     mfa,
     periods,
     reads,
@@ -175,6 +176,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.include_router(reports.router)
     app.include_router(exports.router)
     app.include_router(documents.router)
+    app.include_router(messages.router)
     bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)
 
     @app.get("/healthz", tags=["service"])

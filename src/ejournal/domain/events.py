@@ -6,6 +6,7 @@ from __future__ import annotations
 from eventsourcing.domain import Aggregate
 
 from ejournal.domain.base import SchemaV2
+from ejournal.domain.conversation import Announcement, Conversation, NotificationSettings
 from ejournal.domain.findings import ComplianceAudit, MissingEntry
 from ejournal.domain.journal import ClassJournal
 from ejournal.domain.ledger import LedgerSeal
@@ -17,7 +18,8 @@ from ejournal.domain.school_class import SchoolClass
 
 AGGREGATES: tuple[type[Aggregate], ...] = (
     School, AcademicYear, User, UsernameClaim, SchoolClass, ClassJournal, Lesson, PeriodMark,
-    MissingEntry, ComplianceAudit, LedgerSeal,
+    MissingEntry, ComplianceAudit, LedgerSeal, Conversation, Announcement,
+    NotificationSettings,
 )
 
 

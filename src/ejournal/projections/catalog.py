@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from ejournal.application import EJournal
 from ejournal.projections.base import ReadModel, create_read_engine
+from ejournal.projections.conversations import Conversations
 from ejournal.projections.diary import Diary
 from ejournal.projections.directory import Directory
 from ejournal.projections.feed import Feed
@@ -24,7 +25,7 @@ from ejournal.projections.timeliness import Timeliness
 
 def all_models() -> list[ReadModel]:
     return [Diary(), Grid(), Summary(), Timeliness(), MarkHistory(), Feed(), Directory(),
-            SchoolStructure(), Findings(), Lookups(), Reports()]
+            SchoolStructure(), Findings(), Lookups(), Reports(), Conversations()]
 
 
 def compliance_models() -> list[ReadModel]:

@@ -3,10 +3,17 @@ each command class to its handler, ``handler(command, uow) -> result``."""
 
 from __future__ import annotations
 
-from ejournal.application.handlers import accounts, compliance, journal, people, structure
+from ejournal.application.handlers import (
+    accounts,
+    compliance,
+    conversations,
+    journal,
+    people,
+    structure,
+)
 from ejournal.application.unit import Handler
 
 HANDLERS: dict[type, Handler] = {
     **people.HANDLERS, **structure.HANDLERS, **journal.HANDLERS, **compliance.HANDLERS,
-    **accounts.HANDLERS,
+    **accounts.HANDLERS, **conversations.HANDLERS,
 }
