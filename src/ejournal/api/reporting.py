@@ -14,7 +14,7 @@ from ejournal.api.access import log_access, may_read_journal
 from ejournal.api.deps import Principal
 from ejournal.api.lookup_access import current, may_read_class
 from ejournal.api.services import Services
-from ejournal.projections import lookup_reads
+from ejournal.projections import lookup_reads, performance_reads
 from ejournal.projections import report_reads as reports
 
 
@@ -45,12 +45,12 @@ def attendance(svc: Services, viewer: Principal, class_id: UUID, first: date, la
 
 
 def performance(svc: Services, viewer: Principal, class_id: UUID, period_id: UUID
-                ) -> reports.PerformanceReport:
+                ) -> performance_reads.PerformanceReport:
     """The period's figures; its weeks up to today's (the school's date)."""
     current(svc)
     with svc.reader.connect() as conn:
         found = may_read_class(conn, viewer, class_id)
-        report = reports.read_performance(conn, class_id, period_id,
+        report = performance_reads.read_performance(conn, class_id, period_id,
                                           weights=svc.app.work_weights(found.school_id),
                                           today=school_today(conn, found.school_id, svc.now()))
     log_access(svc, viewer, (s.id for s in report.students), "performance", svc.now())

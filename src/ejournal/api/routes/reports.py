@@ -15,7 +15,7 @@ from ejournal.api import report_responses as out
 from ejournal.api.deps import JournalReader, ServicesDep
 from ejournal.api.lookup_access import StaffMember
 from ejournal.api.queries import From, To
-from ejournal.projections.report_reads import WeekAverage
+from ejournal.projections.performance_reads import WeekAverage
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
