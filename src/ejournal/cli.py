@@ -14,6 +14,7 @@ from ejournal.application import EJournal
 from ejournal.application.commands import RegisterOperator
 from ejournal.application.storage import UnsupportedDatabase, describe
 from ejournal.demo.command import add_parser as add_demo_parser
+from ejournal.documents.command import add_parser as add_archive
 from ejournal.domain.base import FirstSchemaLog
 from ejournal.domain.errors import DomainError, InvalidEntry
 from ejournal.domain.passwords import check_password
@@ -348,6 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=cmd_check)
     add_verify(sub)
     add_lists(sub)
+    add_archive(sub)
     return parser
 
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from uuid import UUID
 
 from tests.api.test_role_matrix import (
@@ -23,6 +24,7 @@ from tests.api.test_role_matrix import (
     _student,
     statuses,
 )
+from tests.servers import wait_until
 
 #: A class's сводная ведомость: its class teacher, the school's admin and auditor.
 #                  anon  op   adm  aud  tch  una  ct   stu  gua  xadm xaud xtch
@@ -83,3 +85,70 @@ DOCUMENT_ROWS: list[Row] = [
     Row("GET", "/api/v1/classes/{class_id}/summary-sheet", {"7А": SHEET}, _sheet_arrange,
         verify=_sheet_verify),
 ]
+
+
+# --- the year-end archive (the school's admin only) ---
+
+#                    anon  op   adm  aud  tch  una  ct   stu  gua  xadm xaud xtch
+ARCHIVE = "          401  403  ok   403  403  403  403  403  403  404  403  403"
+#: An archive each world was given once (by world), built before a cell reads it.
+_ARCHIVES: dict[int, str] = {}
+
+
+def _archive_of(world: World) -> str:
+    if id(world) not in _ARCHIVES:
+        base = f"/api/v1/schools/{world.school}/archives"
+        made = world.call("admin", "POST", base, json={"year_id": str(world.year)})
+        assert made.status_code == 202, made.text
+        archive_id = made.json()["id"]
+        wait_until(lambda: world.call("admin", "GET", f"{base}/{archive_id}").json()["status"]
+                   in ("done", "failed"), 120, "the matrix's archive")
+        _ARCHIVES[id(world)] = archive_id
+    return _ARCHIVES[id(world)]
+
+
+def _create_arrange(world: World, _: str, __: str) -> Req:
+    return Req(f"/api/v1/schools/{world.school}/archives", json={"year_id": str(world.year)})
+
+
+def _create_verify(cell: Cell) -> None:
+    state = cell.world.call("admin", "GET", f"{cell.req.path}/{cell.body['id']}").json()
+    assert state["year_id"] == str(cell.world.year)
+    assert state["status"] in ("queued", "running", "done")
+    assert cell.access_rows() == []
+
+
+def _state_arrange(world: World, _: str, __: str) -> Req:
+    return Req(f"/api/v1/schools/{world.school}/archives/{_archive_of(world)}")
+
+
+def _state_verify(cell: Cell) -> None:
+    assert cell.body["status"] == "done", cell.body
+    assert len(cell.body["sha256"]) == 64
+    assert cell.body["size"] > 0
+    assert cell.access_rows() == []
+
+
+def _file_arrange(world: World, _: str, __: str) -> Req:
+    return Req(f"/api/v1/schools/{world.school}/archives/{_archive_of(world)}/file")
+
+
+def _file_verify(cell: Cell) -> None:
+    """The zip as its state describes it; its download in the access log of S0 and S1."""
+    assert cell.answer.headers["content-type"] == "application/zip"
+    state = cell.world.call("admin", "GET", cell.req.path.rsplit("/", 1)[0]).json()
+    assert hashlib.sha256(cell.answer.content).hexdigest() == state["sha256"]
+    rows = cell.access_rows()
+    assert {cell.world.s0, cell.world.s1} <= {r[0] for r in rows}
+    assert {r[1:] for r in rows} == {(cell.viewer, "archive")}
+
+
+ARCHIVE_ROWS: list[Row] = [
+    Row("POST", "/api/v1/schools/{school_id}/archives", {"school": statuses(ARCHIVE, 202)},
+        _create_arrange, verify=_create_verify),
+    Row("GET", "/api/v1/schools/{school_id}/archives/{archive_id}",
+        {"school": statuses(ARCHIVE)}, _state_arrange, verify=_state_verify),
+    Row("GET", "/api/v1/schools/{school_id}/archives/{archive_id}/file",
+        {"school": statuses(ARCHIVE)}, _file_arrange, verify=_file_verify),
+]
+DOCUMENT_ROWS += ARCHIVE_ROWS

@@ -16,6 +16,7 @@ from ejournal import __version__
 from ejournal.api import bench, metrics, openapi, problems
 from ejournal.api.access import audit_refusal
 from ejournal.api.routes import (
+    archives,
     auth,
     compliance,
     credentials,
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.include_router(exports.router)
     app.include_router(documents.router)
     app.include_router(messages.router)
+    app.include_router(archives.router)
     bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)
 
     @app.get("/healthz", tags=["service"])

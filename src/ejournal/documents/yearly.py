@@ -38,6 +38,7 @@ class Year:
     school_id: UUID
     name: str
     periods: list[tuple[UUID, str, date, date]]  # id, name, first day, last day; in order
+    terms: list[UUID]  # those of kind "term"
 
 
 def read_year(conn: Connection, year_id: UUID) -> Year | None:
@@ -45,10 +46,12 @@ def read_year(conn: Connection, year_id: UUID) -> Year | None:
                        .where(years.c.year_id == year_id)).tuples().one_or_none()
     if row is None:
         return None
-    found = [(p, n, f, t) for p, n, f, t in conn.execute(
-        select(periods.c.period_id, periods.c.name, periods.c.starts_on, periods.c.ends_on)
-        .where(periods.c.year_id == year_id).order_by(periods.c.ordinal)).tuples()]
-    return Year(year_id, row[0], row[1], found)
+    found = conn.execute(
+        select(periods.c.period_id, periods.c.name, periods.c.starts_on, periods.c.ends_on,
+               periods.c.kind)
+        .where(periods.c.year_id == year_id).order_by(periods.c.ordinal)).tuples().all()
+    return Year(year_id, row[0], row[1], [(p, n, f, t) for p, n, f, t, _ in found],
+                [p for p, _, _, _, kind in found if kind == "term"])
 
 
 def _school(conn: Connection, school_id: UUID) -> str:

@@ -24,7 +24,7 @@ READ_WHAT = {"diary": "дневник", "grid": "классный журнал",
              "mark_history": "историю отметки", "period_marks": "итоговые отметки",
              "period_mark_history": "историю итоговой отметки",
              "journal_print": "классный журнал (печать)", "report_card": "табель",
-             "summary_sheet": "сводную ведомость"}
+             "summary_sheet": "сводную ведомость", "archive": "архив года"}
 PERIOD_KIND = {"term": "учебный период", "year": "учебный год"}
 ENTRY = {"lesson": "урок", "attendance": "посещаемость", "absence_cancellation": "отмена «Н»",
          "mark": "отметка", "period_mark": "итоговая отметка",
