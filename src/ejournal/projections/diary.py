@@ -40,10 +40,10 @@ from sqlalchemy import (
 
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.period_mark import PeriodMark
-from ejournal.domain.school_class import SchoolClass
 from ejournal.projections.base import ReadModel, handles, metadata
 from ejournal.projections.batching import Batch, prepare
 from ejournal.projections.cells import name_order
+from ejournal.projections.enrolling import KeepsEnrolments
 from ejournal.projections.naming import (
     KeepsNames,
     KeepsPeriods,
@@ -106,29 +106,19 @@ _cancel_absence = prepare(delete(absences).where(absences.c.lesson_id == bindpar
 _correct_mark = prepare(update(marks).where(marks.c.mark_id == bindparam("m"))
                         .values(value=bindparam("v")))
 _cancel_mark = prepare(delete(marks).where(marks.c.mark_id == bindparam("m")))
-_end_enrolment = prepare(update(enrolments).where(
-    enrolments.c.class_id == bindparam("c"), enrolments.c.student_id == bindparam("s"),
-    enrolments.c.last_day.is_(None)).values(last_day=bindparam("d")))
 _correct_period_mark = prepare(update(period_marks)
                                .where(period_marks.c.period_mark_id == bindparam("p"))
                                .values(value=bindparam("v")))
 
 
-class Diary(KeepsNames, KeepsPeriods, ReadModel):
+class Diary(KeepsEnrolments, KeepsNames, KeepsPeriods, ReadModel):
     names_table = names
     journals_table = journals
     periods_table = periods
     name = "diary"
+    enrolments_table = enrolments
     tables = (names, journals, periods, enrolments, lessons, absences, marks, period_marks)
 
-    @handles(SchoolClass.StudentEnrolled)
-    def student_enrolled(self, batch: Batch, e: SchoolClass.StudentEnrolled, _: int) -> None:
-        batch.insert(enrolments, {"class_id": e.originator_id, "student_id": e.student_id,
-                                  "from_date": e.from_date, "last_day": None})
-
-    @handles(SchoolClass.EnrolmentEnded)
-    def enrolment_ended(self, batch: Batch, e: SchoolClass.EnrolmentEnded, _: int) -> None:
-        batch.run(_end_enrolment, {"c": e.originator_id, "s": e.student_id, "d": e.last_day})
 
     @handles(Lesson.Held)
     def lesson_held(self, batch: Batch, e: Lesson.Held, _: int) -> None:
@@ -173,6 +163,7 @@ class Diary(KeepsNames, KeepsPeriods, ReadModel):
 
 
 Diary.prepare_names()
+Diary.prepare_enrolments()
 
 #: A class the reader may read a student's data in, from which day to which (None: open).
 Span = tuple[UUID, date, date | None]

@@ -35,6 +35,7 @@ from ejournal.domain.school import AcademicYear, School
 from ejournal.domain.school_class import SchoolClass
 from ejournal.projections.base import ReadModel, as_utc, handles, metadata
 from ejournal.projections.batching import Batch, prepare
+from ejournal.projections.enrolling import KeepsEnrolments
 
 schools = Table(
     "lookups_schools", metadata,
@@ -158,9 +159,6 @@ _class_teacher = prepare(update(classes).where(classes.c.class_id == bindparam("
                          .values(class_teacher_id=bindparam("t")))
 _journal_teacher = prepare(update(journals).where(journals.c.journal_id == bindparam("j"))
                            .values(teacher_id=bindparam("t")))
-_end_enrolment = prepare(update(enrolments).where(
-    enrolments.c.class_id == bindparam("c"), enrolments.c.student_id == bindparam("s"),
-    enrolments.c.last_day.is_(None)).values(last_day=bindparam("d")))
 _unlink = prepare(delete(guardians).where(guardians.c.student_id == bindparam("s"),
                                           guardians.c.guardian_id == bindparam("g")))
 _drop_programme = prepare(delete(programme).where(programme.c.journal_id == bindparam("j")))
@@ -171,8 +169,9 @@ _drop_timetable_lessons = prepare(delete(timetable_lessons).where(
     timetable_lessons.c.valid_from >= bindparam("d")))
 
 
-class Lookups(ReadModel):
+class Lookups(KeepsEnrolments, ReadModel):
     name = "lookups"
+    enrolments_table = enrolments
     tables = (schools, people, subjects, classes, journals, substitutions, programme, years,
               periods, holidays, enrolments, guardians, timetables, timetable_lessons)
 
@@ -226,14 +225,6 @@ class Lookups(ReadModel):
                                 _: int) -> None:
         batch.run(_class_teacher, {"c": e.originator_id, "t": e.teacher_id})
 
-    @handles(SchoolClass.StudentEnrolled)
-    def student_enrolled(self, batch: Batch, e: SchoolClass.StudentEnrolled, _: int) -> None:
-        batch.insert(enrolments, {"class_id": e.originator_id, "student_id": e.student_id,
-                                  "from_date": e.from_date, "last_day": None})
-
-    @handles(SchoolClass.EnrolmentEnded)
-    def enrolment_ended(self, batch: Batch, e: SchoolClass.EnrolmentEnded, _: int) -> None:
-        batch.run(_end_enrolment, {"c": e.originator_id, "s": e.student_id, "d": e.last_day})
 
     @handles(SchoolClass.TimetableSet)
     def timetable_set(self, batch: Batch, e: SchoolClass.TimetableSet, _: int) -> None:
@@ -269,3 +260,6 @@ class Lookups(ReadModel):
         batch.insert_many(programme, (
             {"journal_id": e.originator_id, "ordinal": n, "title": t.title, "hours": t.hours}
             for n, t in enumerate(e.topics)))
+
+
+Lookups.prepare_enrolments()

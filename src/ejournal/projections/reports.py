@@ -32,6 +32,7 @@ from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.school_class import SchoolClass
 from ejournal.projections.base import ReadModel, handles, metadata
 from ejournal.projections.batching import Batch, prepare
+from ejournal.projections.enrolling import KeepsEnrolments
 from ejournal.projections.naming import KeepsNames, KeepsPeriods, name_tables, period_table
 
 names, journals = name_tables("report")
@@ -101,9 +102,6 @@ period_marks = Table(
 )
 
 _drop_programme = prepare(delete(programme).where(programme.c.journal_id == bindparam("j")))
-_end_enrolment = prepare(update(enrolments).where(
-    enrolments.c.class_id == bindparam("c"), enrolments.c.student_id == bindparam("s"),
-    enrolments.c.last_day.is_(None)).values(last_day=bindparam("d")))
 _cancel_absence = prepare(delete(absences).where(
     absences.c.lesson_id == bindparam("l"), absences.c.student_id == bindparam("s")))
 _correct_mark = prepare(update(marks).where(marks.c.mark_id == bindparam("m"))
@@ -114,11 +112,12 @@ _correct_period_mark = prepare(update(period_marks)
                                .values(value=bindparam("v")))
 
 
-class Reports(KeepsNames, KeepsPeriods, ReadModel):
+class Reports(KeepsEnrolments, KeepsNames, KeepsPeriods, ReadModel):
     names_table = names
     journals_table = journals
     periods_table = periods
     name = "reports"
+    enrolments_table = enrolments
     tables = (names, journals, periods, classes, enrolments, programme, lessons, absences,
               marks, period_marks)
 
@@ -128,14 +127,6 @@ class Reports(KeepsNames, KeepsPeriods, ReadModel):
         batch.insert(classes, {"class_id": e.originator_id, "year_id": e.year_id,
                                "grade": e.grade})
 
-    @handles(SchoolClass.StudentEnrolled)
-    def student_enrolled(self, batch: Batch, e: SchoolClass.StudentEnrolled, _: int) -> None:
-        batch.insert(enrolments, {"class_id": e.originator_id, "student_id": e.student_id,
-                                  "from_date": e.from_date, "last_day": None})
-
-    @handles(SchoolClass.EnrolmentEnded)
-    def enrolment_ended(self, batch: Batch, e: SchoolClass.EnrolmentEnded, _: int) -> None:
-        batch.run(_end_enrolment, {"c": e.originator_id, "s": e.student_id, "d": e.last_day})
 
     @handles(ClassJournal.ProgrammeSet)
     def programme_set(self, batch: Batch, e: ClassJournal.ProgrammeSet, _: int) -> None:
@@ -191,3 +182,4 @@ class Reports(KeepsNames, KeepsPeriods, ReadModel):
 
 
 Reports.prepare_names()
+Reports.prepare_enrolments()
