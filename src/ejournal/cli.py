@@ -18,6 +18,7 @@ from ejournal.documents.command import add_parser as add_archive
 from ejournal.domain.base import FirstSchemaLog
 from ejournal.domain.errors import DomainError, InvalidEntry
 from ejournal.domain.passwords import check_password
+from ejournal.imports.command import add_parser as add_import
 from ejournal.ledger.command import add_parser as add_verify
 from ejournal.lists import add_lists
 from ejournal.progress import progress_bar
@@ -350,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_verify(sub)
     add_lists(sub)
     add_archive(sub)
+    add_import(sub)
     return parser
 
 

@@ -315,6 +315,7 @@ class Req:
     params: dict[str, str] | None = None
     data: dict[str, str] | None = None
     token: str | None = None  # None: the principal's own token; "": none at all
+    files: dict[str, Any] | None = None  # a multipart upload
     note: dict[str, Any] = field(default_factory=dict)
 
 
@@ -1020,7 +1021,7 @@ def test_cell(world: World, key: str, target: str, principal: str) -> None:
     head, audit_before, access_before = world.head(), world.last_audit(), world.last_access()
     # When the principal asks
     answer = world.call(principal, row.method, req.path, token=req.token, json=req.json,
-                        params=req.params, data=req.data)
+                        params=req.params, data=req.data, files=req.files)
     # Then the answer is the matrix's
     assert answer.status_code == expected, (
         f"{principal} on {target}: {row.method} {req.path} -> {answer.status_code} "

@@ -22,6 +22,7 @@ from ejournal.api.routes import (
     credentials,
     documents,
     exports,
+    imports,
     journal_writes,
     ledger,
     lookups,
@@ -37,6 +38,14 @@ from ejournal.api.services import Clock, Services
 from ejournal.settings import Settings, networks
 
 MAX_BODY = 64 * 1024
+#: A file to import (a roster of thousands) and its login slips may be larger.
+MAX_FILE = 10 * 1024 * 1024
+
+
+def body_limit(path: str) -> int:
+    return MAX_FILE if "/imports/" in path or path.endswith("/login-slips") else MAX_BODY
+
+
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -61,15 +70,15 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        received = 0
+        received, limit = 0, body_limit(scope["path"])
 
         async def counted() -> Message:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > MAX_BODY:
+            if received > limit:
                 # FastAPI passes an HTTPException from reading the body on to the handlers.
-                raise HTTPException(413, f"a body is at most {MAX_BODY} bytes")
+                raise HTTPException(413, f"a body is at most {limit} bytes")
             return message
 
         await self.app(scope, counted, send)
@@ -87,9 +96,10 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = body_limit(scope["path"])
         for name, value in scope["headers"]:
-            if name == b"content-length" and (not value.isdigit() or int(value) > MAX_BODY):
-                response = problems.problem(413, f"a body is at most {MAX_BODY} bytes",
+            if name == b"content-length" and (not value.isdigit() or int(value) > limit):
+                response = problems.problem(413, f"a body is at most {limit} bytes",
                                             headers=SECURITY_HEADERS)
                 await response(scope, receive, send)
                 return
@@ -179,6 +189,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.include_router(documents.router)
     app.include_router(messages.router)
     app.include_router(archives.router)
+    app.include_router(imports.router)
     bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)
 
     @app.get("/healthz", tags=["service"])

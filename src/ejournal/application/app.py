@@ -143,6 +143,12 @@ class EJournal(Queries, Application[UUID]):
         self._observed(name, "replayed" if getattr(result, "replayed", False) else "ok")
         return result
 
+    def trial(self, command: Command[R], *, at: datetime | None = None) -> R:
+        """Decides the command as ``execute`` would (a refusal raises alike) and saves
+        nothing: an import's dry run."""
+        uow = UnitOfWork(self.loader, self.store, self._now(at), self.journal_refs)
+        return cast(R, HANDLERS[type(command)](command, uow))
+
     def _observed(self, kind: str, outcome: str) -> None:
         for observer in self.command_observers:
             observer(kind, outcome)

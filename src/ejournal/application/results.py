@@ -158,6 +158,11 @@ class TimetableSet(Result):
     pass
 
 
+@dataclass(frozen=True)
+class BatchRun(Result):
+    steps: int
+
+
 # --- the class journal ------------------------------------------------------------------
 
 

@@ -84,7 +84,7 @@ def reopen_period(command: c.ReopenPeriod, uow: UnitOfWork) -> r.PeriodReopened:
 def add_subject(command: c.AddSubject, uow: UnitOfWork) -> r.SubjectAdded:
     administrator(uow, command.actor_id, command.school_id)
     school = school_of(uow, command.school_id)
-    subject_id = uuid4()
+    subject_id = uow.new_id()  # the caller's choice (an import names it), else new
     school.add_subject(subject_id=subject_id, name=command.name, by=command.actor_id,
                        at=uow.now)
     uow.add(school)
