@@ -5,7 +5,6 @@ mark's, or a lesson's entries in the order recorded."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -15,6 +14,7 @@ from starlette.responses import Response
 from ejournal.api.deps import ServicesDep
 from ejournal.domain.findings import RULES
 from ejournal.web import audit, lookups, reads
+from ejournal.web.params import optional_day, optional_id
 from ejournal.web.routing import PageRoute, is_htmx, only, render, signed_in
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -26,22 +26,6 @@ TITLES = {"late": "Поздние записи", "overdue": "Пропущенн�
           "timeliness": "Своевременность по учителям"}
 
 
-def _id(name: str, raw: str) -> UUID | None:
-    if not raw:
-        return None
-    try:
-        return UUID(raw)
-    except ValueError:
-        raise HTTPException(422, f"{name} is an id") from None
-
-
-def _day(name: str, raw: str) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise HTTPException(422, f"{name} is a date (YYYY-MM-DD)") from None
 
 
 @router.get("/audit")
@@ -60,9 +44,10 @@ def audit_page(request: Request, svc: ServicesDep, report: Field = "late",
         raise HTTPException(422, "rule is one of " + ", ".join(RULES))
     offered = audit.choices(svc, viewer)
     chosen = audit.filters(viewer, offered, lookups.today(svc, viewer), report=report,
-                           first=_day("from", first), last=_day("to", last),
-                           teacher=_id("teacher", teacher), class_id=_id("class", class_id),
-                           subject=_id("subject", subject), rule=rule or None)
+                           first=optional_day("from", first), last=optional_day("to", last),
+                           teacher=optional_id("teacher", teacher),
+                           class_id=optional_id("class", class_id),
+                           subject=optional_id("subject", subject), rule=rule or None)
     context: dict[str, Any] = {}
     if report == "late":
         context["late"] = audit.late(svc, viewer, chosen, after)

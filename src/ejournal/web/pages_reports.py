@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import Response
@@ -24,6 +23,7 @@ from ejournal.projections.lookup_reads import ClassRow, JournalRow
 from ejournal.web import i18n
 from ejournal.web.charts import Point, bar_chart, line_chart
 from ejournal.web.lookups import today
+from ejournal.web.params import an_id, optional_day
 from ejournal.web.routing import PageRoute, only, render, signed_in
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -36,20 +36,6 @@ FromQuery = Annotated[str, Query(alias="from", max_length=10)]
 ToQuery = Annotated[str, Query(alias="to", max_length=10)]
 
 
-def _id(name: str, raw: str) -> UUID:
-    try:
-        return UUID(raw)
-    except ValueError:
-        raise HTTPException(422, f"{name} is an id") from None
-
-
-def _day(name: str, raw: str) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise HTTPException(422, f"{name} is a date (YYYY-MM-DD)") from None
 
 
 @dataclass(frozen=True)
@@ -87,12 +73,12 @@ def _periods(svc: Services, school_class: ClassRow) -> list[dict[str, Any]]:
 def _class(svc: Services, viewer: Principal, raw: str) -> ClassRow:
     current(svc)
     with svc.reader.connect() as conn:
-        return may_read_class(conn, viewer, _id("class", raw))
+        return may_read_class(conn, viewer, an_id("class", raw))
 
 
 def _span(first: str, last: str, today: date) -> tuple[date, date]:
     try:
-        return queries.span(_day("from", first), _day("to", last), today)
+        return queries.span(optional_day("from", first), optional_day("to", last), today)
     except HTTPException:
         raise HTTPException(422, "`to` is before `from`") from None
 
@@ -109,7 +95,7 @@ def reports_page(request: Request, svc: ServicesDep) -> Response:
 def programme_page(request: Request, svc: ServicesDep, journal: Raw = "") -> Response:
     viewer = signed_in(request)
     only(viewer, *STAFF)
-    journal_id = _id("journal", journal)
+    journal_id = an_id("journal", journal)
     done = reporting.programme_completion(svc, viewer, journal_id)
     with svc.reader.connect() as conn:
         detail = lookup_reads.read_journal(conn, journal_id)
@@ -156,7 +142,7 @@ def performance_page(request: Request, svc: ServicesDep, class_id: ClassQuery = 
     school_class = _class(svc, viewer, class_id)
     periods = _periods(svc, school_class)
     now = today(svc, viewer)
-    chosen = (_id("period", period) if period else next(
+    chosen = (an_id("period", period) if period else next(
         (p["id"] for p in periods if p["starts_on"] <= now <= p["ends_on"]),
         periods[0]["id"] if periods else None))
     if chosen is None:
