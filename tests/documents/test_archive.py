@@ -11,12 +11,16 @@ import json
 import subprocess
 import sys
 import zipfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from ejournal.documents.store import STALLED, Archives, archives
 from ejournal.documents.verify import verify
+from ejournal.projections.base import create_read_engine
 from tests.documents.conftest import Printing
 from tests.servers import serve_env, wait_until
 
@@ -179,3 +183,25 @@ def test_an_idempotency_key_answers_the_first_archive(printing: Printing) -> Non
     assert (again.status_code, again.json(), again.headers["Idempotent-Replayed"]) == (
         202, {"id": first}, "true")
     assert other.status_code == 409
+
+
+def test_a_build_whose_process_ended_reads_as_failed(printing: Printing) -> None:
+    """An archive still ``running`` with no progress for 15 minutes lost its builder."""
+    store = Archives(create_read_engine(printing.server.database.settings))
+    try:
+        made = store.create(printing.w.s.school, printing.w.s.year, printing.w.s.admin,
+                            printing.server.clock(), None)
+        store.progress(made, 3, 40)
+        found = store.get(made)
+        assert found is not None
+        assert (found.status, found.done, found.total) == ("running", 3, 40)
+        with store.engine.begin() as conn:
+            conn.execute(update(archives).where(archives.c.id == made).values(
+                updated_at=datetime.now(tz=UTC) - STALLED - timedelta(seconds=1)))
+        found = store.get(made)
+        assert found is not None
+        assert found.status == "failed"
+        assert found.error is not None
+        assert "ask again" in found.error
+    finally:
+        store.engine.dispose()

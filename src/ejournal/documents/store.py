@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import (
@@ -42,6 +42,7 @@ archives = Table(
     Column("requested_at", DateTime(timezone=True), nullable=False),
     Column("idempotency_key", String(255), nullable=True),
     Column("status", String(16), nullable=False),  # queued | running | done | failed
+    Column("updated_at", DateTime(timezone=True), nullable=False),  # its last progress
     Column("done", Integer, nullable=False),
     Column("total", Integer, nullable=False),
     Column("sha256", String(64), nullable=True),
@@ -69,7 +70,15 @@ class Archive:
 
 _COLUMNS = (archives.c.id, archives.c.school_id, archives.c.year_id, archives.c.requested_at,
             archives.c.status, archives.c.done, archives.c.total, archives.c.sha256,
-            archives.c.size, archives.c.error)
+            archives.c.size, archives.c.error, archives.c.updated_at)
+#: A build that has made no progress for this long has stopped (its process ended): a file
+#: takes well under a second, and builds wait for one another only as long as one lasts.
+STALLED = timedelta(minutes=15)
+
+
+def _now() -> datetime:
+    """The real clock, not the requests': it measures how long a build has been silent."""
+    return datetime.now(tz=UTC)
 
 
 class Archives:
@@ -95,7 +104,8 @@ class Archives:
         with self.engine.begin() as conn:
             conn.execute(insert(archives).values(
                 id=made, school_id=school_id, year_id=year_id, requested_by=by,
-                requested_at=at, idempotency_key=key, status="queued", done=0, total=0))
+                requested_at=at, idempotency_key=key, status="queued", done=0, total=0,
+                updated_at=_now()))
         return made
 
     def by_key(self, by: UUID, key: str) -> tuple[UUID, UUID] | None:
@@ -112,7 +122,11 @@ class Archives:
             row = conn.execute(select(*_COLUMNS).where(archives.c.id == archive_id)).first()
         if row is None:
             return None
-        return Archive(row[0], row[1], row[2], as_utc(row[3]), *row[4:])
+        found = Archive(row[0], row[1], row[2], as_utc(row[3]), *row[4:10])
+        if found.status in ("queued", "running") and _now() - as_utc(row[10]) > STALLED:
+            return replace(found, status="failed", error=f"the build made no progress for "
+                           f"{STALLED}: its process ended; ask again")
+        return found
 
     def content(self, archive_id: UUID) -> bytes | None:
         self.setup()
@@ -123,7 +137,7 @@ class Archives:
     def progress(self, archive_id: UUID, done: int, total: int) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(archives).where(archives.c.id == archive_id)
-                         .values(status="running", done=done, total=total))
+                         .values(status="running", done=done, total=total, updated_at=_now()))
 
     def finish(self, archive_id: UUID, content: bytes, sha256: str,
                students: tuple[UUID, ...]) -> None:
