@@ -57,19 +57,27 @@ class BatchUnit(UnitOfWork):
     def __init__(self, outer: UnitOfWork) -> None:
         super().__init__(outer.loader, outer.store, outer.now, outer.journal_refs)
         self.pending: dict[UUID, Aggregate] = {}
+        #: The batch's own copies of what its steps loaded (the admin, the school, the year -
+        #: read by every step): loaded once. A step refused changes none (errors.py).
+        self.seen: dict[UUID, Aggregate] = {}
+        self.fresh: list[UUID] = []  # what the current step added first
         self.step_id: UUID | None = None
 
     def add(self, *aggregates: Aggregate) -> None:
         for aggregate in aggregates:
+            if aggregate.id not in self.pending:
+                self.fresh.append(aggregate.id)
             self.pending[aggregate.id] = aggregate
 
     def load_all(self, ids: Iterable[UUID],
                  read_only: Container[UUID] | bool = ()) -> dict[UUID, Aggregate]:
         wanted = list(dict.fromkeys(ids))
-        found = {i: self.pending[i] for i in wanted if i in self.pending}
+        found = {i: x for i in wanted if (x := self.pending.get(i) or self.seen.get(i))}
         rest = [i for i in wanted if i not in found]
         if rest:
-            found.update(self.loader.load(rest, read_only))
+            loaded = self.loader.load(rest)  # copies of its own, never the shared cache's
+            self.seen.update(loaded)
+            found.update(loaded)
         return found
 
     def load(self, cls: Any, aggregate_id: UUID, what: str, field: str | None = None) -> Any:
@@ -98,14 +106,13 @@ def run_steps(steps: Sequence[tuple[Any, UUID | None]], uow: UnitOfWork,
     for index, (command, new_id) in enumerate(steps):
         if told is not None and index % 100 == 0:
             told(index, len(steps))
-        unit.step_id = new_id
-        # A refused step may have changed its own copies before it raised: they are dropped.
-        before = dict(unit.pending)
+        unit.step_id, unit.fresh = new_id, []
         try:
             results.append(handlers[type(command)](command, unit))
         except DomainError as exc:
             failures.append(Failure(index, exc.field, exc.detail))
-            unit.pending = before
+            for aggregate_id in unit.fresh:  # what the refused step alone added is dropped
+                del unit.pending[aggregate_id]
     if told is not None:
         told(len(steps), len(steps))
     if failures:
