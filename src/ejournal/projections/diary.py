@@ -39,11 +39,9 @@ from sqlalchemy import (
 )
 
 from ejournal.domain.lesson import Lesson
-from ejournal.domain.period_mark import PeriodMark
 from ejournal.projections.base import ReadModel, handles, metadata
 from ejournal.projections.batching import Batch, prepare
 from ejournal.projections.cells import name_order
-from ejournal.projections.enrolling import KeepsEnrolments
 from ejournal.projections.naming import (
     KeepsNames,
     KeepsPeriods,
@@ -51,6 +49,7 @@ from ejournal.projections.naming import (
     named,
     period_table,
 )
+from ejournal.projections.shared_rows import KeepsEnrolments, KeepsPeriodMarks
 
 names, journals = name_tables("diary")
 periods = period_table("diary")
@@ -106,16 +105,14 @@ _cancel_absence = prepare(delete(absences).where(absences.c.lesson_id == bindpar
 _correct_mark = prepare(update(marks).where(marks.c.mark_id == bindparam("m"))
                         .values(value=bindparam("v")))
 _cancel_mark = prepare(delete(marks).where(marks.c.mark_id == bindparam("m")))
-_correct_period_mark = prepare(update(period_marks)
-                               .where(period_marks.c.period_mark_id == bindparam("p"))
-                               .values(value=bindparam("v")))
 
 
-class Diary(KeepsEnrolments, KeepsNames, KeepsPeriods, ReadModel):
+class Diary(KeepsPeriodMarks, KeepsEnrolments, KeepsNames, KeepsPeriods, ReadModel):
     names_table = names
     journals_table = journals
     periods_table = periods
     name = "diary"
+    period_marks_table = period_marks
     enrolments_table = enrolments
     tables = (names, journals, periods, enrolments, lessons, absences, marks, period_marks)
 
@@ -151,19 +148,11 @@ class Diary(KeepsEnrolments, KeepsNames, KeepsPeriods, ReadModel):
     def mark_cancelled(self, batch: Batch, e: Lesson.MarkCancelled, _: int) -> None:
         batch.run(_cancel_mark, {"m": e.mark_id})
 
-    @handles(PeriodMark.Given)
-    def period_mark_given(self, batch: Batch, e: PeriodMark.Given, _: int) -> None:
-        batch.insert(period_marks, {"period_mark_id": e.originator_id,
-                                    "student_id": e.student_id, "journal_id": e.journal_id,
-                                    "period_id": e.period_id, "value": e.value})
-
-    @handles(PeriodMark.Corrected)
-    def period_mark_corrected(self, batch: Batch, e: PeriodMark.Corrected, _: int) -> None:
-        batch.run(_correct_period_mark, {"p": e.originator_id, "v": e.value})
 
 
 Diary.prepare_names()
 Diary.prepare_enrolments()
+Diary.prepare_period_marks()
 
 #: A class the reader may read a student's data in, from which day to which (None: open).
 Span = tuple[UUID, date, date | None]

@@ -35,7 +35,7 @@ from ejournal.domain.school import AcademicYear, School
 from ejournal.domain.school_class import SchoolClass
 from ejournal.projections.base import ReadModel, as_utc, handles, metadata
 from ejournal.projections.batching import Batch, prepare
-from ejournal.projections.enrolling import KeepsEnrolments
+from ejournal.projections.shared_rows import KeepsEnrolments
 
 schools = Table(
     "lookups_schools", metadata,

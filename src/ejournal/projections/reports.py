@@ -28,12 +28,11 @@ from sqlalchemy import (
 
 from ejournal.domain.journal import ClassJournal
 from ejournal.domain.lesson import Lesson
-from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.school_class import SchoolClass
 from ejournal.projections.base import ReadModel, handles, metadata
 from ejournal.projections.batching import Batch, prepare
-from ejournal.projections.enrolling import KeepsEnrolments
 from ejournal.projections.naming import KeepsNames, KeepsPeriods, name_tables, period_table
+from ejournal.projections.shared_rows import KeepsEnrolments, KeepsPeriodMarks
 
 names, journals = name_tables("report")
 periods = period_table("report")
@@ -107,16 +106,14 @@ _cancel_absence = prepare(delete(absences).where(
 _correct_mark = prepare(update(marks).where(marks.c.mark_id == bindparam("m"))
                         .values(value=bindparam("v")))
 _cancel_mark = prepare(delete(marks).where(marks.c.mark_id == bindparam("m")))
-_correct_period_mark = prepare(update(period_marks)
-                               .where(period_marks.c.period_mark_id == bindparam("p"))
-                               .values(value=bindparam("v")))
 
 
-class Reports(KeepsEnrolments, KeepsNames, KeepsPeriods, ReadModel):
+class Reports(KeepsPeriodMarks, KeepsEnrolments, KeepsNames, KeepsPeriods, ReadModel):
     names_table = names
     journals_table = journals
     periods_table = periods
     name = "reports"
+    period_marks_table = period_marks
     enrolments_table = enrolments
     tables = (names, journals, periods, classes, enrolments, programme, lessons, absences,
               marks, period_marks)
@@ -170,16 +167,8 @@ class Reports(KeepsEnrolments, KeepsNames, KeepsPeriods, ReadModel):
     def mark_cancelled(self, batch: Batch, e: Lesson.MarkCancelled, _: int) -> None:
         batch.run(_cancel_mark, {"m": e.mark_id})
 
-    @handles(PeriodMark.Given)
-    def period_mark_given(self, batch: Batch, e: PeriodMark.Given, _: int) -> None:
-        batch.insert(period_marks, {
-            "period_mark_id": e.originator_id, "journal_id": e.journal_id,
-            "period_id": e.period_id, "student_id": e.student_id, "value": e.value})
-
-    @handles(PeriodMark.Corrected)
-    def period_mark_corrected(self, batch: Batch, e: PeriodMark.Corrected, _: int) -> None:
-        batch.run(_correct_period_mark, {"p": e.originator_id, "v": e.value})
 
 
 Reports.prepare_names()
 Reports.prepare_enrolments()
+Reports.prepare_period_marks()

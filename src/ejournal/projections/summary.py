@@ -26,19 +26,16 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
-    bindparam,
     func,
     select,
-    update,
 )
 
 from ejournal.domain.errors import NotFound
 from ejournal.domain.journal import ClassJournal
-from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.school import AcademicYear
 from ejournal.domain.values import Work
 from ejournal.projections.base import ReadModel, handles, metadata
-from ejournal.projections.batching import Batch, prepare
+from ejournal.projections.batching import Batch
 from ejournal.projections.cells import (
     KeepsCells,
     KeepsRoster,
@@ -46,6 +43,7 @@ from ejournal.projections.cells import (
     roster,
     roster_tables,
 )
+from ejournal.projections.shared_rows import KeepsPeriodMarks
 
 #: Period marks that count towards ``quality_percent`` (качество знаний): 4 and 5.
 GOOD_MARKS = frozenset({"4", "5"})
@@ -78,17 +76,15 @@ period_marks = Table(
 )
 
 
-_correct_period_mark = prepare(update(period_marks)
-                               .where(period_marks.c.period_mark_id == bindparam("p"))
-                               .values(value=bindparam("v")))
 
 
-class Summary(KeepsRoster, KeepsCells, ReadModel):
+class Summary(KeepsPeriodMarks, KeepsRoster, KeepsCells, ReadModel):
     students_table = students
     enrolments_table = enrolments
     marks_table = marks
     absences_table = absences
     name = "summary"
+    period_marks_table = period_marks
     tables = (students, periods, journals, enrolments, marks, absences, period_marks)
 
     @handles(AcademicYear.Planned)
@@ -102,19 +98,11 @@ class Summary(KeepsRoster, KeepsCells, ReadModel):
         batch.insert(journals, {"journal_id": e.originator_id, "class_id": e.class_id,
                                 "year_id": e.year_id})
 
-    @handles(PeriodMark.Given)
-    def period_mark_given(self, batch: Batch, e: PeriodMark.Given, _: int) -> None:
-        batch.insert(period_marks, {
-            "period_mark_id": e.originator_id, "journal_id": e.journal_id,
-            "period_id": e.period_id, "student_id": e.student_id, "value": e.value})
-
-    @handles(PeriodMark.Corrected)
-    def period_mark_corrected(self, batch: Batch, e: PeriodMark.Corrected, _: int) -> None:
-        batch.run(_correct_period_mark, {"p": e.originator_id, "v": e.value})
 
 
 Summary.prepare_roster()
 Summary.prepare_cells()
+Summary.prepare_period_marks()
 
 
 @dataclass

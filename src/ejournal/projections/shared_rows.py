@@ -1,6 +1,6 @@
-"""Enrolments beside the rows that need them: the read models that answer by a class's
-students on a day (the diary, the lookups, the reports) each keep who was enrolled in which
-class from which day to which, from the same two events."""
+"""Rows several read models keep alike, each in a table of its own (so each can be rebuilt
+alone): who was enrolled in which class from which day to which (the diary, the lookups, the
+reports), and each period mark's current value (the diary, the summary, the reports)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from sqlalchemy import Table, bindparam, update
 
+from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.school_class import SchoolClass
 from ejournal.projections.base import handles
 from ejournal.projections.batching import Batch, Prepared, prepare
@@ -38,3 +39,28 @@ class KeepsEnrolments:
     def enrolment_ended(self, batch: Batch, e: SchoolClass.EnrolmentEnded, _: int) -> None:
         batch.run(self._end_enrolment, {"c": e.originator_id, "s": e.student_id,
                                         "d": e.last_day})
+
+
+class KeepsPeriodMarks:
+    """Handlers that keep ``period_marks_table`` (``period_mark_id``, ``journal_id``,
+    ``period_id``, ``student_id``, ``value`` as it stands); mix into a ReadModel and call
+    :meth:`prepare_period_marks` once after setting the table."""
+
+    period_marks_table: ClassVar[Table]
+    _correct_period_mark: ClassVar[Prepared]
+
+    @classmethod
+    def prepare_period_marks(cls) -> None:
+        kept = cls.period_marks_table
+        cls._correct_period_mark = prepare(update(kept).where(
+            kept.c.period_mark_id == bindparam("p")).values(value=bindparam("v")))
+
+    @handles(PeriodMark.Given)
+    def period_mark_given(self, batch: Batch, e: PeriodMark.Given, _: int) -> None:
+        batch.insert(self.period_marks_table, {
+            "period_mark_id": e.originator_id, "journal_id": e.journal_id,
+            "period_id": e.period_id, "student_id": e.student_id, "value": e.value})
+
+    @handles(PeriodMark.Corrected)
+    def period_mark_corrected(self, batch: Batch, e: PeriodMark.Corrected, _: int) -> None:
+        batch.run(self._correct_period_mark, {"p": e.originator_id, "v": e.value})
