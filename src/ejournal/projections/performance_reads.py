@@ -24,6 +24,7 @@ from ejournal.projections.report_reads import (
     two_places,
 )
 from ejournal.projections.reports import journals, marks, period_marks, periods
+from ejournal.projections.rounding import half_up
 
 
 @dataclass
@@ -152,11 +153,8 @@ def read_performance(conn: Connection, class_id: UUID, period_id: UUID,
 
 
 def _ratio(numerator: int, denominator: int) -> Decimal | None:
-    """numerator / denominator rounded half up to two decimals (None for nothing), in whole
-    numbers: as :func:`rounded`, without a fraction's cost."""
-    if not denominator:
-        return None
-    return Decimal((200 * numerator + denominator) // (2 * denominator)).scaleb(-2)
+    """numerator / denominator to two decimals; None for nothing (no marks)."""
+    return half_up(numerator, denominator, 2) if denominator else None
 
 
 def _mondays(first: date, last: date) -> list[date]:

@@ -31,6 +31,7 @@ from ejournal.projections.reports import (
     names,
     programme,
 )
+from ejournal.projections.rounding import half_up
 
 #: The daily homework limit in minutes by grade (СанПиН 1.2.3685-21, R-3.4g): 1: 60; 2-3: 90;
 #: 4-5: 120; 6-8: 150; 9-11: 210.
@@ -43,10 +44,7 @@ UNKNOWN = "unknown"  # an absence without a reason
 
 def rounded(value: Fraction, places: int) -> Decimal:
     """``value`` rounded half up to ``places`` decimals, exactly."""
-    scale = 10 ** places
-    scaled = value * scale
-    whole = (scaled.numerator * 2 + scaled.denominator) // (scaled.denominator * 2)
-    return Decimal(whole).scaleb(-places)
+    return half_up(value.numerator, value.denominator, places)
 
 
 def two_places(value: Fraction | None) -> Decimal | None:

@@ -43,6 +43,7 @@ from ejournal.projections.cells import (
     roster,
     roster_tables,
 )
+from ejournal.projections.rounding import half_up
 from ejournal.projections.shared_rows import KeepsPeriodMarks
 
 #: Period marks that count towards ``quality_percent`` (качество знаний): 4 and 5.
@@ -165,11 +166,11 @@ def read_summary(conn: Connection, journal_id: UUID, period_id: UUID,
 
     for row in rows:
         row.marks = given.get(row.student_id, [])
-        row.average = (_half_up(sum(int(v) for v in row.marks), len(row.marks), 2)
+        row.average = (half_up(sum(int(v) for v in row.marks), len(row.marks), 2)
                        if row.marks else None)
         if row.marks:
             w = weighed[row.student_id]
-            row.weighted_average = _half_up(
+            row.weighted_average = half_up(
                 sum(int(v) * k for v, k in zip(row.marks, w, strict=True)), sum(w), 2)
         row.absences = absent.get(row.student_id, 0)
         row.period_mark = finals.get(row.student_id)
@@ -180,11 +181,4 @@ def read_summary(conn: Connection, journal_id: UUID, period_id: UUID,
         return SummaryView(rows, None, None)
     good = sum(values[v] for v in GOOD_MARKS)
     passed = total - values[FAILING_MARK]
-    return SummaryView(rows, _half_up(100 * good, total, 1), _half_up(100 * passed, total, 1))
-
-
-def _half_up(numerator: int, denominator: int, places: int) -> Decimal:
-    """numerator / denominator rounded half up to ``places`` decimals, computed exactly."""
-    scale = 10 ** places
-    rounded = (2 * numerator * scale + denominator) // (2 * denominator)
-    return Decimal(rounded).scaleb(-places)
+    return SummaryView(rows, half_up(100 * good, total, 1), half_up(100 * passed, total, 1))
