@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     #: ``ejournal serve`` prints one JSON line per request (``--no-request-log`` too turns
     #: it off).
     request_log: bool = True
+    #: Where notifications are mailed (``smtp://host:port``); empty: they wait in the outbox.
+    smtp_url: str = ""
+    #: The sender of every notification's mail.
+    mail_from: str = "ejournal@localhost"
+    #: How long a sender holds a notification it is sending before another may take it.
+    mail_lease_seconds: int = 60
 
     @field_validator("trusted_proxies", "metrics_allow")
     @classmethod

@@ -186,3 +186,53 @@ MESSAGE_ROWS: list[Row] = [
     Row("GET", "/api/v1/announcements/{announcement_id}/readers", {"class": READERS},
         _readers, verify=_readers_verify),
 ]
+
+
+# --- how a user is told -------------------------------------------------------------------
+
+SELF = statuses("       401  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok   ok")
+
+
+def _contact(world: World, principal: str, target: str) -> Req:
+    viewer = world.ids.get(principal)
+    if viewer is not None:  # the settings exist: a cell records the address alone
+        world.app.execute(m.ChooseNotifications(viewer, "instant"))
+    return Req("/api/v1/me/contact", json={"email": f"{principal}-{world.n()}@example.ru"})
+
+
+def _contact_verify(cell: Cell) -> None:
+    assert cell.body == cell.req.json
+    (contact,) = cell.written
+    assert (contact.email, contact.by) == (cell.req.json["email"], cell.viewer)
+
+
+def _choice(world: World, principal: str, target: str) -> Req:
+    viewer = world.ids.get(principal)
+    if viewer is not None:  # the settings exist, and say "instant"
+        world.app.execute(m.ChooseNotifications(viewer, "instant"))
+    return Req("/api/v1/me/notifications", json={"email": "daily"})
+
+
+def _choice_verify(cell: Cell) -> None:
+    assert cell.body == {"email": "daily"}
+    (event,) = cell.written
+    assert (event.choice, event.by) == ("daily", cell.viewer)
+    assert cell.viewer is not None
+    cell.world.app.execute(m.ChooseNotifications(cell.viewer, "instant"))
+
+
+def _told(cell: Cell) -> None:
+    assert cell.body["next"] is None
+    for item in cell.body["items"]:
+        assert item["channel"] == "email"
+        assert item["status"] in ("pending", "sent", "failed")
+
+
+MESSAGE_ROWS += [
+    Row("PUT", "/api/v1/me/contact", {"me": SELF}, _contact,
+        ("NotificationSettings.ContactSet",), _contact_verify),
+    Row("PUT", "/api/v1/me/notifications", {"me": SELF}, _choice,
+        ("NotificationSettings.EmailChoiceSet",), _choice_verify),
+    Row("GET", "/api/v1/me/notifications", {"me": SELF},
+        lambda w, p, t: Req("/api/v1/me/notifications"), verify=_told),
+]

@@ -28,6 +28,7 @@ from ejournal.api.routes import (
     lookups,
     messages,
     mfa,
+    notifications,
     periods,
     reads,
     reports,
@@ -139,6 +140,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         to_thread.current_default_thread_limiter().total_tokens = chosen.request_threads
         if run_projector:
             svc.start_projector()
+            if chosen.smtp_url:
+                svc.start_mailer()
         scheduler = None
         if run_scheduler:
             from ejournal.scheduler.service import ComplianceScheduler
@@ -190,6 +193,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.include_router(messages.router)
     app.include_router(archives.router)
     app.include_router(imports.router)
+    app.include_router(notifications.router)
     bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)
 
     @app.get("/healthz", tags=["service"])

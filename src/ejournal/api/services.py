@@ -20,6 +20,7 @@ from ejournal.application.storage import (
     recycle_sqlite_connections,
 )
 from ejournal.ledger import Chain, follow, setup_chain
+from ejournal.mail.sender import Sender
 from ejournal.projections.base import create_read_engine
 from ejournal.projections.catalog import projector_for
 from ejournal.projections.runner import Projector
@@ -85,6 +86,15 @@ class Services:
         self.threads.append(thread)
         # The ledger's follower shares the projector's connections; it writes briefly.
         self.threads.append(follow(own.store, self.projector.engine, self.reader, self.stop))
+
+    def start_mailer(self) -> None:
+        """The process's one sender of the notifications' outbox (``ejournal.mail``)."""
+        sender = Sender(self.settings, create_read_engine(self.settings, writer=True))
+        thread = threading.Thread(target=keep_running, args=(sender.run_forever, self.stop),
+                                  kwargs={"what": "the mail sender"},
+                                  name="ejournal-mail", daemon=True)
+        thread.start()
+        self.threads.append(thread)
 
     def close(self) -> None:
         self.stop.set()

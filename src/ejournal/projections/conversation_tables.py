@@ -53,6 +53,7 @@ enrolments = Table("conv_enrolments", metadata,
 journals = Table("conv_journals", metadata,
                  Column("journal_id", Uuid, primary_key=True),
                  Column("class_id", Uuid, nullable=False),
+                 Column("subject_id", Uuid, nullable=False),
                  Column("teacher_id", Uuid, nullable=False))
 guardians = Table("conv_guardians", metadata,
                   Column("student_id", Uuid, primary_key=True),

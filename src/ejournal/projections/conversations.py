@@ -50,6 +50,7 @@ from ejournal.projections.conversation_tables import (
     reads,
     schools,
 )
+from ejournal.projections.notify import NOTIFY_TABLES, Notifies, deliveries
 
 STAFF_TITLE = "Учительская"
 PARENTS_TITLE = "{name} — родители"
@@ -61,10 +62,18 @@ def local_day(conn: Executes, school_id: UUID, moment: datetime) -> date:
     return as_utc(moment).astimezone(ZoneInfo(zone or "UTC")).date()
 
 
-class Conversations(ReadModel):
+def _person_name(batch: Batch, user_id: UUID) -> str:
+    return str(batch.execute(select(people.c.full_name).where(
+        people.c.user_id == user_id)).scalar() or "")
+
+
+class Conversations(Notifies, ReadModel):
+    """Also keeps the notifications' outbox (``notify.py``): who a message or an
+    announcement reached is this model's to say."""
+
     name = "conversations"
-    tables = TABLES
-    kept_tables = (reads, announcement_reads)
+    tables = (*TABLES, *NOTIFY_TABLES)
+    kept_tables = (reads, announcement_reads, deliveries)
 
     @handles(School.Registered)
     def school(self, batch: Batch, e: School.Registered, _: int) -> None:
@@ -110,7 +119,7 @@ class Conversations(ReadModel):
     @handles(ClassJournal.Opened)
     def journal(self, batch: Batch, e: ClassJournal.Opened, _: int) -> None:
         batch.insert(journals, {"journal_id": e.originator_id, "class_id": e.class_id,
-                                "teacher_id": e.teacher_id})
+                                "subject_id": e.subject_id, "teacher_id": e.teacher_id})
 
     @handles(ClassJournal.TeacherAssigned)
     def reassigned(self, batch: Batch, e: ClassJournal.TeacherAssigned, _: int) -> None:
@@ -138,8 +147,9 @@ class Conversations(ReadModel):
 
     @handles(Conversation.MessagePosted)
     def posted(self, batch: Batch, e: Conversation.MessagePosted, position: int) -> None:
-        school_id = batch.execute(select(conversations.c.school_id).where(
-            conversations.c.conversation_id == e.originator_id)).scalar()
+        found = batch.execute(select(conversations.c.school_id, conversations.c.title).where(
+            conversations.c.conversation_id == e.originator_id)).first()
+        school_id = None if found is None else found.school_id
         batch.insert(messages, {"position": position, "conversation_id": e.originator_id,
                                 "message_id": e.message_id, "author_id": e.by,
                                 "text": e.text, "sent_at": as_utc(e.timestamp),
@@ -150,6 +160,13 @@ class Conversations(ReadModel):
         reached = members_on(batch, e.originator_id, day) | {e.by}
         batch.insert_many(inbox, ({"user_id": user, "conversation_id": e.originator_id,
                                    "position": position} for user in sorted(reached)))
+        quiet = {UUID(str(u)) for u in batch.execute(select(muted.c.user_id).where(
+            muted.c.conversation_id == e.originator_id)).scalars()}
+        author = _person_name(batch, e.by)
+        title = found.title if found is not None and found.title else "личная переписка"
+        self.notify(batch, position, "message", sorted(reached - quiet - {e.by}), school_id,
+                    e.timestamp, f"Новое сообщение: {title}",
+                    f"{author} пишет в «{title}»:\n\n{e.text}\n")
 
     @handles(Conversation.MessageRetracted)
     def retracted(self, batch: Batch, e: Conversation.MessageRetracted, _: int) -> None:
@@ -167,6 +184,9 @@ class Conversations(ReadModel):
         batch.insert_many(announcement_inbox, (
             {"user_id": user, "position": position, "announcement_id": e.originator_id}
             for user in sorted(reached)))
+        self.notify(batch, position, "announcement", sorted(reached - {e.by}), e.school_id,
+                    e.timestamp, f"Объявление: {e.title}",
+                    f"{e.title}\n\n{e.text}\n\n{_person_name(batch, e.by)}\n")
 
     @handles(NotificationSettings.ConversationMuted)
     def mute(self, batch: Batch, e: NotificationSettings.ConversationMuted, _: int) -> None:

@@ -1,0 +1,137 @@
+"""Notifications by e-mail (R-3.4e) through a real SMTP server on loopback, on SQLite and
+PostgreSQL: a mark's mail reaches its student's guardian - the address they gave, a Russian
+subject and body naming the subject, the mark and the date - once; a guardian of another
+class gets none; an SMTP server that is down delays mail and never a journal write; a guardian
+who turned mail off, or chose the daily digest, is told accordingly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from ejournal.mail.sender import Sender
+from ejournal.projections.base import create_read_engine
+from tests.api.helpers import School, build_school, created
+from tests.mail.conftest import Smtp
+from tests.servers import Server
+
+DAY = "2026-11-24"
+
+
+def _sender(server: Server, smtp: Smtp) -> Sender:
+    settings = server.database.settings.model_copy(update={
+        "smtp_url": smtp.url, "mail_from": "journal@school.example"})
+    return Sender(settings, create_read_engine(settings, writer=True), clock=server.clock)
+
+
+def _put(server: Server, token: str, path: str, body: dict[str, Any]) -> Any:
+    with server.client(token) as c:
+        answer = c.put(path, json=body)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _mark(server: Server, s: School, student: str, value: str = "5",
+          slot: int = 1) -> tuple[str, httpx.Response]:
+    j = f"/api/v1/journals/{s.journal_id}"
+    with server.client(s.tokens["teacher"]) as c:
+        lesson = created(c.post(f"{j}/lessons", json={"date": DAY, "slot": slot,
+                                                      "topic": "Дроби"}))["id"]
+        answer = c.post(f"{j}/lessons/{lesson}/marks", json={
+            "student_id": student, "value": value, "work": "written"})
+    return lesson, answer
+
+
+def _notifications(server: Server, token: str) -> list[dict[str, Any]]:
+    with server.client(token) as c:
+        answer = c.get("/api/v1/me/notifications")
+    assert answer.status_code == 200, answer.text
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
+
+
+def test_a_mark_is_mailed_once_to_the_guardian_in_russian(server: Server, smtp: Smtp) -> None:
+    s = build_school(server, "ml")
+    other = build_school(server, "mo")
+    # Given the guardian's address (and another class's guardian with one too)
+    assert _put(server, s.tokens["guardian"], "/api/v1/me/contact",
+                {"email": "mama@example.ru"}) == {"email": "mama@example.ru"}
+    _put(server, other.tokens["guardian"], "/api/v1/me/contact", {"email": "chужой@example.ru"})
+    # When the teacher gives their child a mark
+    _, answer = _mark(server, s, s.student_ids[0])
+    assert answer.status_code == 201, answer.text
+    server.caught_up()
+    sender = _sender(server, smtp)
+    assert sender.run_once() == 1
+    # Then one mail reaches the guardian's address, in Russian
+    (mail,) = smtp.inbox.to("mama@example.ru")
+    assert mail["From"] == "journal@school.example"
+    assert mail["Subject"] == "Новая отметка: Ученик 0, Математика, «5»"
+    body = mail.get_content()
+    assert "Отметка: 5 (письменная работа)" in body
+    assert "Дата урока: 24.11.2026" in body
+    assert "Предмет: Математика" in body
+    # and never again, however often the sender runs
+    assert sender.run_once() == 0
+    server.clock.set(server.clock() + timedelta(hours=1))
+    assert sender.run_once() == 0
+    assert smtp.inbox.count() == 1
+    # and the guardian reads it as sent, with its cause
+    (told,) = _notifications(server, s.tokens["guardian"])
+    assert (told["cause"], told["channel"], told["status"]) == ("mark_given", "email", "sent")
+    assert told["sent_at"] is not None
+    # while the other class's guardian has nothing
+    assert _notifications(server, other.tokens["guardian"]) == []
+    assert smtp.inbox.to("chужой@example.ru") == []
+
+
+def test_an_smtp_server_that_is_down_delays_mail_never_a_write(server: Server,
+                                                               smtp: Smtp) -> None:
+    s = build_school(server, "md")
+    _put(server, s.tokens["guardian"], "/api/v1/me/contact", {"email": "papa@example.ru"})
+    sender = _sender(server, smtp)
+    # Given the SMTP server down
+    smtp.down()
+    # When marks are given: each answered 201
+    for slot in (1, 2, 3):
+        _, answer = _mark(server, s, s.student_ids[0], value=str(slot + 2), slot=slot)
+        assert answer.status_code == 201, answer.text
+    server.caught_up()
+    # Then nothing is sent, and the notifications wait
+    assert sender.run_once() == 0
+    assert [n["status"] for n in _notifications(server, s.tokens["guardian"])] == [
+        "pending"] * 3
+    # and once the server is back, they wait for their back-off - then go, each once
+    smtp.up()
+    assert sender.run_once() == 0
+    server.clock.set(server.clock() + timedelta(seconds=2))
+    assert sender.run_once() == 3
+    assert sender.run_once() == 0
+    subjects = sorted(m["Subject"] for m in smtp.inbox.to("papa@example.ru"))
+    assert subjects == [f"Новая отметка: Ученик 0, Математика, «{v}»" for v in "345"]
+    assert [n["status"] for n in _notifications(server, s.tokens["guardian"])] == ["sent"] * 3
+
+
+def test_mail_off_sends_nothing_and_the_daily_digest_gathers_the_day(server: Server,
+                                                                    smtp: Smtp) -> None:
+    s = build_school(server, "mg")
+    _put(server, s.tokens["guardian"], "/api/v1/me/contact", {"email": "baba@example.ru"})
+    _put(server, s.tokens["guardian"], "/api/v1/me/notifications", {"email": "off"})
+    _mark(server, s, s.student_ids[0], slot=1)
+    assert _put(server, s.tokens["guardian"], "/api/v1/me/notifications",
+                {"email": "daily"}) == {"email": "daily"}
+    _mark(server, s, s.student_ids[0], value="4", slot=2)
+    _mark(server, s, s.student_ids[0], value="3", slot=3)
+    server.caught_up()
+    sender = _sender(server, smtp)
+    # The day's marks wait for the digest hour (18:00 in Novosibirsk, 11:00 UTC)
+    assert sender.run_once() == 0
+    server.clock.set(server.clock() + timedelta(hours=2, minutes=1))
+    assert sender.run_once() == 2
+    (digest,) = smtp.inbox.to("baba@example.ru")
+    assert digest["Subject"] == "Электронный журнал: новое за день (2)"
+    assert "«4»" in digest.get_content()
+    assert "«3»" in digest.get_content()
+    assert [n["status"] for n in _notifications(server, s.tokens["guardian"])] == ["sent"] * 2
