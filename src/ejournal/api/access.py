@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from fastapi import HTTPException, Request
@@ -107,6 +107,28 @@ def may_read_journal(svc: Services, viewer: Principal, journal_id: UUID) -> Jour
                                                           journal.class_teacher_id):
         return journal
     raise not_found("journal", journal_id)
+
+
+#: A substitute's days of a journal, each (first, last); None: every day of it.
+Windows = tuple[tuple[date, date], ...] | None
+
+
+def may_read_grid(svc: Services, viewer: Principal, journal_id: UUID) -> tuple[Journal, Windows]:
+    """As :func:`may_read_journal`, and a substitute (R-4.4): the lessons of the days they
+    substitute on only (``Windows``), to write what those days need; else 404."""
+    journal = _journal(svc, viewer, journal_id)
+    if viewer.role in (Role.ADMIN, Role.AUDITOR) or (
+            viewer.role is Role.TEACHER
+            and viewer.user_id in (journal.teacher_id, journal.class_teacher_id)):
+        return journal, None
+    windows = journal.windows(viewer.user_id) if viewer.role is Role.TEACHER else ()
+    if windows:
+        return journal, windows
+    raise not_found("journal", journal_id)
+
+
+def within(day: date, windows: Windows) -> bool:
+    return windows is None or any(first <= day <= last for first, last in windows)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from ejournal.application.eventstore import EventStore
 from ejournal.application.loading import AggregateLoader
 from ejournal.domain import ids
 from ejournal.domain.findings import ComplianceAudit, audit_id
-from ejournal.domain.journal import ClassJournal, ProgrammeTopic
+from ejournal.domain.journal import ClassJournal, ProgrammeTopic, Substitution
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.people import User, UsernameClaim
 from ejournal.domain.period_mark import PeriodMark
@@ -63,6 +63,12 @@ class Journal:
     substitutes: frozenset[UUID]
     class_teacher_id: UUID | None
     programme: tuple[ProgrammeTopic, ...]
+    substitutions: tuple[Substitution, ...] = ()  # who substitutes on which dates
+
+    def windows(self, teacher_id: UUID) -> tuple[tuple[date, date], ...]:
+        """The dates ``teacher_id`` substitutes in this journal (first, last), in order."""
+        return tuple(sorted((s.from_date, s.to_date) for s in self.substitutions
+                            if s.teacher_id == teacher_id))
 
 
 #: Whom a school may require a second factor of.
@@ -134,7 +140,7 @@ class Queries:
             journal.id, journal.school_id, journal.class_id, journal.subject_id, journal.year_id,
             journal.teacher_id, frozenset(s.teacher_id for s in journal.substitutions),
             school_class.class_teacher_id if isinstance(school_class, SchoolClass) else None,
-            tuple(journal.programme))
+            tuple(journal.programme), tuple(journal.substitutions))
 
     def relation_days(self, teacher_id: UUID, student_id: UUID, class_ids: Iterable[UUID],
                       journal_ids: Iterable[UUID]) -> list[tuple[UUID, date, date | None]]:

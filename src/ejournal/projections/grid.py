@@ -12,6 +12,7 @@ range scans, whatever the size of the school.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
@@ -136,6 +137,26 @@ def read_grid(conn: Connection, journal_id: UUID, first: date, last: date) -> Gr
     for row in rows:
         row.cells = cells.get(row.id, {})
     return GridView(columns, rows)
+
+
+def within_windows(view: GridView, windows: Iterable[tuple[date, date]]) -> GridView:
+    """The grid's lessons on the given days only (a substitute's), and their cells."""
+    spans = list(windows)
+    kept = [x for x in view.lessons if any(a <= x.date <= b for a, b in spans)]
+    ids = {x.id for x in kept}
+    for row in view.students:
+        row.cells = {k: v for k, v in row.cells.items() if k in ids}
+    return GridView(kept, view.students)
+
+
+def window_span(first: date, last: date, windows: Iterable[tuple[date, date]]
+                ) -> tuple[date, date] | None:
+    """``first .. last`` narrowed to the hull of the windows (None: they do not meet)."""
+    spans = list(windows)
+    if not spans:
+        return None
+    narrowed = max(first, min(a for a, _ in spans)), min(last, max(b for _, b in spans))
+    return narrowed if narrowed[0] <= narrowed[1] else None
 
 
 def journal_lesson_ids(conn: Connection, journal_id: UUID) -> list[UUID]:

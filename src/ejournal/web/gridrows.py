@@ -42,7 +42,8 @@ def body(view: JournalView, columns: list[Column], journal_id: UUID) -> Markup:
                          f'aria-label="Отметка: {name}, {label}">{shown}</a></td>')
         final = (f'<a id="f-{sid}" class="cell" href="/journals/{journal_id}/students/{sid}'
                  f'/period-mark?period={period}" aria-label="Итоговая отметка: {name}">')
-        parts.append(_summary(view.summary.get(student.id), final))
+        if view.windows is None:  # a substitute's days have no period summary
+            parts.append(_summary(view.summary.get(student.id), final))
         parts.append("</tr>\n")
         rows.append("".join(parts))
     return Markup("".join(rows))  # noqa: S704 - built of escaped parts above

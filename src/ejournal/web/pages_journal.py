@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from ejournal.api.access import may_read_grid, within
 from ejournal.api.deps import Principal, ServicesDep
 from ejournal.api.requests import SchoolDate
 from ejournal.domain.lesson import Lesson
@@ -219,10 +220,14 @@ def lesson_page(request: Request, svc: ServicesDep, journal_id: UUID, lesson_id:
                 period: PeriodQuery = None) -> Response:
     viewer = signed_in(request)
     only(viewer, *STAFF)
-    view = reads.journal(svc, viewer, journal_id, period, lookups.today(svc, viewer))
+    windows = may_read_grid(svc, viewer, journal_id)[1]
     lesson = lookups.lesson(svc, lesson_id)
-    if view is None or lesson is None or lesson.journal_id != journal_id:
-        raise HTTPException(404, "no such lesson")
+    if lesson is None or lesson.journal_id != journal_id \
+            or not within(lesson.lesson_date, windows):
+        raise HTTPException(404, "no such lesson")  # before the grid is read (and logged)
+    view = reads.journal(svc, viewer, journal_id, period, lookups.today(svc, viewer))
+    if view is None:
+        raise HTTPException(404, "no such period")
     return render(request, "lesson.html", title="Посещаемость", view=view, lesson=lesson,
                   roster=reads.roster_of(view), period=period,
                   back=f"/journals/{journal_id}{_suffix(period)}")

@@ -13,10 +13,12 @@ from uuid import UUID
 
 from ejournal.api import histories
 from ejournal.api.access import (
+    Windows,
     log_access,
-    may_read_journal,
+    may_read_grid,
     may_read_student,
     not_found,
+    within,
 )
 from ejournal.api.deps import Principal
 from ejournal.api.services import Services
@@ -25,7 +27,13 @@ from ejournal.domain.values import AbsenceReason, Role
 from ejournal.projections.diary import DiaryLesson, read_diary
 from ejournal.projections.directory import children_of
 from ejournal.projections.feed import FeedItem, read_feed
-from ejournal.projections.grid import GridLesson, GridView, read_grid
+from ejournal.projections.grid import (
+    GridLesson,
+    GridView,
+    read_grid,
+    window_span,
+    within_windows,
+)
 from ejournal.projections.history import HistoryItem
 from ejournal.projections.structure import school_structure
 from ejournal.projections.summary import SummaryStudent, read_summary
@@ -257,25 +265,34 @@ class JournalView:
     quality: Decimal | None
     success: Decimal | None
     programme: list[str]
+    windows: Windows = None  # a substitute's days: the grid shows only them, no summary
 
 
 def journal(svc: Services, viewer: Principal, journal_id: UUID, period_id: UUID | None,
             day: date) -> JournalView | None:
     """The journal's grid and period summary (None: its year has no such period)."""
-    found = may_read_journal(svc, viewer, journal_id)
+    found, windows = may_read_grid(svc, viewer, journal_id)
     periods = lookups.periods(svc, found.year_id)
     period = lookups.period_for(periods, period_id, day)
     if period is None:
         return None
     school_class = lookups.classes(svc, [found.class_id]).get(found.class_id)
     card = JournalCard(found.id, school_class.name if school_class else "",
-                       lookups.subjects(svc, found.school_id).get(found.subject_id, ""), (),
-                       found.teacher_id == viewer.user_id)
-    with svc.reader.connect() as conn:
-        grid = read_grid(conn, journal_id, period.starts_on, period.ends_on)
-        summary = read_summary(conn, journal_id, period.id)
+                       lookups.subjects(svc, found.school_id).get(found.subject_id, ""),
+                       windows or (), found.teacher_id == viewer.user_id)
+    span: tuple[date, date] | None = (period.starts_on, period.ends_on)
+    if windows is not None and span is not None:
+        span = window_span(*span, windows)
     now = svc.now()
+    with svc.reader.connect() as conn:
+        grid = read_grid(conn, journal_id, *span) if span else GridView([], [])
+        summary = read_summary(conn, journal_id, period.id) if windows is None else None
+    if windows is not None:
+        grid = within_windows(grid, windows)
     log_access(svc, viewer, (s.id for s in grid.students), "grid", now)
+    if summary is None:  # a substitute's days: the period's summary is not theirs
+        return JournalView(card, periods, period, grid, {}, None, None,
+                           [t.title for t in found.programme], windows)
     log_access(svc, viewer, (s.student_id for s in summary.students), "summary", now)
     return JournalView(card, periods, period, grid,
                        {s.student_id: s for s in summary.students}, summary.quality_percent,
@@ -293,6 +310,7 @@ class CellView:
     absent: bool
     reason: str | None
     period_id: UUID | None  # the period holding the lesson
+    substitute: bool = False  # read on a substitute's days (no mark histories)
 
 
 def _reason(reason: AbsenceReason | None) -> str | None:
@@ -302,17 +320,18 @@ def _reason(reason: AbsenceReason | None) -> str | None:
 def cell(svc: Services, viewer: Principal, journal_id: UUID, lesson_id: UUID,
          student_id: UUID) -> CellView:
     """One cell of the grid, as the journal holds it now (what the entry forms act on)."""
-    found = may_read_journal(svc, viewer, journal_id)
+    found, windows = may_read_grid(svc, viewer, journal_id)
     lesson = lookups.lesson(svc, lesson_id)
     student = lookups.user(svc, student_id)
-    if lesson is None or lesson.journal_id != journal_id or student is None:
+    if lesson is None or lesson.journal_id != journal_id or student is None \
+            or not within(lesson.lesson_date, windows):
         raise not_found("lesson", lesson_id)
     log_access(svc, viewer, student_id, "grid", svc.now())
     period = lookups.period_for(lookups.periods(svc, found.year_id), None, lesson.lesson_date)
     return CellView(journal_id, lesson_id, lesson.lesson_date, lesson.slot,
                     Person(student.id, student.full_name), lesson.current_marks(student_id),
                     student_id in lesson.absent, _reason(lesson.absent.get(student_id)),
-                    period.id if period else None)
+                    period.id if period else None, windows is not None)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from ejournal.api import histories, queries
 from ejournal.api.access import (
     log_access,
     may_audit_school,
+    may_read_grid,
     may_read_journal,
     may_read_student,
     student_access,
@@ -45,7 +46,7 @@ from ejournal.api.responses import (
 )
 from ejournal.projections.diary import DiaryDay, PeriodMarkRow, read_diary, read_period_marks
 from ejournal.projections.feed import read_feed
-from ejournal.projections.grid import GridView, read_grid
+from ejournal.projections.grid import GridView, read_grid, window_span, within_windows
 from ejournal.projections.summary import read_summary
 from ejournal.projections.timeliness import read_late_entries
 from ejournal.projections.timetravel import diary_with_period_marks_as_of, grid_as_of
@@ -107,15 +108,23 @@ def _grid_out(view: GridView) -> GridOut:
 @router.get("/journals/{journal_id}/grid", response_model=GridOut)
 def grid(svc: ServicesDep, user: JournalReader, journal_id: UUID, first: From = None,
          last: To = None, as_of: AsOf = None, _: OwnWritesSeen = None) -> GridOut:
+    """A substitute reads the lessons of the days they substitute on (R-4.4) only."""
     now = svc.now()
-    may_read_journal(svc, user, journal_id)
+    windows = may_read_grid(svc, user, journal_id)[1]
     span = queries.span(first, last, now.date())
+    if windows is not None:
+        narrowed = window_span(*span, windows)
+        if narrowed is None:
+            return GridOut(lessons=[], students=[])
+        span = narrowed
     moment = queries.moment(as_of)
     if moment is not None:
         view = grid_as_of(svc.app, svc.reader, journal_id, *span, as_of=moment)
     else:
         with svc.reader.connect() as conn:
             view = read_grid(conn, journal_id, *span)
+    if windows is not None:
+        view = within_windows(view, windows)
     log_access(svc, user, (s.id for s in view.students), "grid", now)
     return _grid_out(view)
 
