@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
@@ -15,9 +15,14 @@ from ejournal.api import report_responses as out
 from ejournal.api.deps import JournalReader, ServicesDep
 from ejournal.api.lookup_access import StaffMember
 from ejournal.api.queries import From, To
+from ejournal.api.routes.exports import XLSX_ANSWER, sheets_answer
 from ejournal.projections.performance_reads import WeekAverage
+from ejournal.sheets import reports as sheets
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
+#: ``?format=xlsx``: the report as a spreadsheet (``sheets.reports``); else JSON.
+Format = Annotated[Literal["json", "xlsx"], Query(alias="format",
+                                                 description="json (default) or xlsx")]
 
 
 def _json(body: dict[str, Any]) -> Response:
@@ -39,10 +44,13 @@ def _week(w: WeekAverage) -> dict[str, Any]:
 
 @router.get("/journals/{journal_id}/programme-completion",
             response_model=out.ProgrammeCompletionOut,
-            summary="The work programme's topics against the lessons held (R-3.4g)")
-def programme_completion(svc: ServicesDep, user: JournalReader, journal_id: UUID
-                         ) -> Response:
+            summary="The work programme's topics against the lessons held (R-3.4g)",
+            responses=XLSX_ANSWER)
+def programme_completion(svc: ServicesDep, user: JournalReader, journal_id: UUID,
+                         fmt: Format = "json") -> Response:
     done = reporting.programme_completion(svc, user, journal_id)
+    if fmt == "xlsx":
+        return sheets_answer(sheets.programme_sheets(done), fmt, "выполнение-программы")
     return _json({"topics": [{"title": t.title, "planned_hours": t.planned_hours,
                         "held_lessons": t.held_lessons} for t in done.topics],
             "planned_total": done.planned_total, "held_total": done.held_total,
@@ -50,11 +58,14 @@ def programme_completion(svc: ServicesDep, user: JournalReader, journal_id: UUID
 
 
 @router.get("/classes/{class_id}/homework-load", response_model=out.HomeworkLoadOut,
-            summary="Each day's homework and its minutes against the limit (R-3.4g)")
+            summary="Each day's homework and its minutes against the limit (R-3.4g)",
+            responses=XLSX_ANSWER)
 def homework_load(svc: ServicesDep, user: StaffMember, class_id: UUID, first: From = None,
-                  last: To = None) -> Response:
+                  last: To = None, fmt: Format = "json") -> Response:
     days = reporting.homework_load(svc, user, class_id,
                                    *queries.span(first, last, svc.now().date()))
+    if fmt == "xlsx":
+        return sheets_answer(sheets.homework_sheets(days), fmt, "нагрузка")
     return _json({"days": [{"date": d.date, "items": [
         {"journal_id": i.journal_id, "subject_name": i.subject_name, "homework": i.homework,
          "minutes": i.minutes} for i in d.items], "minutes": d.minutes,
@@ -63,11 +74,14 @@ def homework_load(svc: ServicesDep, user: StaffMember, class_id: UUID, first: Fr
 
 
 @router.get("/classes/{class_id}/attendance", response_model=out.AttendanceOut,
-            summary="Each student's lessons and absences by reason (R-3.4g)")
+            summary="Each student's lessons and absences by reason (R-3.4g)",
+            responses=XLSX_ANSWER)
 def attendance(svc: ServicesDep, user: StaffMember, class_id: UUID, first: From = None,
-               last: To = None) -> Response:
+               last: To = None, fmt: Format = "json") -> Response:
     report = reporting.attendance(svc, user, class_id,
                                   *queries.span(first, last, svc.now().date()))
+    if fmt == "xlsx":
+        return sheets_answer(sheets.attendance_sheets(report), fmt, "посещаемость")
     return _json({"students": [{"id": s.id, "full_name": s.full_name, "lessons": s.lessons,
                           "absent": s.absent, "by_reason": s.by_reason}
                          for s in report.students],
@@ -76,10 +90,13 @@ def attendance(svc: ServicesDep, user: StaffMember, class_id: UUID, first: From 
 
 
 @router.get("/classes/{class_id}/performance", response_model=out.PerformanceOut,
-            summary="The сводная ведомость as data: averages and period marks (R-3.4g)")
+            summary="The сводная ведомость as data: averages and period marks (R-3.4g)",
+            responses=XLSX_ANSWER)
 def performance(svc: ServicesDep, user: StaffMember, class_id: UUID,
-                period_id: Annotated[UUID, Query()]) -> Response:
+                period_id: Annotated[UUID, Query()], fmt: Format = "json") -> Response:
     report = reporting.performance(svc, user, class_id, period_id)
+    if fmt == "xlsx":
+        return sheets_answer(sheets.performance_sheets(report), fmt, "успеваемость")
     return _json({"students": [{"id": s.id, "full_name": s.full_name, "subjects": [
         {"journal_id": r.journal_id, "subject_name": r.subject_name,
          "average": _number(r.average), "weighted_average": _number(r.weighted_average),
