@@ -43,3 +43,18 @@ def first_page_png(pdf: bytes, name: str, tmp: Path) -> Path:
     subprocess.run([_tool("pdftoppm"), "-png", "-r", "100", "-f", "1", "-l", "1",
                     "-singlefile", str(source), str(PAGES / name)], check=True)
     return PAGES / f"{name}.png"
+
+
+def fonts(pdf: bytes, tmp: Path) -> list[tuple[str, bool]]:
+    """Each font of the PDF (its name without the subset prefix) and whether it is embedded,
+    as ``pdffonts`` lists them."""
+    source = tmp / "fonts.pdf"
+    source.write_bytes(pdf)
+    lines = subprocess.run([_tool("pdffonts"), str(source)], check=True, capture_output=True,
+                           text=True).stdout.splitlines()[2:]
+    found = []
+    for line in lines:
+        words = line.split()
+        embedded = words[-5] == "yes"
+        found.append((words[0].split("+", 1)[-1].removesuffix("-Identity-H"), embedded))
+    return found

@@ -13,7 +13,7 @@ import pytest
 
 from ejournal.application.commands import GiveMark
 from tests.documents.conftest import Printing
-from tests.documents.pdf import first_page_png, text
+from tests.documents.pdf import first_page_png, fonts, text
 
 pytestmark = pytest.mark.storage
 FOOTER = re.compile(r"Позиция журнала событий: (\d+) · цепочка SHA-256: ([0-9a-f]{64})")
@@ -62,6 +62,12 @@ def test_the_paper_form_holds_every_student_lesson_and_mark(printing: Printing,
     for kid, name in w.names.items():
         final = w.period_marks[(kid, w.s.journal, w.s.periods["I четверть"])]
         assert rows[name][3].split()[-1] == final
+    # A4 landscape, PDF/A-2b, the typst wheel's fonts embedded.
+    assert b"<pdfaid:part>2</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance>" in pdf
+    assert set(re.findall(rb"/MediaBox\[([^]]*)\]", pdf)) == {b"0 0 841.8898 595.2756"}
+    assert {name for name, _ in fonts(pdf, tmp_path)} <= {
+        "LibertinusSerif-Regular", "LibertinusSerif-Bold", "DejaVuSansMono"}
+    assert all(embedded for _, embedded in fonts(pdf, tmp_path))
     first_page_png(pdf, "journal", tmp_path)
 
 

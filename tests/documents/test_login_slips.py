@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ejournal.documents.login_slips import LoginSlip, login_slips
-from tests.documents.pdf import first_page_png, text
+from tests.documents.pdf import first_page_png, fonts, text
 
 SLIPS = [LoginSlip(f"Иванова Анна {i}", "student", "7А", f"ivanova.anna{i}", f"Tmp#{i}]x")
          for i in range(9)] + [LoginSlip("Петров Пётр Петрович", "guardian", None,
@@ -33,3 +33,10 @@ def test_each_slip_prints_its_account_and_the_instruction(tmp_path: Path) -> Non
 
 def test_no_slips_is_one_page_saying_so(tmp_path: Path) -> None:
     assert "Новых учётных записей нет" in text(login_slips("Школа", []), tmp_path)
+
+
+def test_its_fonts_are_the_typst_wheels_and_embedded(tmp_path: Path) -> None:
+    """Only the fonts ``pip install .`` brings (the typst wheel's), never the machine's."""
+    found = fonts(login_slips("Школа", SLIPS), tmp_path)
+    assert sorted(found) == [("DejaVuSansMono", True), ("LibertinusSerif-Bold", True),
+                             ("LibertinusSerif-Regular", True)]

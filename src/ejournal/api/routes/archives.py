@@ -77,7 +77,10 @@ def _build(svc: Services, store: Archives, archive_id: UUID, school_id: UUID,
                          built.students)
         except Exception as exc:  # any failure is the archive's state
             log.exception("archive %s failed", archive_id)
-            store.fail(archive_id, f"{type(exc).__name__}: {exc}")
+            try:
+                store.fail(archive_id, f"{type(exc).__name__}: {exc}")
+            except Exception:  # the database is gone too: it reads as stalled later
+                log.exception("archive %s: its failure was not recorded", archive_id)
 
 
 def _own(svc: Services, user: Principal, school_id: UUID, archive_id: UUID) -> Archive:
