@@ -58,7 +58,7 @@ STAFF = {"admin", "auditor", "teacher", "unassigned", "class_teacher", "x_admin"
 REQUEST_MODULES = ("ejournal.domain.school", "ejournal.domain.school_class",
                    "ejournal.domain.journal", "ejournal.domain.people", "ejournal.domain.lesson",
                    "ejournal.domain.period_mark", "ejournal.application.idempotency",
-                   "ejournal.domain.conversation")
+                   "ejournal.domain.conversation", "ejournal.domain.homework_file")
 
 
 # --- the world: two schools, their people, journals, lessons and marks -----------------------
@@ -314,6 +314,7 @@ class Req:
     json: Any = None
     params: dict[str, str] | None = None
     data: dict[str, str] | None = None
+    files: dict[str, Any] | None = None  # a multipart upload
     token: str | None = None  # None: the principal's own token; "": none at all
     files: dict[str, Any] | None = None  # a multipart upload
     note: dict[str, Any] = field(default_factory=dict)
@@ -976,6 +977,10 @@ MATRIX += ACCOUNT_ROWS
 from tests.api.matrix_files import FILE_ROWS  # noqa: E402
 
 MATRIX += FILE_ROWS
+# Homework files: attached, listed, downloaded, retracted.
+from tests.api.matrix_attachments import ATTACHMENT_ROWS  # noqa: E402
+
+MATRIX += ATTACHMENT_ROWS
 # The paper documents and the year-end archive.
 from tests.api.matrix_documents import DOCUMENT_ROWS  # noqa: E402
 

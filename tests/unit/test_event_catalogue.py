@@ -16,7 +16,7 @@ CATALOGUE = Path(__file__).parent.parent.parent / "docs" / "events.md"
 #: Fields every event has from the library, described once at the top of the catalogue.
 LIBRARY_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 HEADING = re.compile(r"^### `([A-Za-z]+\.[A-Za-z]+)`", re.MULTILINE)
-ROW = re.compile(r"^\| `([a-z_]+)` \| (.+?) \| .+\|$", re.MULTILINE)
+ROW = re.compile(r"^\| `([a-z0-9_]+)` \| (.+?) \| .+\|$", re.MULTILINE)
 
 
 def all_event_classes() -> dict[str, type[Aggregate.Event]]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI, HTTPException, Request
@@ -17,6 +19,7 @@ from ejournal.api import bench, metrics, openapi, problems
 from ejournal.api.access import audit_refusal
 from ejournal.api.routes import (
     archives,
+    attachments,
     auth,
     compliance,
     credentials,
@@ -41,12 +44,32 @@ from ejournal.settings import Settings, networks
 MAX_BODY = 64 * 1024
 #: A file to import (a roster of thousands) and its login slips may be larger.
 MAX_FILE = 10 * 1024 * 1024
+#: Routes that take a homework file, with its limit plus room for the form around it.
+FILE_BODIES = (
+    (re.compile(r"(/api/v1)?/journals/[^/]+/lessons/[^/]+/attachments"), MAX_FILE, "file"),
+)
+FORM_ROOM = 64 * 1024
 
 
-def body_limit(path: str) -> int:
-    return MAX_FILE if "/imports/" in path or path.endswith("/login-slips") else MAX_BODY
+def body_limit(scope: Scope) -> tuple[int, str | None]:
+    """The most bytes this request's body may hold, and the form field it carries (if a
+    homework file's route)."""
+    path = scope.get("path", "")
+    if "/imports/" in path or path.endswith("/login-slips"):
+        return MAX_FILE, None
+    if scope.get("method") == "POST":
+        for pattern, most, field in FILE_BODIES:
+            if pattern.fullmatch(path):
+                return most + FORM_ROOM, field
+    return MAX_BODY, None
 
 
+def too_large(limit: int, field: str | None) -> tuple[str, dict[str, Any]]:
+    """The 413's detail and extra members: naming the form field on a file's route."""
+    if field is None:
+        return f"a body is at most {limit} bytes", {}
+    detail = f"{field} is at most {limit - FORM_ROOM} bytes (10 MB)"
+    return detail, {"errors": [{"field": field, "message": detail}]}
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -71,7 +94,8 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        received, limit = 0, body_limit(scope["path"])
+        received = 0
+        limit, field = body_limit(scope)
 
         async def counted() -> Message:
             nonlocal received
@@ -79,7 +103,7 @@ class BodyLimit:
             received += len(message.get("body", b""))
             if received > limit:
                 # FastAPI passes an HTTPException from reading the body on to the handlers.
-                raise HTTPException(413, f"a body is at most {limit} bytes")
+                raise HTTPException(413, too_large(limit, field)[0])
             return message
 
         await self.app(scope, counted, send)
@@ -97,11 +121,11 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = body_limit(scope["path"])
+        limit, field = body_limit(scope)
         for name, value in scope["headers"]:
             if name == b"content-length" and (not value.isdigit() or int(value) > limit):
-                response = problems.problem(413, f"a body is at most {limit} bytes",
-                                            headers=SECURITY_HEADERS)
+                detail, extra = too_large(limit, field)
+                response = problems.problem(413, detail, headers=SECURITY_HEADERS, **extra)
                 await response(scope, receive, send)
                 return
 
@@ -188,6 +212,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     app.include_router(periods.router)
     app.include_router(students.router)
     app.include_router(reports.router)
+    app.include_router(attachments.router)
     app.include_router(exports.router)
     app.include_router(documents.router)
     app.include_router(messages.router)

@@ -91,8 +91,14 @@ class MarkOut(BaseModel):
     work: str
 
 
+class AttachmentRefOut(BaseModel):
+    id: UUID
+    name: str
+
+
 class DiaryLessonOut(BaseModel):
     journal_id: UUID
+    lesson_id: UUID = Field(description="the lesson (its homework files are under it)")
     slot: int
     subject: str
     subject_name: str = Field(description="the journal's subject (as `subject`)")
@@ -101,6 +107,9 @@ class DiaryLessonOut(BaseModel):
     homework: str | None
     marks: list[MarkOut]
     absent: bool
+    attachments: list[AttachmentRefOut] = Field(
+        description="the homework's files, oldest first: GET /api/v1/journals/{journal_id}/"
+                    "lessons/{lesson_id}/attachments/{id}")
 
 
 class DiaryDayOut(BaseModel):

@@ -19,6 +19,7 @@ from ejournal.application.storage import (
     keep_running,
     recycle_sqlite_connections,
 )
+from ejournal.files import FileStore
 from ejournal.ledger import Chain, follow, setup_chain
 from ejournal.mail.sender import Sender
 from ejournal.projections.base import create_read_engine
@@ -46,6 +47,8 @@ class Services:
     #: Each session's last write, and the reads waiting for the read models to hold it.
     freshness: Freshness
     clock: Clock = real_clock
+    #: Homework files' bytes, beside the log.
+    files: FileStore = field(init=False)
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 
@@ -63,8 +66,12 @@ class Services:
         access_log = AccessLog(accounts.engine)
         access_log.setup()
         setup_chain(projector.engine)
-        return cls(settings, app, projector, projector.reader, accounts, access_log,
-                   Chain(app.store, projector.reader), Freshness(projector), clock or real_clock)
+        opened = cls(settings, app, projector, projector.reader, accounts, access_log,
+                     Chain(app.store, projector.reader), Freshness(projector),
+                     clock or real_clock)
+        opened.files = FileStore(accounts.engine)
+        opened.files.setup()
+        return opened
 
     def now(self) -> datetime:
         return self.clock()

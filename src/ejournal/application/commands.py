@@ -375,3 +375,26 @@ class SealLedger(Command[r.LedgerSealed]):
     day: date
     position: int
     head: str
+
+
+@dataclass(frozen=True)
+class AttachHomeworkFile(Command[r.FileAttached]):
+    """A file for the lesson's homework, its bytes stored already under ``sha256`` and its
+    ``content_type`` found in them (``domain.file_kinds.kind_of``)."""
+
+    actor_id: UUID
+    journal_id: UUID
+    lesson_id: UUID
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class RetractHomeworkFile(Command[r.FileRetracted]):
+    actor_id: UUID
+    journal_id: UUID
+    lesson_id: UUID
+    file_id: UUID
+    reason: str

@@ -253,3 +253,12 @@ class LedgerSealed(Result):
     """``sealed``: the seal was recorded now (False: that day's seal was recorded before)."""
 
     sealed: bool
+
+
+class FileAttached(Created):
+    pass
+
+
+@dataclass(frozen=True)
+class FileRetracted(Result):
+    pass

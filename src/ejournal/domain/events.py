@@ -8,6 +8,7 @@ from eventsourcing.domain import Aggregate
 from ejournal.domain.base import SchemaV2
 from ejournal.domain.conversation import Announcement, Conversation, NotificationSettings
 from ejournal.domain.findings import ComplianceAudit, MissingEntry
+from ejournal.domain.homework_file import HomeworkFile
 from ejournal.domain.journal import ClassJournal
 from ejournal.domain.ledger import LedgerSeal
 from ejournal.domain.lesson import Lesson
@@ -19,7 +20,7 @@ from ejournal.domain.school_class import SchoolClass
 AGGREGATES: tuple[type[Aggregate], ...] = (
     School, AcademicYear, User, UsernameClaim, SchoolClass, ClassJournal, Lesson, PeriodMark,
     MissingEntry, ComplianceAudit, LedgerSeal, Conversation, Announcement,
-    NotificationSettings,
+    NotificationSettings, HomeworkFile,
 )
 
 

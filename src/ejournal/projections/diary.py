@@ -42,6 +42,7 @@ from ejournal.domain.lesson import Lesson
 from ejournal.projections.base import ReadModel, handles, metadata
 from ejournal.projections.batching import Batch, prepare
 from ejournal.projections.cells import name_order
+from ejournal.projections.diary_files import KeepsFiles, files, files_of_lessons
 from ejournal.projections.naming import (
     KeepsNames,
     KeepsPeriods,
@@ -79,6 +80,7 @@ lessons = Table(
     Column("subject_id", Uuid, nullable=False),
     Column("topic", Text, nullable=False),
     Column("homework", Text, nullable=True),
+    Column("files", Integer, nullable=True),  # homework files served (diary_files.py)
     Index("ix_diary_lessons_class_date", "class_id", "lesson_date"),
 )
 absences = Table(
@@ -107,15 +109,16 @@ _correct_mark = prepare(update(marks).where(marks.c.mark_id == bindparam("m"))
 _cancel_mark = prepare(delete(marks).where(marks.c.mark_id == bindparam("m")))
 
 
-class Diary(KeepsPeriodMarks, KeepsEnrolments, KeepsNames, KeepsPeriods, ReadModel):
+class Diary(KeepsFiles, KeepsPeriodMarks, KeepsEnrolments, KeepsNames, KeepsPeriods, ReadModel):
     names_table = names
     journals_table = journals
     periods_table = periods
+    lessons_table = lessons
     name = "diary"
     period_marks_table = period_marks
     enrolments_table = enrolments
-    tables = (names, journals, periods, enrolments, lessons, absences, marks, period_marks)
-
+    tables = (names, journals, periods, enrolments, lessons, absences, marks, period_marks,
+              files)
 
     @handles(Lesson.Held)
     def lesson_held(self, batch: Batch, e: Lesson.Held, _: int) -> None:
@@ -153,6 +156,7 @@ class Diary(KeepsPeriodMarks, KeepsEnrolments, KeepsNames, KeepsPeriods, ReadMod
 Diary.prepare_names()
 Diary.prepare_enrolments()
 Diary.prepare_period_marks()
+Diary.prepare_files()
 
 #: A class the reader may read a student's data in, from which day to which (None: open).
 Span = tuple[UUID, date, date | None]
@@ -169,6 +173,7 @@ class DiaryLesson:
     absent: bool
     marks: list[dict[str, str]] = field(default_factory=list)
     teacher_name: str = ""  # the journal's teacher
+    attachments: list[dict[str, str]] = field(default_factory=list)  # homework files
 
 
 @dataclass
@@ -187,7 +192,7 @@ _DIARY = (
            cast(lessons.c.journal_id, Text), lessons.c.slot, _SUBJECT_NAME,
            lessons.c.topic, lessons.c.homework, cast(marks.c.mark_id, Text), marks.c.value,
            marks.c.work, absences.c.lesson_date, _TEACHER_NAME,
-           cast(_enrolment.c.class_id, Text))
+           cast(_enrolment.c.class_id, Text), lessons.c.files)
     .select_from(_enrolment)
     .join(lessons, and_(lessons.c.class_id == _enrolment.c.class_id,
                         lessons.c.lesson_date >= _enrolment.c.from_date,
@@ -245,8 +250,9 @@ def read_diary(conn: Connection, student_id: UUID, first: date, last: date,
     lesson = DiaryLesson("", "", 0, "", "", None, False)
     current = None
     bounds = None if spans is None else _as_text(spans)
+    with_files: dict[str, DiaryLesson] = {}
     for (lesson_id, lesson_date, journal_id, slot, subject, topic, homework, mark_id, value,
-         work, absent, teacher_name, class_id) in conn.execute(
+         work, absent, teacher_name, class_id, file_count) in conn.execute(
             _DIARY, {"student": student_id, "first": first, "last": last}).tuples().all():
         if bounds is not None and not within(bounds, canonical_id(class_id), lesson_date):
             continue
@@ -259,8 +265,15 @@ def read_diary(conn: Connection, student_id: UUID, first: date, last: date,
                                  topic=topic, homework=homework, absent=absent is not None,
                                  teacher_name=teacher_name)
             days[-1].lessons.append(lesson)
+            if file_count:
+                with_files[lesson_id] = lesson
         if mark_id is not None:
             lesson.marks.append({"id": canonical_id(mark_id), "value": value, "work": work})
+    if with_files:
+        found = files_of_lessons(conn, [UUID(canonical_id(i)) for i in with_files])
+        for lesson_id, held in with_files.items():
+            held.attachments = [{"id": canonical_id(f), "name": n}
+                                for f, n in found.get(lesson_id, ())]
     return days
 
 

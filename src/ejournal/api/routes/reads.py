@@ -65,13 +65,14 @@ def _diary_out(student_id: UUID, days: list[DiaryDay], finals: list[PeriodMarkRo
     it (with the building, a quarter of ``json.dumps``'s time: docs/performance.md)."""
     body = {"student_id": str(student_id), "days": [
         {"date": d.date.isoformat(), "lessons": [
-            {"journal_id": str(lesson.journal_id), "slot": lesson.slot,
+            {"journal_id": str(lesson.journal_id), "lesson_id": lesson.lesson_id,
+             "slot": lesson.slot,
              "subject": lesson.subject, "subject_name": lesson.subject,
              "teacher_name": lesson.teacher_name, "topic": lesson.topic,
              "homework": lesson.homework,
              "marks": [{"id": str(m["id"]), "value": m["value"], "work": m["work"]}
                        for m in lesson.marks],
-             "absent": lesson.absent}
+             "absent": lesson.absent, "attachments": lesson.attachments}
             for lesson in d.lessons]}
         for d in days], "period_marks": [period_mark_out(p) for p in finals]}
     return Response(orjson.dumps(body), media_type="application/json")

@@ -9,6 +9,7 @@ from ejournal.application.handlers import (
     accounts,
     compliance,
     conversations,
+    files,
     journal,
     people,
     structure,
@@ -22,5 +23,5 @@ def run_batch(command: RunBatch, uow: UnitOfWork) -> r.BatchRun:
 
 HANDLERS: dict[type, Handler] = {
     **people.HANDLERS, **structure.HANDLERS, **journal.HANDLERS, **compliance.HANDLERS,
-    **accounts.HANDLERS, **conversations.HANDLERS, RunBatch: run_batch,
+    **accounts.HANDLERS, **conversations.HANDLERS, **files.HANDLERS, RunBatch: run_batch,
 }
