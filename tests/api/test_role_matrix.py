@@ -314,7 +314,6 @@ class Req:
     json: Any = None
     params: dict[str, str] | None = None
     data: dict[str, str] | None = None
-    files: dict[str, Any] | None = None  # a multipart upload
     token: str | None = None  # None: the principal's own token; "": none at all
     files: dict[str, Any] | None = None  # a multipart upload
     note: dict[str, Any] = field(default_factory=dict)
