@@ -171,6 +171,38 @@ def _pdf_text(content: bytes) -> str:
                               capture_output=True, text=True).stdout
 
 
+def test_a_row_the_domain_refuses_while_saving_writes_nothing_of_the_file(
+        server: Server, school: School) -> None:
+    """A class name with an invisible character passes the file's checks but not the
+    domain's: the steps before it (accounts, a class, enrolments, links) are not saved, nor
+    are the temporary passwords stored for them."""
+    admin = school.tokens["admin"]
+    content = _roster("8А;Громов Гек;gromov.g;;Громова Гея;gromova.g;;",
+                      "7\u200bА;Тихий Тимур;tihiy.t;;;;;")
+    dry = created(_post(server, admin, school.id, "roster", content, True), 200)
+    assert _errors(dry) == {(3, "Класс")}
+    before = log_length(server)
+    credentials_before = _credentials(server)
+    refused = problem(_post(server, admin, school.id, "roster", content, False), 422)
+    assert _errors(refused) == {(3, "Класс")}
+    assert log_length(server) == before
+    assert _credentials(server) == credentials_before
+
+
+def _credentials(server: Server) -> int:
+    from sqlalchemy import func, select
+
+    from ejournal.accounts import credentials
+    from ejournal.projections.base import create_read_engine
+
+    engine = create_read_engine(server.database.settings)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(credentials)) or 0)
+    finally:
+        engine.dispose()
+
+
 def _xlsx(rows: list[list[Any]]) -> bytes:
     import io
 

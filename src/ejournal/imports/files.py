@@ -67,8 +67,11 @@ def _csv_rows(content: bytes) -> list[list[str]]:
         raise FileUnreadable("the file holds NUL characters: not a CSV file")
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text),
-                                                             delimiter=delimiter)]
+    try:
+        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text),
+                                                                 delimiter=delimiter)]
+    except csv.Error as exc:  # a field over csv's limit (128 KiB), a stray quote...
+        raise FileUnreadable(f"the CSV file cannot be read: {exc}") from None
 
 
 def _xlsx_rows(content: bytes) -> list[list[str]]:

@@ -148,7 +148,7 @@ def plan_roster(ctx: Context, table: Table) -> Plan:
         if school_class is None or student.user_id not in school_class.enrolments:
             plan.step(c.EnrolStudent(ctx.actor_id, class_id, student_id=student.user_id,
                                      from_date=from_date), row,
-                      {"from_date": FROM, "student_id": STUDENT_LOGIN})
+                      {"from_date": FROM, "student_id": STUDENT_LOGIN, "class_id": CLASS})
             plan.count("enrolments")
         linked = set(student.existing.guardians) if student.existing else set()
         in_row: set[UUID] = set()

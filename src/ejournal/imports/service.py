@@ -76,11 +76,15 @@ def school_year(engine: Engine, school_id: UUID, today: date,
 
 
 def _refused_steps(plan: Plan, refused: BatchRefused) -> list[Problem]:
-    found = []
+    """The domain's refusals by row and column; of a row's refusals naming no column (those
+    of steps that needed what an earlier refused step would have made), the first only."""
+    found: list[Problem] = []
     for failure in refused.failures:
         step = plan.steps[failure.step]
-        found.append(Problem(step.row, step.columns.get(failure.field or "", None),
-                             failure.message))
+        problem = Problem(step.row, step.columns.get(failure.field or ""), failure.message)
+        if problem.column is None and any(p.row == step.row for p in found):
+            continue
+        found.append(problem)
     return found
 
 

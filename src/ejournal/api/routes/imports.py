@@ -128,7 +128,7 @@ class SlipIn(BaseModel):
     full_name: str | None = Field(default=None, max_length=2000,
                                   description="ignored: the account's own name is printed")
     role: str | None = Field(default=None, max_length=32, description="ignored, as full_name")
-    class_name: str | None = Field(default=None, max_length=100)
+    class_name: str | None = Field(default=None, max_length=100, pattern=r"^[^\x00-\x1f]*$")
 
 
 class SlipsIn(BaseModel):
