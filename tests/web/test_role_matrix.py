@@ -286,6 +286,23 @@ AUDIT_X = statuses(" 303  403  404  404  403  403  403  403  403  ok   ok   403"
 OPERATORS = statuses("303  ok   403  403  403  403  403  403  403  403  403  403")
 TEACHERS = statuses(" 303  403  403  403  ok   ok   ok   403  403  403  403  ok")
 MESSAGES = statuses(" 303  403  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok")
+IN_CLASS = statuses(" 303  403  404  404  ok   404  ok   ok   404  404  404  404")
+IN_CLASS_WRITE = statuses("303 403 404 404 303 404 303 303 404 404 404 404", 303)
+
+
+def _conversation_arrange(world: World, _: str, target: str) -> Req:
+    # (imported here: the API matrix's module imports that matrix back as it loads)
+    from tests.api.matrix_messages import _conversation, _post
+
+    _post(world, target)
+    return Req(f"/messages/{_conversation(world, target)}")
+
+
+def _write_arrange(world: World, _: str, target: str) -> Req:
+    from tests.api.matrix_messages import _conversation, _post
+
+    _post(world, target)
+    return Req(f"/messages/{_conversation(world, target)}", data={"text": "Спасибо!"})
 FAMILY = statuses("   303  403  403  403  403  403  403  ok   ok   403  403  403")
 ACCESS_S0 = statuses("303  403  403  403  403  403  403  403  ok   403  403  403")
 ACCESS_S1 = statuses("303  403  403  403  403  403  403  403  404  403  403  403")
@@ -378,8 +395,11 @@ MATRIX: list[Row] = [
     Row("POST", "/journals/{journal_id}/students/{student_id}/period-mark/correction",
         _writes(201), _final_correct_arrange, _written, ("PeriodMark.Corrected",),
         ("summary",)),
-    Row("GET", "/messages", {"-": MESSAGES}, _fixed("/messages"),
-        _says("Сообщения", "Переписка в электронном журнале пока недоступна")),
+    Row("GET", "/messages", {"-": MESSAGES}, _fixed("/messages"), _says("Сообщения", "Объявления")),
+    Row("GET", "/messages/{conversation_id}", {"class": IN_CLASS}, _conversation_arrange,
+        _says("Напоминаю про субботник")),
+    Row("POST", "/messages/{conversation_id}", {"class": IN_CLASS_WRITE}, _write_arrange,
+        events=("Conversation.MessagePosted",)),
     # --- the reports (the API's: a journal as its grid, a class as its students) ---
     Row("GET", "/reports", {"-": REPORTS}, _fixed("/reports"), _reports_shows),
     Row("GET", "/reports/programme", READS,

@@ -200,18 +200,3 @@ def test_the_guide_is_one_click_from_every_page(visit: Callable[..., Visit],
     v.page.get_by_role("link", name="Родитель").click()
     expect(v.page.get_by_role("heading", name="Родителю")).to_be_visible()
     v.shoot("help")
-
-
-@pytest.mark.parametrize("who", ["guardian", "teacher"])
-def test_conversations_have_their_place_saying_they_are_not_there_yet(
-        visit: Callable[..., Visit], school: School, who: str) -> None:
-    v = visit()
-    page = v.login(school.usernames[who])
-    page.get_by_role("navigation", name="Разделы").get_by_role("link", name="Сообщения").click()
-    expect(page).to_have_url(re.compile("/messages$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Сообщения")
-    expect(page.get_by_role("status")).to_have_text(
-        "Переписка в электронном журнале пока недоступна.")
-    expect(page.locator("main form")).to_have_count(0)
-    if who == "guardian":
-        v.shoot("messages")

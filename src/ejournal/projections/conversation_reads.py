@@ -26,6 +26,7 @@ from ejournal.projections.conversation_tables import (
     guardians,
     inbox,
     journals,
+    local_day,
     members_on,
     messages,
     muted,
@@ -119,9 +120,11 @@ def my_conversations(conn: Connection, user_id: UUID, role: str, school_id: UUID
     seen = select(reads.c.position).where(
         reads.c.user_id == user_id,
         reads.c.conversation_id == conversations.c.conversation_id).scalar_subquery()
-    unread = select(func.count()).select_from(inbox).where(
+    unread = select(func.count()).select_from(inbox).join(
+        messages, messages.c.position == inbox.c.position).where(
         inbox.c.user_id == user_id, inbox.c.conversation_id == conversations.c.conversation_id,
-        inbox.c.position > func.coalesce(seen, 0)).scalar_subquery()
+        inbox.c.position > func.coalesce(seen, 0),
+        messages.c.author_id != user_id).scalar_subquery()  # one's own are read
     quiet = select(func.count()).select_from(muted).where(
         muted.c.user_id == user_id,
         muted.c.conversation_id == conversations.c.conversation_id).scalar_subquery()
@@ -151,6 +154,13 @@ def _direct_titles(conn: Connection, user_id: UUID, ids: list[Any]) -> dict[UUID
     for row in rows:
         titles.setdefault(_uuid(row.conversation_id), []).append(row.full_name)
     return {k: ", ".join(v) for k, v in titles.items()}
+
+
+def unread_total(conn: Connection, user_id: UUID, role: str, school_id: UUID,
+                 now: datetime) -> int:
+    """How many messages that reached the user they have not read, in every conversation."""
+    day = local_day(conn, school_id, now)
+    return sum(c.unread for c in my_conversations(conn, user_id, role, school_id, day))
 
 
 def conversation_of(conn: Connection, conversation_id: UUID) -> Any:

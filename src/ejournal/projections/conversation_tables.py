@@ -8,9 +8,10 @@ staff conversation its teachers and administration; a direct one the people it n
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
@@ -28,7 +29,7 @@ from sqlalchemy import (
     union,
 )
 
-from ejournal.projections.base import metadata
+from ejournal.projections.base import as_utc, metadata
 
 STAFF_ROLES = ("teacher", "admin")
 
@@ -115,6 +116,13 @@ TABLES = (schools, people, classes, enrolments, journals, guardians, conversatio
 
 class Executes(Protocol):
     def execute(self, statement: Any, parameters: Any = None) -> Any: ...
+
+
+def local_day(conn: Executes, school_id: UUID, moment: datetime) -> date:
+    """The school-local date of a moment."""
+    zone = conn.execute(select(schools.c.timezone).where(
+        schools.c.school_id == school_id)).scalar()
+    return as_utc(moment).astimezone(ZoneInfo(zone or "UTC")).date()
 
 
 def _enrolled(class_id: Any, day: date) -> Any:

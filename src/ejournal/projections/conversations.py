@@ -11,9 +11,7 @@ log); their aggregate is started by the first message.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 
@@ -31,7 +29,6 @@ from ejournal.projections.base import ReadModel, as_utc, handles
 from ejournal.projections.batching import Batch
 from ejournal.projections.conversation_tables import (
     TABLES,
-    Executes,
     announcement_inbox,
     announcement_reads,
     announcements,
@@ -43,6 +40,7 @@ from ejournal.projections.conversation_tables import (
     guardians,
     inbox,
     journals,
+    local_day,
     members_on,
     messages,
     muted,
@@ -54,12 +52,6 @@ from ejournal.projections.notify import NOTIFY_TABLES, Notifies, deliveries
 
 STAFF_TITLE = "Учительская"
 PARENTS_TITLE = "{name} — родители"
-
-
-def local_day(conn: Executes, school_id: UUID, moment: datetime) -> date:
-    zone = conn.execute(select(schools.c.timezone).where(
-        schools.c.school_id == school_id)).scalar()
-    return as_utc(moment).astimezone(ZoneInfo(zone or "UTC")).date()
 
 
 def _person_name(batch: Batch, user_id: UUID) -> str:

@@ -17,6 +17,7 @@ from ejournal.web import (
     pages_family,
     pages_finals,
     pages_journal,
+    pages_messages,
     pages_reports,
     pages_school,
     pages_structure,
@@ -53,3 +54,4 @@ def install(app: FastAPI) -> None:
     app.include_router(pages_structure.router)
     app.include_router(pages_finals.router)
     app.include_router(pages_reports.router)
+    app.include_router(pages_messages.router)

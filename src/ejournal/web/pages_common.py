@@ -1,5 +1,4 @@
-"""Pages every visitor meets: the login page at ``/``, logging out, the user guide and the
-place of conversations."""
+"""Pages every visitor meets: the login page at ``/``, logging out and the user guide."""
 
 from __future__ import annotations
 
@@ -24,8 +23,6 @@ from ejournal.web.routing import (
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-#: Who has conversations (the operator has none).
-MESSAGING = ("guardian", "student", "teacher", "admin", "auditor")
 GUIDES = ("guardian", "student", "teacher", "admin", "auditor", "operator")
 
 
@@ -105,12 +102,3 @@ def guide(request: Request, role: str | None = None) -> Response:
     viewer = viewer_of(request)
     chosen = role if role in GUIDES else (viewer.role.value if viewer else None)
     return render(request, "help.html", chosen=chosen, guides=GUIDES, MENU=MENU)
-
-
-@router.get("/messages")
-def messages(request: Request) -> Response:
-    """Conversations' place: the messaging API is not served yet, and the page says so."""
-    viewer = signed_in(request)
-    if viewer.role.value not in MESSAGING:
-        raise HTTPException(403, "not for this role")
-    return render(request, "messages.html", title="Сообщения", role=viewer.role.value)

@@ -18,6 +18,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from ejournal.api.access import audit_refusal
 from ejournal.api.deps import Principal
 from ejournal.domain.errors import DomainError, NotFound, NotPermitted
+from ejournal.projections.base import reading
+from ejournal.projections.conversation_reads import unread_total
 from ejournal.web import i18n, session
 
 HELP = "/help"
@@ -79,8 +81,18 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     menu = MENU.get(viewer.role.value, ()) if viewer else ()
     html = env.get_template(template).render(
         request=request, viewer=viewer, csrf=csrf, menu=menu, path=request.url.path,
-        **context)
+        unread=_unread(request, viewer), **context)
     return HTMLResponse(html, status_code=status)
+
+
+def _unread(request: Request, viewer: Principal | None) -> int:
+    """The viewer's unread messages, beside «Сообщения» in the header."""
+    if viewer is None or viewer.school_id is None:
+        return 0
+    svc = request.app.state.services
+    with reading(svc.reader) as conn:
+        return unread_total(conn, viewer.user_id, viewer.role.value, viewer.school_id,
+                            svc.now())
 
 
 #: A refusal's page: its status, heading and text.

@@ -28,7 +28,7 @@ from ejournal.domain.conversation import MAX_MEMBERS, MAX_MESSAGE
 from ejournal.domain.values import Role
 from ejournal.projections import conversation_reads as q
 from ejournal.projections.base import reading
-from ejournal.projections.conversations import local_day
+from ejournal.projections.conversation_tables import local_day
 
 router = APIRouter(prefix="/api/v1", tags=["communication"])
 MESSAGES = position_cursor("messages")
@@ -143,7 +143,7 @@ def _school(user: Principal) -> UUID:
     return user.school_id
 
 
-def _conversation(svc: Services, user: Principal, conversation_id: UUID, *,
+def member_conversation(svc: Services, user: Principal, conversation_id: UUID, *,
                   member_now: bool) -> Any:
     """The conversation, if the user belongs to it now (or, for reading, ever did)."""
     fresh(svc)
@@ -204,7 +204,7 @@ def read_messages(svc: ServicesDep, user: SchoolUser, conversation_id: UUID,
                   cursor: CursorQuery = None) -> Page[MessageOut]:
     """A retracted message keeps its place and author; its text reads «сообщение
     удалено»."""
-    _conversation(svc, user, conversation_id, member_now=False)
+    member_conversation(svc, user, conversation_id, member_now=False)
     after = MESSAGES.decode(cursor) or 0
     with reading(svc.reader) as conn:
         rows = q.read_messages(conn, user.user_id, conversation_id, after=after,
@@ -219,7 +219,7 @@ def read_messages(svc: ServicesDep, user: SchoolUser, conversation_id: UUID,
              response_model=CreatedOut, summary="Write a message (1-4,000 characters)")
 def post_message(svc: ServicesDep, user: SchoolUser, conversation_id: UUID, body: MessageIn,
                  key: IdempotencyKey = None) -> JSONResponse:
-    found = _conversation(svc, user, conversation_id, member_now=True)
+    found = member_conversation(svc, user, conversation_id, member_now=True)
     return _run(svc, user, m.PostMessage(user.user_id, conversation_id, found.school_id,
                                          found.kind, found.class_id, body.text), key)
 
@@ -231,7 +231,7 @@ def retract_message(svc: ServicesDep, user: SchoolUser, conversation_id: UUID,
                     key: IdempotencyKey = None) -> JSONResponse:
     """By its author, or the school's admin (in any of the school's conversations)."""
     if user.role is not Role.ADMIN:
-        _conversation(svc, user, conversation_id, member_now=False)
+        member_conversation(svc, user, conversation_id, member_now=False)
     return _run(svc, user, m.RetractMessage(user.user_id, conversation_id, message_id,
                                             body.reason), key)
 
@@ -240,7 +240,7 @@ def retract_message(svc: ServicesDep, user: SchoolUser, conversation_id: UUID,
              summary="Mark the conversation read up to a message")
 def mark_read(svc: ServicesDep, user: SchoolUser, conversation_id: UUID,
               body: ReadIn) -> Response:
-    _conversation(svc, user, conversation_id, member_now=False)
+    member_conversation(svc, user, conversation_id, member_now=False)
     with svc.reader.begin() as conn:
         position = q.message_position(conn, user.user_id, conversation_id, body.up_to)
         if position is None:
@@ -253,7 +253,7 @@ def mark_read(svc: ServicesDep, user: SchoolUser, conversation_id: UUID,
              summary="Mute a conversation: no notifications of its messages")
 def mute(svc: ServicesDep, user: SchoolUser, conversation_id: UUID, body: MuteIn,
          key: IdempotencyKey = None) -> JSONResponse:
-    _conversation(svc, user, conversation_id, member_now=False)
+    member_conversation(svc, user, conversation_id, member_now=False)
     written = svc.app.execute(m.MuteConversation(user.user_id, conversation_id, body.muted),
                               idempotency_key=key)
     return written_response(written, 200, {"muted": body.muted})
