@@ -281,3 +281,9 @@ def test_templates_and_refusals(server: Server, school: School) -> None:
     garbage = problem(_post(server, admin, school.id, "roster", b"\xff\xfe\x00bad", True), 422)
     assert garbage["errors"][0]["row"] is None
     problem(_post(server, school.tokens["teacher"], school.id, "roster", GOOD, True), 403)
+    # a file over the 64 KiB of a JSON body is taken (up to 10 MiB)
+    big = _roster(*(f"9Б;Ученица{n} Длиннофамильная{n};big.girl{n};;Мама{n} Длиннофамильная;"
+                    f"big.mother{n};Папа{n} Длиннофамильный;big.father{n}" for n in range(500)))
+    assert len(big) > 64 * 1024
+    dry = created(_post(server, admin, school.id, "roster", big, True), 200)
+    assert (dry["rows"], dry["errors"], dry["would_create"]["guardians"]) == (500, [], 1000)
