@@ -34,6 +34,7 @@ class Req:
     path: str
     data: dict[str, str] | None = None
     token: str | None = None  # None: the principal's own session; "": none
+    files: dict[str, Any] | None = None  # a multipart upload beside ``data``
     note: dict[str, Any] = field(default_factory=dict)
 
 
@@ -69,7 +70,7 @@ def _call(world: World, principal: str, method: str, req: Req) -> httpx.Response
     if method == "POST":
         data = {"csrf": session_csrf(token) if token else LOGIN_CSRF, **(req.data or {})}
     with httpx.Client(base_url=world.server.url, cookies=cookies, timeout=30) as client:
-        return client.request(method, req.path, data=data)
+        return client.request(method, req.path, data=data, files=req.files)
 
 
 def _fixed(path: str) -> Arrange:
@@ -417,6 +418,10 @@ MATRIX: list[Row] = [
 from tests.web.matrix_school import SCHOOL_ROWS  # noqa: E402
 
 MATRIX += SCHOOL_ROWS
+# Homework files: attached on the lesson's page, downloaded from the diary.
+from tests.web.matrix_attachments import ATTACHMENT_PAGES  # noqa: E402
+
+MATRIX += ATTACHMENT_PAGES
 ROWS = {f"{row.method} {row.path}": row for row in MATRIX}
 assert len(ROWS) == len(MATRIX), "one row per page"
 CELLS = [pytest.param(key, target, principal, id=f"{key} | {target} | {principal}")

@@ -15,6 +15,7 @@ from ejournal.web import (
     pages_audit,
     pages_common,
     pages_family,
+    pages_files,
     pages_finals,
     pages_journal,
     pages_messages,
@@ -49,6 +50,7 @@ def install(app: FastAPI) -> None:
     app.include_router(pages_common.router)
     app.include_router(pages_family.router)
     app.include_router(pages_journal.router)
+    app.include_router(pages_files.router)
     app.include_router(pages_audit.router)
     app.include_router(pages_school.router)
     app.include_router(pages_structure.router)

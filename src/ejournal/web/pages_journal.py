@@ -23,6 +23,8 @@ from ejournal.api.requests import SchoolDate
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.school_class import MAX_SLOT
 from ejournal.domain.values import MAX_HOMEWORK_MINUTES
+from ejournal.projections.diary import names as diary_names
+from ejournal.projections.diary_files import lesson_files
 from ejournal.web import commands, gridrows, i18n, lookups, reads
 from ejournal.web.commands import Outcome
 from ejournal.web.routing import PageRoute, is_htmx, only, render, signed_in
@@ -228,8 +230,11 @@ def lesson_page(request: Request, svc: ServicesDep, journal_id: UUID, lesson_id:
     view = reads.journal(svc, viewer, journal_id, period, lookups.today(svc, viewer))
     if view is None:
         raise HTTPException(404, "no such period")
+    with svc.reader.connect() as conn:
+        files = lesson_files(conn, diary_names, lesson_id)
     return render(request, "lesson.html", title="Посещаемость", view=view, lesson=lesson,
-                  roster=reads.roster_of(view), period=period,
+                  roster=reads.roster_of(view), period=period, files=files,
+                  attached=request.query_params.get("attached") == "1",
                   back=f"/journals/{journal_id}{_suffix(period)}")
 
 
