@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 import httpx
 
+from ejournal.application.commands import (
+    EnrolStudent,
+    LinkGuardian,
+    OpenClass,
+    RegisterUser,
+    UnlinkGuardian,
+)
+from ejournal.application.messages import SetContact
 from ejournal.mail.sender import Sender
 from ejournal.projections.base import create_read_engine
 from tests.api.helpers import School, build_school, created
@@ -135,3 +144,62 @@ def test_mail_off_sends_nothing_and_the_daily_digest_gathers_the_day(server: Ser
     assert "«4»" in digest.get_content()
     assert "«3»" in digest.get_content()
     assert [n["status"] for n in _notifications(server, s.tokens["guardian"])] == ["sent"] * 2
+
+
+def test_message_mail_follows_membership_and_never_reaches_another_class(
+        server: Server, smtp: Smtp) -> None:
+    s = build_school(server, "mm")
+    admin, school = UUID(s.admin_id), UUID(s.id)
+    app = server.app()
+    try:
+        # Given the guardian of 7Б and a guardian of another class, each with an address
+        app.execute(SetContact(UUID(s.guardian_id), "mama@example.ru"))
+        other_class = app.execute(OpenClass(admin, school, name="7В", year_id=UUID(s.year_id)))
+        kid = app.execute(RegisterUser(admin, school, username="mm-kid-b", full_name="Ученик Б",
+                                       role="student")).id
+        parent = app.execute(RegisterUser(admin, school, username="mm-parent-b",
+                                          full_name="Родитель Б", role="guardian")).id
+        app.execute(EnrolStudent(admin, other_class.id, student_id=kid, from_date=s.starts_on))
+        app.execute(LinkGuardian(admin, kid, guardian_id=parent))
+        app.execute(SetContact(parent, "chuzhoy@example.ru"))
+    finally:
+        app.close()
+    server.caught_up()
+    parents = next(i["id"] for i in _get_items(server, s.tokens["teacher"])
+                   if i["kind"] == "class_parents")
+    sender = _sender(server, smtp)
+    # When the class teacher writes to 7Б's parents
+    created(_post_json(server, s.tokens["teacher"], f"/api/v1/conversations/{parents}/messages",
+                       {"text": "Завтра экскурсия, нужна сменная обувь."}))
+    server.caught_up()
+    assert sender.run_once() == 1
+    (mail,) = smtp.inbox.to("mama@example.ru")
+    assert mail["Subject"] == "Новое сообщение: 7Б — родители"
+    assert "Мария Ивановна пишет в «7Б — родители»" in mail.get_content()
+    assert "сменная обувь" in mail.get_content()
+    # and after the guardian's link ends, a new message reaches them no more
+    app = server.app()
+    try:
+        app.execute(UnlinkGuardian(admin, UUID(s.student_ids[0]), guardian_id=UUID(s.guardian_id)))
+    finally:
+        app.close()
+    created(_post_json(server, s.tokens["teacher"], f"/api/v1/conversations/{parents}/messages",
+                       {"text": "Напоминаю про экскурсию."}))
+    server.caught_up()
+    assert sender.run_once() == 0
+    assert len(smtp.inbox.to("mama@example.ru")) == 1
+    # Then the other class's guardian was never told of either
+    assert smtp.inbox.to("chuzhoy@example.ru") == []
+
+
+def _get_items(server: Server, token: str) -> list[dict[str, Any]]:
+    with server.client(token) as c:
+        answer = c.get("/api/v1/me/conversations")
+    assert answer.status_code == 200, answer.text
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
+
+
+def _post_json(server: Server, token: str, path: str, body: dict[str, Any]) -> httpx.Response:
+    with server.client(token) as c:
+        return c.post(path, json=body)
