@@ -422,6 +422,10 @@ MATRIX += SCHOOL_ROWS
 from tests.web.matrix_attachments import ATTACHMENT_PAGES  # noqa: E402
 
 MATRIX += ATTACHMENT_PAGES
+# The holder's own account: rows of a module of their own.
+from tests.web.matrix_account import ACCOUNT_ROWS  # noqa: E402
+
+MATRIX += ACCOUNT_ROWS
 ROWS = {f"{row.method} {row.path}": row for row in MATRIX}
 assert len(ROWS) == len(MATRIX), "one row per page"
 CELLS = [pytest.param(key, target, principal, id=f"{key} | {target} | {principal}")

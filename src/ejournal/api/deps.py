@@ -91,7 +91,8 @@ def current_user(request: Request, svc: ServicesDep,
 #: What an account that must first change its password (or set up MFA) may still use.
 UNGATED = frozenset({"/api/v1/me", "/api/v1/me/password", "/api/v1/me/mfa",
                      "/api/v1/me/mfa/confirm", "/api/v1/me/mfa/disable", "/api/v1/auth/logout",
-                     "/logout"})
+                     "/logout", "/account/password", "/account/mfa", "/account/mfa/confirm",
+                     "/account/mfa/disable"})
 
 
 def _route(request: Request) -> str:

@@ -12,6 +12,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
 from ejournal.web import (
+    pages_account,
     pages_audit,
     pages_common,
     pages_family,
@@ -48,6 +49,7 @@ def install(app: FastAPI) -> None:
     app.mount("/static", Assets(directory=STATIC), name="static")
     app.include_router(docs_router)
     app.include_router(pages_common.router)
+    app.include_router(pages_account.router)
     app.include_router(pages_family.router)
     app.include_router(pages_journal.router)
     app.include_router(pages_files.router)

@@ -9,7 +9,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from starlette.responses import RedirectResponse, Response
 
 from ejournal.api.deps import ServicesDep, current_user
-from ejournal.api.problems import TypedHTTPException
+from ejournal.api.problems import Refusal, TypedHTTPException
 from ejournal.api.routes import auth
 from ejournal.web import i18n, session
 from ejournal.web.routing import (
@@ -82,8 +82,12 @@ def login(request: Request, svc: ServicesDep, username: Annotated[str, Form()] =
         return _login_page(request, 401, "Неверный логин или пароль.", username, target)
     except Exception:  # noqa: BLE001 - NUL bytes and the like: the same answer, no detail
         return _login_page(request, 401, "Неверный логин или пароль.", username, target)
-    viewer = current_user(request, svc, token.access_token)
-    response = RedirectResponse(_safe_next(target) or landing(viewer), 303)
+    try:
+        viewer = current_user(request, svc, token.access_token)
+        chosen = _safe_next(target) or landing(viewer)
+    except Refusal as exc:  # a temporary password to change (a second factor to set up) first
+        chosen = session.GATES.get(exc.kind, "/")
+    response = RedirectResponse(chosen, 303)
     session.set_session(response, request, token.access_token, token.expires_in)
     return response
 

@@ -143,6 +143,9 @@ class PageRoute(APIRoute):
             svc = request.app.state.services
             viewer = await run_in_threadpool(session.principal, request, svc)
             request.state.viewer = viewer
+            first = session.gate(request)
+            if first is not None:  # its page (and logging out) only, until it is done
+                return RedirectResponse(first, 303)
             try:
                 if request.method == "POST":
                     form = await request.form()

@@ -16,6 +16,7 @@ from fastapi import HTTPException, Request
 from starlette.responses import Response
 
 from ejournal.api.deps import Principal, current_user
+from ejournal.api.problems import Refusal
 from ejournal.api.services import Services
 
 SESSION_COOKIE = "ejournal_session"
@@ -50,6 +51,20 @@ def principal(request: Request, svc: Services) -> Principal | None:
         return current_user(request, svc, token)
     except HTTPException:
         return None
+    except Refusal as exc:  # a password to change, a second factor to set up first
+        request.state.gate = exc.kind
+        gated: Principal = request.state.principal
+        return gated
+
+
+#: Where a gated account is sent before any other page, by the kind of its gate.
+GATES = {"password-change-required": "/account/password", "mfa-setup-required": "/account/mfa"}
+
+
+def gate(request: Request) -> str | None:
+    """The page a signed-in account must use first (None: none)."""
+    kind: str | None = getattr(request.state, "gate", None)
+    return GATES.get(kind) if kind else None
 
 
 def session_csrf(token: str) -> str:
