@@ -222,13 +222,27 @@ def test_staff_timetable_and_programme_from_xlsx_and_csv(server: Server,
     staff = _xlsx([["ФИО", "Логин", "Роль"],
                    ["Орлова Ирина Ивановна", "orlova.i", "учитель"],
                    ["Волков Олег", "volkov.o", "Учитель"],
-                   ["Зайцева Зоя", "zaitseva.z", "директор"]])  # no such role
+                   ["Зайцева Зоя", "zaitseva.z", "директор"],  # no such role
+                   ["Ким Ким", "kim.k", "проверяющий"]])
     dry = created(_post(server, admin, school.id, "staff", staff, True, "staff.xlsx"), 200)
     assert _errors(dry) == {(4, "Роль")}
-    staff = _xlsx([["ФИО", "Логин", "Роль"], ["Орлова Ирина Ивановна", "orlova.i", "учитель"],
-                   ["Волков Олег", "volkov.o", "Учитель"]])
+    wrong = _xlsx([["ФИО", "Логин", "Роль", "Классный руководитель"],
+                   ["Ким Ким", "kim.k", "проверяющий", "7Б"],  # not a teacher
+                   ["Орлова Ирина Ивановна", "orlova.i", "учитель", "11Я"]])  # no such class
+    dry = created(_post(server, admin, school.id, "staff", wrong, True, "staff.xlsx"), 200)
+    assert _errors(dry) == {(2, "Классный руководитель"), (3, "Классный руководитель")}
+    staff = _xlsx([["ФИО", "Логин", "Роль", "Классный руководитель"],
+                   ["Орлова Ирина Ивановна", "orlova.i", "учитель", "7Б"],
+                   ["Волков Олег", "volkov.o", "Учитель", ""]])
     done = created(_post(server, admin, school.id, "staff", staff, False, "staff.xlsx"))
-    assert done["created"] == {"teachers": 2}
+    assert done["created"] == {"teachers": 2, "class_teachers": 1}
+    server.caught_up()
+    with server.client(admin) as c:
+        classes = c.get(f"/api/v1/schools/{school.id}/classes").json()["items"]
+        assert [x["class_teacher_name"] for x in classes if x["name"] == "7Б"] == [
+            "Орлова Ирина Ивановна"]
+    again = created(_post(server, admin, school.id, "staff", staff, False, "staff.xlsx"))
+    assert again["created"] == {}
     # the timetable: 7Б's maths stays Мария Ивановна's journal; physics is new, and Орлова's
     timetable = ("Класс,День недели,Урок,Предмет,Учитель,Действует с\n"
                  f"7Б,пн,1,Математика,teacher-{TAGS[school.id]},2026-09-01\n"

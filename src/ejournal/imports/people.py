@@ -29,8 +29,9 @@ GUARDIANS = (("ФИО родителя 1", "Логин родителя 1"), ("�
 ROSTER_REQUIRED = [CLASS, STUDENT, STUDENT_LOGIN]
 ROSTER_OPTIONAL = [FROM, *(x for pair in GUARDIANS for x in pair)]
 
-NAME, LOGIN, ROLE = "ФИО", "Логин", "Роль"
+NAME, LOGIN, ROLE, CLASS_TEACHER = "ФИО", "Логин", "Роль", "Классный руководитель"
 STAFF_REQUIRED = [NAME, LOGIN, ROLE]
+STAFF_OPTIONAL = [CLASS_TEACHER]
 STAFF_ROLES = {"учитель": Role.TEACHER, "администратор": Role.ADMIN,
                "проверяющий": Role.AUDITOR, "teacher": Role.TEACHER, "admin": Role.ADMIN,
                "auditor": Role.AUDITOR}
@@ -173,12 +174,15 @@ def plan_roster(ctx: Context, table: Table) -> Plan:
 
 def plan_staff(ctx: Context, table: Table) -> Plan:
     plan = Plan(rows=len(table.rows))
-    cols = Columns(table, plan, STAFF_REQUIRED, [])
+    cols = Columns(table, plan, STAFF_REQUIRED, STAFF_OPTIONAL)
     if not cols.ok:
         return plan
-    cells = [(row, {n: cols.get(v, n) for n in STAFF_REQUIRED}) for row, v in table.rows]
+    cells = [(row, {n: cols.get(v, n) for n in STAFF_REQUIRED + STAFF_OPTIONAL})
+             for row, v in table.rows]
     users = ctx.users(v[LOGIN] for _, v in cells
                       if v[LOGIN] and login_problem(v[LOGIN]) is None)
+    classes = ctx.classes(v[CLASS_TEACHER] for _, v in cells if v[CLASS_TEACHER])
+    appointed: dict[str, int] = {}  # class name key -> the row appointing its class teacher
     seen: dict[str, Person] = {}
     for row, v in cells:
         role = STAFF_ROLES.get(v[ROLE].casefold())
@@ -187,6 +191,37 @@ def plan_staff(ctx: Context, table: Table) -> Plan:
                                     "проверяющий")
         if not v[NAME]:
             plan.problem(row, NAME, "нужны фамилия, имя и отчество")
+        school_class = _class_teacher_of(plan, ctx, classes, appointed, row, role,
+                                         v[CLASS_TEACHER])
         if _login(plan, row, LOGIN, v[LOGIN]) and role is not None and v[NAME]:
-            _known(plan, ctx, seen, users, row, LOGIN, v[LOGIN], v[NAME], role, None)
+            person = _known(plan, ctx, seen, users, row, LOGIN, v[LOGIN], v[NAME], role, None)
+            if person is not None and school_class is not None \
+                    and school_class.class_teacher_id != person.user_id:
+                plan.step(c.AppointClassTeacher(ctx.actor_id, school_class.id,
+                                                teacher_id=person.user_id), row,
+                          {"teacher_id": LOGIN, "class_teacher_id": CLASS_TEACHER,
+                           "class_id": CLASS_TEACHER})
+                plan.count("class_teachers")
     return plan
+
+
+def _class_teacher_of(plan: Plan, ctx: Context, classes: dict[str, SchoolClass],
+                      appointed: dict[str, int], row: int, role: Role | None,
+                      class_name: str) -> SchoolClass | None:
+    """The class of the school year this row makes its teacher the class teacher of."""
+    if not class_name:
+        return None
+    if role is not Role.TEACHER:
+        plan.problem(row, CLASS_TEACHER, "классный руководитель - учитель")
+        return None
+    found = classes.get(name_key(class_name))
+    if found is None:
+        year = ctx.year.name if ctx.year else "-"
+        plan.problem(row, CLASS_TEACHER, f"нет класса «{class_name}» в учебном году {year}")
+        return None
+    if (earlier := appointed.get(name_key(class_name))) is not None:
+        plan.problem(row, CLASS_TEACHER, f"классный руководитель класса уже указан в строке "
+                                         f"{earlier}")
+        return None
+    appointed[name_key(class_name)] = row
+    return found

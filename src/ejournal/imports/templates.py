@@ -24,6 +24,8 @@ COLUMNS: dict[str, list[tuple[str, bool, str]]] = {
         (people.NAME, True, "фамилия, имя и отчество"),
         (people.LOGIN, True, _LOGIN),
         (people.ROLE, True, "учитель, администратор или проверяющий"),
+        (people.CLASS_TEACHER, False, "класс учебного года, классным руководителем которого "
+                                      "учитель назначается"),
     ],
     "timetable": [
         (schedule.CLASS, True, "класс учебного года"),
