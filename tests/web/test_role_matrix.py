@@ -426,6 +426,10 @@ MATRIX += ATTACHMENT_PAGES
 from tests.web.matrix_account import ACCOUNT_ROWS  # noqa: E402
 
 MATRIX += ACCOUNT_ROWS
+# Closing and reopening a period on «Школа».
+from tests.web.matrix_periods import PERIOD_PAGES  # noqa: E402
+
+MATRIX += PERIOD_PAGES
 ROWS = {f"{row.method} {row.path}": row for row in MATRIX}
 assert len(ROWS) == len(MATRIX), "one row per page"
 CELLS = [pytest.param(key, target, principal, id=f"{key} | {target} | {principal}")

@@ -40,6 +40,7 @@ from ejournal.application.commands import (
     PlanYear,
     SetTimetable,
 )
+from ejournal.domain.school import AcademicYear
 from ejournal.domain.school_class import MAX_SLOT
 from ejournal.web import i18n, lookups, school, session, structure
 from ejournal.web.routing import PageRoute, only, render, signed_in
@@ -53,7 +54,9 @@ WEEKDAYS = range(1, 7)
 DONE = {"year": "Учебный год записан.", "subject": "Предмет добавлен.",
         "class": "Класс открыт.", "enrolment": "Ученик зачислен.",
         "guardian": "Родитель привязан к ученику.", "journal": "Журнал открыт.",
-        "substitution": "Замена назначена.", "timetable": "Расписание записано."}
+        "substitution": "Замена назначена.", "timetable": "Расписание записано.",
+        "closed": "Период закрыт: записи на его даты не принимаются.",
+        "reopened": "Период открыт снова."}
 #: Roles the administration opens accounts for, in the form's order.
 ROLES = ("teacher", "student", "guardian", "auditor", "admin")
 
@@ -98,8 +101,11 @@ def school_page(request: Request, svc: Services, viewer: Principal, kept: Kept =
                "teachers": [(p.id, p.full_name) for p in view.staff if p.role == "teacher"],
                "roles": [(r, i18n.ROLE[r]) for r in ROLES],
                "kinds": list(i18n.PERIOD_KIND.items())}
+    years = svc.app.load_many([y.id for y in view.years]).values()
+    closed = {p for y in years if isinstance(y, AcademicYear) for p in y.closed}
     return render(request, "school.html", status=status, title=f"Школа: {view.school.name}",
                   view=view, kept=kept, notice=DONE.get(done or ""), opened=opened,
+                  closed=closed,
                   PERIOD_ROWS=range(PERIOD_ROWS), HOLIDAY_ROWS=range(HOLIDAY_ROWS),
                   options=options)
 

@@ -266,6 +266,7 @@ class JournalView:
     success: Decimal | None
     programme: list[str]
     windows: Windows = None  # a substitute's days: the grid shows only them, no summary
+    closed: bool = False  # R-3.4b: the period takes no entries
 
 
 def journal(svc: Services, viewer: Principal, journal_id: UUID, period_id: UUID | None,
@@ -290,13 +291,16 @@ def journal(svc: Services, viewer: Principal, journal_id: UUID, period_id: UUID 
     if windows is not None:
         grid = within_windows(grid, windows)
     log_access(svc, viewer, (s.id for s in grid.students), "grid", now)
+    year = svc.app.load_many([found.year_id]).get(found.year_id)
+    closed = period.id in getattr(year, "closed", ())
     if summary is None:  # a substitute's days: the period's summary is not theirs
         return JournalView(card, periods, period, grid, {}, None, None,
-                           [t.title for t in found.programme], windows)
+                           [t.title for t in found.programme], windows, closed)
     log_access(svc, viewer, (s.student_id for s in summary.students), "summary", now)
     return JournalView(card, periods, period, grid,
                        {s.student_id: s for s in summary.students}, summary.quality_percent,
-                       summary.success_percent, [t.title for t in found.programme])
+                       summary.success_percent, [t.title for t in found.programme],
+                       closed=closed)
 
 
 @dataclass
