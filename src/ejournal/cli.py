@@ -145,31 +145,24 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     moment, so that what a test expects does not depend on the day it runs."""
     import os
 
-    import uvicorn
-
-    from ejournal.site import create_app
+    from ejournal import serving
 
     checked = _app(settings)  # a log of the first event schema is refused before it starts
     # Every account's registration is in the log, and nothing else can come first.
     accounts_exist = bool(checked.store.head())
     checked.close()
     frozen: datetime | None = args.now
-    clock = (lambda: frozen) if frozen is not None else None
     username = os.environ.get("EJOURNAL_BOOTSTRAP_USERNAME")
     password = os.environ.get("EJOURNAL_BOOTSTRAP_PASSWORD")
     if username and password:
         # The bootstrap operator is the first account, made only while there is none.
         print("accounts exist: no bootstrap operator made" if accounts_exist
               else _bootstrap(settings, username, password, now=frozen), flush=True)
-    if settings.request_log and not args.no_request_log:
-        from ejournal.api import request_log
-
-        request_log.to_stdout()
-    app = create_app(settings, clock=clock, run_projector=not args.no_projector,
-                     run_scheduler=not args.no_scheduler, settle_heap=True)
-    # proxy_headers off: the app believes X-Forwarded-For only from EJOURNAL_TRUSTED_PROXIES.
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False,
-                proxy_headers=False)
+    chosen = serving.Serving(run_projector=not args.no_projector,
+                             run_scheduler=not args.no_scheduler,
+                             request_log=settings.request_log and not args.no_request_log,
+                             now=frozen.isoformat() if frozen is not None else None)
+    serving.run(settings, chosen, host=args.host, port=args.port, workers=args.workers)
     return 0
 
 
@@ -311,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP API (with the projector)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="processes serving the port (one of them, elected, runs the "
+                            "projector, the scheduler and the mail)")
     serve.add_argument("--no-projector", action="store_true",
                        help="do not run the projector in this process")
     serve.add_argument("--no-scheduler", action="store_true",

@@ -39,6 +39,7 @@ from ejournal.api.routes import (
     students,
 )
 from ejournal.api.services import Clock, Services
+from ejournal.leadership import Leadership, lease_for
 from ejournal.settings import Settings, networks
 
 MAX_BODY = 64 * 1024
@@ -148,31 +149,42 @@ class Guard:
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                run_projector: bool = True, run_scheduler: bool = False,
-               settle_heap: bool = False) -> FastAPI:
+               settle_heap: bool = False, elect: bool = False) -> FastAPI:
     """``clock``: what "now" is for every request and command (the real clock if None; tests
     set their own, so that no answer depends on the day they run). ``run_scheduler``: run the
     compliance scheduler in this process too (``ejournal serve`` does, unless
     ``--no-scheduler``). ``settle_heap``: the process is the server's own (``ejournal
     serve``): what it holds once started is kept out of the garbage collector's full passes
-    (``gc.freeze``)."""
+    (``gc.freeze``). ``elect``: several processes serve the database (``--workers``): the
+    projector, the mail sender and the scheduler run in the one that wins the lease of
+    leadership (``ejournal.leadership``), and sessions' last writes are kept in the database."""
     chosen = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        svc = Services.open(chosen, clock)
+        svc = Services.open(chosen, clock, shared_writes=elect)
         measured.watch(svc)
         to_thread.current_default_thread_limiter().total_tokens = chosen.request_threads
-        if run_projector:
-            svc.start_projector()
-            if chosen.smtp_url:
-                svc.start_mailer()
-        scheduler = None
-        if run_scheduler:
-            from ejournal.scheduler.service import ComplianceScheduler
+        schedulers: list[Any] = []  # the compliance scheduler, once this process runs it
 
-            scheduler = ComplianceScheduler(chosen, clock)
-            scheduler.run_observers.append(measured.scheduler_run)
-            scheduler.start()
+        def duties() -> None:
+            if run_projector:
+                svc.start_projector()
+                if chosen.smtp_url:
+                    svc.start_mailer()
+            if run_scheduler:
+                from ejournal.scheduler.service import ComplianceScheduler
+
+                scheduler = ComplianceScheduler(chosen, clock)
+                scheduler.run_observers.append(measured.scheduler_run)
+                scheduler.start()
+                schedulers.append(scheduler)
+
+        leadership = Leadership(lease_for(chosen), duties, svc.stop) if elect else None
+        if leadership is not None:
+            leadership.start()
+        else:
+            duties()
         app.state.services = svc
         if settle_heap:
             # What the process holds once started (modules, the schema, SQLAlchemy's and
@@ -183,7 +195,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         try:
             yield
         finally:
-            if scheduler is not None:
+            svc.stop.set()
+            if leadership is not None:
+                leadership.join(timeout=10)
+            for scheduler in schedulers:
                 scheduler.shutdown()
             svc.close()
 

@@ -28,7 +28,9 @@ async def own_writes_seen(svc: ServicesDep, user: CurrentUser,
             raise RequestValidationError([{
                 "loc": ("header", HEADER), "type": "log_position",
                 "msg": f"position {position} is beyond the log's head ({head})"}])
-    target = max(position or 0, freshness.last_write(user.token))
+    last = (await run_in_threadpool(freshness.last_write, user.token)
+            if freshness.shared is not None else freshness.last_write(user.token))
+    target = max(position or 0, last)
     if target and not await freshness.reached(target):
         raise HTTPException(503, f"the read models have not reached log position {target} "
                                  f"within {bound.WAIT:g} s; retry",

@@ -12,8 +12,10 @@ once for this process's projector, by polling for one in another process). A rea
 position is not reached within ``WAIT`` seconds (the contract's bound for every reader)
 answers ``503`` with ``Retry-After`` rather than a view without the write.
 
-The remembered positions live in the process that served the write: behind several ``serve``
-processes, a session should stay with one (or send the header).
+The remembered positions live in the process that served the write; behind several workers
+(``ejournal serve --workers N``) they are kept in the database as well (``SharedWrites``:
+one upsert a write, one primary-key read a read), so whichever worker serves the next read
+knows the session's last write.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ejournal.application.locks import ddl_lock
 from ejournal.projections.runner import Projector
 
 #: Seconds a read waits for the read models to hold its position.
@@ -51,11 +57,50 @@ def _key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+metadata = MetaData()
+session_writes = Table(
+    "session_writes", metadata,
+    Column("session", String(64), primary_key=True),  # the token's digest
+    Column("position", BigInteger, nullable=False),
+)
+
+
+class SharedWrites:
+    """Each session's last write position in the database, for every serving process."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        postgres = engine.dialect.name == "postgresql"
+        table = session_writes
+        upsert = (postgresql if postgres else sqlite).insert(table)
+        greater = func.greatest if postgres else func.max  # SQLite's max(a, b) is scalar
+        self._put = upsert.on_conflict_do_update(
+            index_elements=[table.c.session],
+            set_={"position": greater(table.c.position, upsert.excluded.position)})
+
+    def setup(self) -> None:
+        with ddl_lock(self.engine) as conn:
+            metadata.create_all(conn)
+            conn.commit()
+
+    def put(self, session: str, position: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(self._put, {"session": session, "position": position})
+
+    def get(self, session: str) -> int:
+        with self.engine.connect() as conn:
+            found = conn.execute(select(session_writes.c.position)
+                                 .where(session_writes.c.session == session)).scalar()
+        return int(found or 0)
+
+
 @dataclass(eq=False)
 class Freshness:
     """Each session's last write position, and reads waiting for the read models."""
 
     projector: Projector
+    #: Set behind several workers: the positions are kept in the database too.
+    shared: SharedWrites | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     _writes: OrderedDict[str, int] = field(default_factory=OrderedDict)
     _waiting: list[_Waiting] = field(default_factory=list)
@@ -71,10 +116,16 @@ class Freshness:
             self._writes[key] = max(position, self._writes.pop(key, 0))
             while len(self._writes) > SESSIONS:
                 self._writes.popitem(last=False)
+        if self.shared is not None:
+            self.shared.put(key, position)
 
     def last_write(self, token: str) -> int:
+        """The session's last write position (a database read when ``shared``: call it from
+        a thread, not the event loop)."""
+        key = _key(token)
         with self._lock:
-            return self._writes.get(_key(token), 0)
+            here = self._writes.get(key, 0)
+        return max(here, self.shared.get(key)) if self.shared is not None else here
 
     # --- waiting ---------------------------------------------------------------------------
 

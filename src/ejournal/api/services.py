@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from ejournal.accounts import Accounts
 from ejournal.api.access_log import AccessLog
-from ejournal.api.freshness import Freshness
+from ejournal.api.freshness import Freshness, SharedWrites
 from ejournal.application import EJournal
 from ejournal.application.storage import (
     drop_read_only_connections,
@@ -53,7 +53,10 @@ class Services:
     threads: list[threading.Thread] = field(default_factory=list)
 
     @classmethod
-    def open(cls, settings: Settings, clock: Clock | None = None) -> Services:
+    def open(cls, settings: Settings, clock: Clock | None = None, *,
+             shared_writes: bool = False) -> Services:
+        """``shared_writes``: several processes serve the database (``--workers``), so each
+        session's last write is kept in it for all of them."""
         app = EJournal(settings, clock=clock)
         projector = projector_for(app)
         projector.setup()
@@ -66,8 +69,11 @@ class Services:
         access_log = AccessLog(accounts.engine)
         access_log.setup()
         setup_chain(projector.engine)
+        shared = SharedWrites(accounts.engine) if shared_writes else None
+        if shared is not None:
+            shared.setup()
         opened = cls(settings, app, projector, projector.reader, accounts, access_log,
-                     Chain(app.store, projector.reader), Freshness(projector),
+                     Chain(app.store, projector.reader), Freshness(projector, shared),
                      clock or real_clock)
         opened.files = FileStore(accounts.engine)
         opened.files.setup()
