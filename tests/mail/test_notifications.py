@@ -203,3 +203,32 @@ def _get_items(server: Server, token: str) -> list[dict[str, Any]]:
 def _post_json(server: Server, token: str, path: str, body: dict[str, Any]) -> httpx.Response:
     with server.client(token) as c:
         return c.post(path, json=body)
+
+
+def test_a_muted_conversation_makes_no_mail_and_its_messages_still_arrive(
+        server: Server, smtp: Smtp) -> None:
+    s = build_school(server, "mu")
+    _put(server, s.tokens["guardian"], "/api/v1/me/contact", {"email": "mama@example.ru"})
+    parents = next(i["id"] for i in _get_items(server, s.tokens["guardian"])
+                   if i["kind"] == "class_parents")
+    path = f"/api/v1/conversations/{parents}"
+    # Given the guardian muted the parents' conversation
+    muted = _post_json(server, s.tokens["guardian"], f"{path}/mute", {"muted": True})
+    assert (muted.status_code, muted.json()) == (200, {"muted": True})
+    (listed,) = [i for i in _get_items(server, s.tokens["guardian"]) if i["id"] == parents]
+    assert listed["muted"] is True
+    sender = _sender(server, smtp)
+    # When the class teacher writes there
+    created(_post_json(server, s.tokens["teacher"], f"{path}/messages", {"text": "Первое"}))
+    server.caught_up()
+    # Then no mail goes, and the message is there all the same
+    assert sender.run_once() == 0
+    with server.client(s.tokens["guardian"]) as c:
+        assert [m["text"] for m in c.get(f"{path}/messages").json()["items"]] == ["Первое"]
+    # and once unmuted, the next message is mailed
+    _post_json(server, s.tokens["guardian"], f"{path}/mute", {"muted": False})
+    created(_post_json(server, s.tokens["teacher"], f"{path}/messages", {"text": "Второе"}))
+    server.caught_up()
+    assert sender.run_once() == 1
+    (mail,) = smtp.inbox.to("mama@example.ru")
+    assert "Второе" in mail.get_content()
