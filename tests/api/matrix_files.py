@@ -92,7 +92,7 @@ def _template_arrange(_: World, __: str, ___: str) -> Req:
 
 def _template_verify(cell: Cell) -> None:
     book = read_xlsx(cell.answer.content)
-    assert book["Сотрудники"][0] == ["ФИО", "Логин", "Роль"]
+    assert book["Сотрудники"][0] == ["ФИО", "Логин", "Роль", "Классный руководитель"]
 
 
 def _slips_arrange(world: World, _: str, __: str) -> Req:
