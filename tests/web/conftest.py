@@ -30,7 +30,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 WIDTHS = (360, 1280)
 #: The screenshots «Справка» shows (a refresh of docs/ui copies them beside the pages).
 HELP_SHOTS = {"login-360", "diary-360", "access-log-360", "journal-1280", "cell-1280",
-              "audit-late-1280", "school-1280", "school-account-1280",
+              "audit-late-1280", "school-1280", "school-account-1280", "school-import-errors-1280",
               "school-class-forms-1280"}
 HELP_DIR = Path(__file__).parents[2] / "src" / "ejournal" / "web" / "static" / "help"
 

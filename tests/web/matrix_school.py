@@ -127,4 +127,48 @@ def _rows() -> list[Row]:
     return rows
 
 
-SCHOOL_ROWS: list[Row] = _rows()
+SCHOOL_ROWS: list[Row] = _rows()  # and IMPORT_ROWS, below
+
+
+# --- «Импорт» -------------------------------------------------------------------------------
+
+ROSTER = ("Класс;ФИО ученика;Логин ученика;Дата зачисления;ФИО родителя 1;Логин родителя 1;"
+          "ФИО родителя 2;Логин родителя 2\r\n")
+
+
+def _import(world: World, _: str, __: str) -> Req:
+    """A roster's dry run: one new student (nothing written)."""
+    row = f"7А;Ученик Импорта;m-imported-{world.n()};;;;;\r\n"
+    return Req("/school/imports", data={"kind": "roster", "dry_run": "true"},
+               files={"file": ("roster.csv", (ROSTER + row).encode("utf-8"), "text/csv")})
+
+
+def _checked(cell: Cell) -> None:
+    """The report; a dry run writes nothing (no session: the login page)."""
+    if cell.principal == "anonymous":
+        assert cell.answer.headers["location"].startswith("/?next=")
+        return
+    assert "Проверка файла: roster.csv" in cell.answer.text
+    assert "Ошибок нет. Строк: 1." in cell.answer.text
+
+
+def _template_shows(cell: Cell) -> None:
+    assert cell.answer.headers["content-type"].startswith("text/csv")
+    assert "Логин ученика" in cell.answer.content.decode("utf-8-sig")
+
+
+IMPORT_ROWS: list[Row] = [
+    Row("GET", "/school/imports", {"own school": statuses(OWN_SCHOOL)},
+        lambda w, p, t: Req("/school/imports"), lambda c: _says_import(c)),
+    Row("GET", "/school/imports/{kind}/template", {"roster": statuses(OWN_SCHOOL)},
+        lambda w, p, t: Req("/school/imports/roster/template?format=csv"), _template_shows),
+    Row("POST", "/school/imports", {"own school": statuses(OWN_SCHOOL)}, _import, _checked),
+]
+
+
+def _says_import(cell: Cell) -> None:
+    assert "Импорт" in cell.answer.text
+    assert "Проверить" in cell.answer.text
+
+
+SCHOOL_ROWS += IMPORT_ROWS

@@ -104,7 +104,7 @@ def test_the_operator_lists_the_schools(visit: Callable[..., Visit],
     operator.shoot("schools")
 
 
-@pytest.mark.parametrize(("who", "guide", "figures"), [("admin", "Администрации школы", 3),
+@pytest.mark.parametrize(("who", "guide", "figures"), [("admin", "Администрации школы", 4),
                                                        ("operator", "Оператору", 0)])
 def test_the_guides_show_the_pages_as_they_are(visit: Callable[..., Visit],
                                                timetabled: School, who: str, guide: str,

@@ -18,6 +18,7 @@ from ejournal.web import (
     pages_family,
     pages_files,
     pages_finals,
+    pages_imports,
     pages_journal,
     pages_messages,
     pages_reports,
@@ -56,6 +57,7 @@ def install(app: FastAPI) -> None:
     app.include_router(pages_audit.router)
     app.include_router(pages_school.router)
     app.include_router(pages_structure.router)
+    app.include_router(pages_imports.router)
     app.include_router(pages_finals.router)
     app.include_router(pages_reports.router)
     app.include_router(pages_messages.router)
