@@ -1,7 +1,7 @@
 """Closed periods in a browser, on SQLite and PostgreSQL (R-3.4b): the admin closes the
 period on «Школа», the teacher's grid says «Период закрыт» and a mark is refused in the
 cell's editor with the rule, nothing written; the admin reopens it with a reason, and the
-mark is taken."""
+mark is taken; the lesson's history and the late-entry audit show both."""
 
 from __future__ import annotations
 
@@ -54,3 +54,16 @@ def test_the_admin_closes_and_reopens_a_period_and_the_grid_refuses_meanwhile(
     editor.get_by_label("Отметка", exact=True).fill("4")
     editor.get_by_role("button", name="Поставить").click()
     expect(vera).to_have_text(re.compile("5.*4"))
+    # The lesson's history shows the closing and the reopening among its entries
+    page = teacher.go(f"/journals/{school.journals['Математика']}/lessons/"
+                      f"{school.lessons['this_maths']}/history")
+    history = page.get_by_role("list", name="История урока")
+    expect(history.get_by_role("listitem").filter(has_text="период закрыт")).to_have_text(
+        re.compile(r"Елена Сергеевна Завучева: период закрыт «Полугодие» \(R-3\.4b\)$"))
+    expect(history.get_by_role("listitem").filter(has_text="открыт снова")).to_have_text(
+        re.compile(r"период открыт снова «Полугодие» \(R-3\.4b\): приказ № 12: пересдача$"))
+    # And the late-entry audit lists both
+    page = admin.go("/audit?report=late")
+    closures = page.get_by_role("table", name="Закрытие периодов")
+    expect(closures.get_by_role("row")).to_have_count(3)
+    expect(closures).to_contain_text("приказ № 12: пересдача")

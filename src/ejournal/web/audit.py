@@ -15,6 +15,7 @@ from sqlalchemy import Connection, select
 
 from ejournal.api import queries
 from ejournal.api.access import log_access, may_audit_school, may_read_journal, not_found
+from ejournal.api.closures import period_closures
 from ejournal.api.deps import Principal
 from ejournal.api.lookup_access import current
 from ejournal.api.services import Services
@@ -208,12 +209,16 @@ class LessonEntry:
     student: str | None
     recorded_at: datetime
     late_days: int | None
+    #: A closing or reopening of the lesson's period (R-3.4b): the period, and why reopened.
+    period: str | None = None
+    reason: str | None = None
 
 
 def lesson_history(svc: Services, viewer: Principal, journal_id: UUID, lesson_id: UUID
                    ) -> list[LessonEntry]:
     """Every entry of the lesson in the order recorded: who, when, and whether late (by its
-    rule); the journal's readers only, the students named in it logged as read."""
+    rule), with each closing and reopening of a period holding its date (R-3.4b) among them;
+    the journal's readers only, the students named in it logged as read."""
     may_read_journal(svc, viewer, journal_id)
     lesson = lookups.lesson(svc, lesson_id)
     if lesson is None or lesson.journal_id != journal_id:
@@ -226,7 +231,12 @@ def lesson_history(svc: Services, viewer: Principal, journal_id: UUID, lesson_id
     students = {r.student_id for r in rows if r.student_id is not None}
     if students:
         log_access(svc, viewer, students, "grid", svc.now())
-    return [LessonEntry(r.entry, r.rule, who.get(r.by, ""),
-                        who.get(r.student_id, "") if r.student_id else None,
-                        as_utc(r.recorded_at),
-                        r.days if r.late else None) for r in rows]
+    found = [LessonEntry(r.entry, r.rule, who.get(r.by, ""),
+                         who.get(r.student_id, "") if r.student_id else None,
+                         as_utc(r.recorded_at),
+                         r.days if r.late else None) for r in rows]
+    found += [LessonEntry(c.action, "R-3.4b", c.by_name, None, c.recorded_at, None,
+                          period=c.period_name, reason=c.reason)
+              for c in period_closures(svc, lesson.school_id, lesson.lesson_date,
+                                       lesson.lesson_date)]
+    return sorted(found, key=lambda e: e.recorded_at)

@@ -11,6 +11,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import Response
 
+from ejournal.api.closures import period_closures
 from ejournal.api.deps import ServicesDep
 from ejournal.domain.findings import RULES
 from ejournal.web import audit, lookups, reads
@@ -51,6 +52,9 @@ def audit_page(request: Request, svc: ServicesDep, report: Field = "late",
     context: dict[str, Any] = {}
     if report == "late":
         context["late"] = audit.late(svc, viewer, chosen, after)
+        if after is None and viewer.school_id is not None:  # R-3.4b, on the first page
+            context["closures"] = period_closures(svc, viewer.school_id, chosen.first,
+                                                  chosen.last)
     elif report == "overdue":
         context["overdue"] = audit.overdue(svc, viewer, chosen)
     else:
