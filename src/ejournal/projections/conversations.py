@@ -121,11 +121,13 @@ class Conversations(Notifies, ReadModel):
     @handles(User.GuardianLinked)
     def linked(self, batch: Batch, e: User.GuardianLinked, _: int) -> None:
         batch.insert(guardians, {"student_id": e.originator_id, "guardian_id": e.guardian_id})
+        batch.remembered.pop(("family", e.originator_id), None)
 
     @handles(User.GuardianUnlinked)
     def unlinked(self, batch: Batch, e: User.GuardianUnlinked, _: int) -> None:
         batch.execute(delete(guardians).where(guardians.c.student_id == e.originator_id,
                                               guardians.c.guardian_id == e.guardian_id))
+        batch.remembered.pop(("family", e.originator_id), None)
 
     @handles(Conversation.Started)
     def started(self, batch: Batch, e: Conversation.Started, _: int) -> None:

@@ -127,7 +127,18 @@ class Notifies:
     def choice_set(self, batch: Batch, e: NotificationSettings.EmailChoiceSet, _: int) -> None:
         self._settle(batch, e.by, choice=e.choice)
 
+    def _reachable(self, batch: Batch) -> set[UUID]:
+        """Who has an address and mail not off (kept for the batch: on a log where few or
+        none gave an address, a mark costs no query)."""
+        found: set[UUID] | None = batch.remembered.get("notif_reachable")
+        if found is None:
+            found = batch.remembered["notif_reachable"] = {
+                UUID(str(u)) for u in batch.execute(select(contacts.c.user_id).where(
+                    contacts.c.email.is_not(None), contacts.c.choice != "off")).scalars()}
+        return found
+
     def _settle(self, batch: Batch, user_id: UUID, **values: str) -> None:
+        batch.remembered.pop("notif_reachable", None)
         known = batch.execute(select(contacts.c.user_id).where(contacts.c.user_id == user_id)
                               ).first()
         if known is None:
@@ -150,7 +161,8 @@ class Notifies:
     def notify(self, batch: Batch, position: int, cause: str, recipients: list[UUID],
                school_id: UUID | None, moment: datetime, subject: str, body: str) -> None:
         """One outbox row for each recipient with an address and mail not turned off."""
-        if not recipients:
+        reachable = self._reachable(batch)
+        if not any(r in reachable for r in recipients):
             return
         rows = batch.execute(select(contacts).where(contacts.c.user_id.in_(recipients),
                                                     contacts.c.email.is_not(None),
@@ -170,13 +182,21 @@ class Notifies:
                 "due_at": _due(batch, school_id, at, digest)})
 
     def _family(self, batch: Batch, student_id: UUID) -> list[UUID]:
-        """The student and their guardians linked so far."""
-        linked = [UUID(str(g)) for g in batch.execute(select(guardians.c.guardian_id).where(
-            guardians.c.student_id == student_id).order_by(guardians.c.guardian_id)).scalars()]
-        return [student_id, *linked]
+        """The student and their guardians linked so far (kept for the batch; a link or
+        its end forgets it: ``Conversations.linked``)."""
+        key = ("family", student_id)
+        found: list[UUID] | None = batch.remembered.get(key)
+        if found is None:
+            linked = [UUID(str(g)) for g in batch.execute(
+                select(guardians.c.guardian_id).where(guardians.c.student_id == student_id)
+                .order_by(guardians.c.guardian_id)).scalars()]
+            found = batch.remembered[key] = [student_id, *linked]
+        return found
 
     def _about_mark(self, batch: Batch, position: int, e: Any, cause: str, heading: str,
                     line: str) -> None:
+        if not self._reachable(batch):
+            return
         student, subject = _name(batch, e.student_id), _subject(batch, e.subject_id)
         title = f"{heading}: {student}, {subject}, «{e.value}»"
         body = (f"{line}\n\nУченик: {student}\nПредмет: {subject}\nОтметка: {e.value} "
@@ -203,6 +223,8 @@ class Notifies:
 
     @handles(Lesson.AttendanceTaken)
     def notify_absence(self, batch: Batch, e: Lesson.AttendanceTaken, position: int) -> None:
+        if not e.absent or not self._reachable(batch):
+            return
         subject = _subject(batch, e.subject_id)
         for absence in e.absent:
             student = _name(batch, absence.student_id)
@@ -215,6 +237,8 @@ class Notifies:
     @handles(PeriodMark.Given, PeriodMark.Corrected)
     def notify_period_mark(self, batch: Batch, e: PeriodMark.Given | PeriodMark.Corrected,
                            position: int) -> None:
+        if not self._reachable(batch):
+            return
         subject_id = batch.execute(select(journals.c.subject_id).where(
             journals.c.journal_id == e.journal_id)).scalar()
         subject, student = _subject(batch, subject_id), _name(batch, e.student_id)
