@@ -172,3 +172,31 @@ def _says_import(cell: Cell) -> None:
 
 
 SCHOOL_ROWS += IMPORT_ROWS
+
+
+# --- the journal's files --------------------------------------------------------------------
+
+
+def _pdf(cell: Cell) -> None:
+    assert cell.answer.headers["content-type"] == "application/pdf"
+    assert cell.answer.content[:5] == b"%PDF-"
+
+
+def _xlsx(cell: Cell) -> None:
+    assert cell.answer.content[:2] == b"PK"
+
+
+def _file_rows() -> list[Row]:
+    from tests.web.test_role_matrix import READS, _journal
+
+    return [
+        Row("GET", "/journals/{journal_id}/print", READS,
+            lambda w, p, t: Req(f"/journals/{_journal(w, t)}/print?period={w.period}"), _pdf,
+            reads=("journal_print",)),
+        Row("GET", "/journals/{journal_id}/export", READS,
+            lambda w, p, t: Req(f"/journals/{_journal(w, t)}/export?period={w.period}"
+                                "&format=xlsx"), _xlsx, reads=("export",)),
+    ]
+
+
+SCHOOL_ROWS += _file_rows()

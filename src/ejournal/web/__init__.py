@@ -15,6 +15,7 @@ from ejournal.web import (
     pages_account,
     pages_audit,
     pages_common,
+    pages_documents,
     pages_family,
     pages_files,
     pages_finals,
@@ -58,6 +59,7 @@ def install(app: FastAPI) -> None:
     app.include_router(pages_school.router)
     app.include_router(pages_structure.router)
     app.include_router(pages_imports.router)
+    app.include_router(pages_documents.router)
     app.include_router(pages_finals.router)
     app.include_router(pages_reports.router)
     app.include_router(pages_messages.router)
