@@ -19,7 +19,9 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
     "description": "RFC 9457 problem details. Domain refusals add `rule` (a requirement id "
                    "of docs/requirements.md, e.g. R-6.1a); validation errors add `errors`, "
-                   "each naming a field as `lessons[0].weekday`.",
+                   "each naming a field as `lessons[0].weekday`, or, for an imported file, "
+                   "its row (1: the headers; null: the whole file) and column (null: the "
+                   "whole row).",
     "type": "object",
     "required": ["type", "title", "status", "detail"],
     "properties": {
@@ -28,9 +30,14 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "status": {"type": "integer"},
         "detail": {"type": "string"},
         "rule": {"type": "string", "examples": ["R-6.1a"]},
-        "errors": {"type": "array", "items": {
-            "type": "object", "required": ["field", "message"],
-            "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
+        "errors": {"type": "array", "items": {"anyOf": [
+            {"type": "object", "required": ["field", "message"],
+             "properties": {"field": {"type": "string"}, "message": {"type": "string"}}},
+            {"type": "object", "required": ["row", "column", "message"],
+             "properties": {"row": {"type": ["integer", "null"]},
+                            "column": {"type": ["string", "null"]},
+                            "message": {"type": "string"}}},
+        ]}},
     },
 }
 

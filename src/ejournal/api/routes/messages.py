@@ -27,7 +27,7 @@ from ejournal.application.results import Result
 from ejournal.domain.conversation import MAX_MEMBERS, MAX_MESSAGE
 from ejournal.domain.values import Role
 from ejournal.projections import conversation_reads as q
-from ejournal.projections.base import reading
+from ejournal.projections.base import as_utc, reading
 from ejournal.projections.conversation_tables import local_day
 
 router = APIRouter(prefix="/api/v1", tags=["communication"])
@@ -280,8 +280,8 @@ def my_announcements(svc: ServicesDep, user: SchoolUser) -> Page[AnnouncementOut
         rows = q.my_announcements(conn, user.user_id)
     return Page[AnnouncementOut](items=[AnnouncementOut(
         id=r.announcement_id, audience=r.audience, class_id=r.class_id, title=r.title,
-        text=r.text, by=r.by, by_name=r.by_name or "", made_at=r.made_at,
-        read_at=r.read_at) for r in rows], next=None)
+        text=r.text, by=r.by, by_name=r.by_name or "", made_at=as_utc(r.made_at),
+        read_at=as_utc(r.read_at) if r.read_at else None) for r in rows], next=None)
 
 
 def _announcement(svc: Services, user: Principal, announcement_id: UUID) -> Any:
@@ -315,6 +315,6 @@ def announcement_readers(svc: ServicesDep, user: StaffReader, announcement_id: U
         if not mine:
             raise HTTPException(404, f"no announcement {announcement_id}")
         rows = q.readers(conn, announcement_id)
-    return Page[ReaderOut](items=[ReaderOut(user_id=r.user_id, full_name=r.full_name,
-                                            role=r.role, read_at=r.read_at) for r in rows],
-                           next=None)
+    return Page[ReaderOut](items=[
+        ReaderOut(user_id=r.user_id, full_name=r.full_name, role=r.role,
+                  read_at=as_utc(r.read_at) if r.read_at else None) for r in rows], next=None)
