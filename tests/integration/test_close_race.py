@@ -12,8 +12,10 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
+from uuid import uuid4
 
 import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from ejournal.application import EJournal
 from ejournal.application.commands import (
@@ -150,4 +152,28 @@ def test_an_entry_on_an_open_period_racing_the_close_is_recorded(
     assert not isinstance(got, BaseException), got
     assert got.position is not None
     assert got.position > closed_at
+    app.close()
+
+
+def test_a_stale_guard_writes_nothing_and_a_current_one_writes(
+    database: Database, clock: Clock
+) -> None:
+    """The recorders' own contract, under the group commit's joint insert too: the events are
+    written only while every guarded aggregate is still at the version given."""
+    app = database.app(clock)
+    s = build_school(app)
+    year = app.repository.get(s.year)
+    stale, current = {s.year: year.version - 1}, {s.year: year.version}
+
+    def stored() -> list[StoredEvent]:
+        return [StoredEvent(originator_id=uuid4(), originator_version=1, topic="t:T",
+                            state=b"{}") for _ in range(2)]
+
+    refused = stored()
+    with pytest.raises(IntegrityError, match=str(s.year)):
+        app.recorder.insert_events(refused, guards=stale)
+    assert all(app.recorder.select_events(e.originator_id) == [] for e in refused)
+    taken = stored()
+    app.recorder.insert_events(taken, guards=current)
+    assert all(len(app.recorder.select_events(e.originator_id)) == 1 for e in taken)
     app.close()
