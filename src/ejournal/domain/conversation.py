@@ -42,15 +42,7 @@ def message_text(raw: Any, field: str = "text") -> str:
     """1-4,000 characters, not only spaces; no NUL or lone surrogate."""
     if not isinstance(raw, str) or not raw.strip():
         raise InvalidEntry(f"{field} is required (1-4,000 characters)", field=field)
-    if len(raw) > MAX_MESSAGE:
-        raise InvalidEntry(f"{field} is longer than {MAX_MESSAGE} characters", field=field)
-    if "\x00" in raw:
-        raise InvalidEntry(f"{field} contains a NUL character", field=field)
-    try:
-        raw.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidEntry(f"{field} contains a lone surrogate", field=field) from None
-    return raw
+    return text(raw, field, limit=MAX_MESSAGE) or raw  # not blank: never None here
 
 
 def valid_email(raw: Any) -> str:

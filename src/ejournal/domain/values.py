@@ -85,8 +85,9 @@ def absence_reason(raw: Any, field: str = "reason") -> AbsenceReason | None:
                            field=field) from None
 
 
-def text(raw: Any, field: str, *, required: bool = False) -> str | None:
-    """Free text (topic, homework, reason, comment): at most 2,000 characters, no NUL."""
+def text(raw: Any, field: str, *, required: bool = False, limit: int = MAX_TEXT) -> str | None:
+    """Free text (topic, homework, reason, comment): at most ``limit`` characters (2,000 unless
+    said), no NUL or lone surrogate."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if required:
             if field == "reason":
@@ -95,8 +96,8 @@ def text(raw: Any, field: str, *, required: bool = False) -> str | None:
         return None
     if not isinstance(raw, str):
         raise InvalidEntry(f"{field} must be text", field=field)
-    if len(raw) > MAX_TEXT:
-        raise InvalidEntry(f"{field} is longer than {MAX_TEXT} characters", field=field)
+    if len(raw) > limit:
+        raise InvalidEntry(f"{field} is longer than {limit} characters", field=field)
     if "\x00" in raw:
         raise InvalidEntry(f"{field} contains a NUL character", field=field)
     try:
