@@ -200,3 +200,25 @@ def _file_rows() -> list[Row]:
 
 
 SCHOOL_ROWS += _file_rows()
+
+
+# --- a student's табель, a class's сводная ведомость ----------------------------------------
+
+#                          anon  op   adm  aud  tch  una  ct   stu  gua  xadm xaud xtch
+CARD_S0 = statuses("       303  403  ok   ok   ok   404  ok   ok   ok   404  404  404")
+CARD_S1 = statuses("       303  403  ok   ok   ok   404  ok   404  404  404  404  404")
+SHEET_7A = statuses("      303  403  ok   ok   404  404  ok   403  403  404  404  404")
+
+
+def _card(world: World, _: str, target: str) -> Req:
+    kid = world.s0 if target == "S0" else world.s1
+    return Req(f"/marks/report-card?student={kid}&year={world.year}")
+
+
+SCHOOL_ROWS += [
+    Row("GET", "/marks/report-card", {"S0": CARD_S0, "S1": CARD_S1}, _card, _pdf,
+        reads=("report_card",)),
+    Row("GET", "/school/classes/{class_id}/summary-sheet", {"7А": SHEET_7A},
+        lambda w, p, t: Req(f"/school/classes/{w.class_a}/summary-sheet?year={w.year}"),
+        _pdf, reads=("summary_sheet",)),
+]

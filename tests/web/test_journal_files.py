@@ -27,3 +27,24 @@ def test_the_grid_prints_and_downloads(visit: Callable[..., Visit], school: Scho
     assert answer.headers["content-type"] == "application/pdf"
     assert answer.body()[:5] == b"%PDF-"
     expect(page.get_by_role("heading", level=1)).to_have_text("7А · Математика")
+
+
+def _pdf_of(v: Visit, name: str) -> bytes:
+    href = v.page.get_by_role("link", name=name).get_attribute("href")
+    assert href is not None
+    answer = v.page.request.get(v.origin + href)
+    assert answer.status == 200, answer.text()
+    assert answer.headers["content-type"] == "application/pdf"
+    return answer.body()
+
+
+def test_the_report_card_and_the_summary_sheet(visit: Callable[..., Visit],
+                                               school: School) -> None:
+    guardian = visit()
+    page = guardian.login(school.usernames["guardian"])
+    page.get_by_role("link", name="Отметки").click()
+    assert _pdf_of(guardian, "Табель (PDF)")[:5] == b"%PDF-"
+    admin = visit()
+    page = admin.login(school.usernames["admin"])
+    page.get_by_role("link", name="7А", exact=True).click()
+    assert _pdf_of(admin, "Сводная ведомость (PDF)")[:5] == b"%PDF-"

@@ -133,29 +133,30 @@ class MarksView:
     periods: list[Period]
     period: Period | None
     subjects: list[SubjectMarks]
+    year_id: UUID | None = None  # the year its periods are of (the табель's)
 
 
-def _school_periods(svc: Services, school_id: UUID | None, day: date) -> list[Period]:
-    """The periods of the school's year holding ``day`` (else its latest year)."""
+def _school_year(svc: Services, school_id: UUID | None, day: date) -> UUID | None:
+    """The school's year holding ``day`` (else its latest year)."""
     if school_id is None:
-        return []
+        return None
     with svc.reader.connect() as conn:
         structure = school_structure(conn, school_id)
     years = sorted((structure.years if structure else {}).items(), key=lambda kv: kv[1])
     holding = [y for y, (first, last) in years if first <= day <= last]
-    chosen = holding[0] if holding else (years[-1][0] if years else None)
-    return lookups.periods(svc, chosen) if chosen else []
+    return holding[0] if holding else (years[-1][0] if years else None)
 
 
 def marks(svc: Services, viewer: Principal, student_id: UUID, period_id: UUID | None,
           day: date) -> MarksView:
     """The student's current marks in a period, by subject, with averages and absences."""
     student = may_read_student(svc, viewer, student_id)
-    periods = _school_periods(svc, student.school_id, day)
+    year = _school_year(svc, student.school_id, day)
+    periods = lookups.periods(svc, year) if year else []
     period = lookups.period_for(periods, period_id, day)
     shown = Person(student.id, student.full_name)
     if period is None:
-        return MarksView(shown, periods, None, [])
+        return MarksView(shown, periods, None, [], year)
     log_access(svc, viewer, student_id, "diary", svc.now())
     with svc.reader.connect() as conn:
         days = read_diary(conn, student_id, period.starts_on, period.ends_on)
@@ -166,7 +167,7 @@ def marks(svc: Services, viewer: Principal, student_id: UUID, period_id: UUID | 
             row.marks.extend((d.date, m) for m in lesson.marks)
             row.absences += lesson.absent
     return MarksView(shown, periods, period, sorted(by_subject.values(),
-                                                    key=lambda s: s.subject))
+                                                    key=lambda s: s.subject), year)
 
 
 # --- the feed and the access log -------------------------------------------------------------
