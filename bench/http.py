@@ -59,6 +59,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from subprocess import Popen
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -260,32 +261,47 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(settings: Settings) -> Iterator[str]:
+def server(command: list[str], env: dict[str, str]) -> Iterator[tuple[str, Popen[bytes]]]:
+    """Runs ``command --port N`` (from the repository root) until it answers ``/healthz``;
+    yields its address and process."""
     port = free_port()
-    env = {**os.environ, ENV: "1", "EJOURNAL_DATABASE_URL": settings.database_url,
-           "EJOURNAL_DATABASE_SCHEMA": settings.database_schema}
     process = subprocess.Popen(  # noqa: S603 - our own command
-        [sys.executable, "-m", "ejournal.cli", "serve", "--port", str(port), "--no-scheduler"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [*command, "--port", str(port)], env={**os.environ, **env}, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     try:
         with httpx.Client(base_url=url, timeout=5) as c:
             while True:
                 if process.poll() is not None:
-                    raise SystemExit("ejournal serve exited")
+                    raise SystemExit(f"{command[2]} exited")
                 if time.monotonic() > deadline:
-                    raise SystemExit("ejournal serve did not answer")
+                    raise SystemExit(f"{command[2]} did not answer")
                 try:
                     if c.get("/healthz").status_code == 200:
                         break
                 except httpx.TransportError:
                     with suppress(subprocess.TimeoutExpired):
                         process.wait(timeout=0.1)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+@contextmanager
+def serve_process(settings: Settings) -> Iterator[tuple[str, Popen[bytes]]]:
+    env = {ENV: "1", "EJOURNAL_DATABASE_URL": settings.database_url,
+           "EJOURNAL_DATABASE_SCHEMA": settings.database_schema}
+    with server([sys.executable, "-m", "ejournal.cli", "serve", "--no-scheduler"],
+                env) as running:
+        yield running
+
+
+@contextmanager
+def serve(settings: Settings) -> Iterator[str]:
+    with serve_process(settings) as (url, _):
+        yield url
 
 
 def login(url: str, username: str) -> str:
@@ -301,9 +317,11 @@ def login(url: str, username: str) -> str:
 
 
 async def closed_loop(url: str, clients: int, seconds: float,
-                      request: Callable[[int], tuple[str, dict[str, Any], dict[str, str]]]
-                      ) -> dict[str, Any]:
-    """``clients`` clients, each sending its next request as soon as the last is answered."""
+                      request: Callable[[int], tuple[str, dict[str, Any], dict[str, str]]],
+                      method: str = "POST") -> dict[str, Any]:
+    """``clients`` clients, each sending its next request as soon as the last is answered: a
+    POST with the request's JSON body (201 expected), or a GET with it as the query (200)."""
+    expected = 201 if method == "POST" else 200
     latencies: list[float] = []
     counts = {"ok": 0, "errors": 0}
     statuses: dict[int, int] = {}
@@ -316,12 +334,16 @@ async def closed_loop(url: str, clients: int, seconds: float,
         try:
             while loop.time() < deadline:
                 path, body, headers = request(i)
-                data = json.dumps(body).encode()
                 started = time.perf_counter()
-                status, _ = await connection.request(
-                    "POST", path, {**headers, "Content-Type": "application/json"}, data)
+                if method == "POST":
+                    status, _ = await connection.request(
+                        "POST", path, {**headers, "Content-Type": "application/json"},
+                        json.dumps(body).encode())
+                else:
+                    query = "&".join(f"{name}={value}" for name, value in body.items())
+                    status, _ = await connection.request("GET", f"{path}?{query}", headers)
                 latencies.append(time.perf_counter() - started)
-                counts["ok" if status == 201 else "errors"] += 1
+                counts["ok" if status == expected else "errors"] += 1
                 statuses[status] = statuses.get(status, 0) + 1
         finally:
             await connection.close()
