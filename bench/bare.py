@@ -79,10 +79,11 @@ def process_cpu(pid: int) -> float:
 
 
 def machine_busy() -> float:
-    """CPU seconds the whole machine has spent not idle (all cores)."""
+    """CPU seconds the whole machine has spent busy (all cores; no steal, guest counted in
+    user)."""
     with open("/proc/stat", encoding="ascii") as f:
         ticks = [int(x) for x in f.readline().split()[1:]]
-    return (sum(ticks) - ticks[3] - ticks[4]) / TICK  # minus idle, iowait
+    return (sum(ticks[:3]) + ticks[5] + ticks[6]) / TICK  # user nice system irq softirq
 
 
 def phase(url: str, clients: int, seconds: float, request: Request, method: str,
