@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pyotp
 
+from ejournal.application import messages
 from ejournal.application.commands import RecordMfa
 from tests.api.test_role_matrix import PASSWORD, World, statuses
 from tests.servers import OPERATOR
@@ -87,6 +88,18 @@ def _says(*words: str) -> Callable[[Cell], None]:
     return check
 
 
+def _notify(world: World, principal: str, _: str) -> Req:
+    """Settings that exist (an address, instant mail), then a new address and the digest."""
+    n = world.n()
+    data = {"email": f"matrix-{n}@example.org", "choice": "daily"}
+    if principal == "anonymous":
+        return Req("/account/notifications", data=data, token="")
+    user = world.ids[principal]
+    world.app.execute(messages.SetContact(user, f"before-{n}@example.org"))
+    world.app.execute(messages.ChooseNotifications(user, "instant"))
+    return Req("/account/notifications", data=data)
+
+
 ACCOUNT_ROWS: list[Row] = [
     Row("GET", "/account/password", {"own": OWN}, lambda w, p, t: Req("/account/password"),
         _says("Смена пароля", "Новый пароль ещё раз")),
@@ -100,4 +113,10 @@ ACCOUNT_ROWS: list[Row] = [
         ("User.MfaEnabled",)),
     Row("POST", "/account/mfa/disable", {"own": OWN}, _disable,
         _says("Двухфакторная защита отключена."), ("User.MfaDisabled",)),
+    Row("GET", "/account/notifications", {"own": OWN},
+        lambda w, p, t: Req("/account/notifications"),
+        _says("Уведомления по почте", "Адрес электронной почты")),
+    Row("POST", "/account/notifications", {"own": OWN}, _notify,
+        _says("Сохранено.", "@example.org", 'value="daily" checked'),
+        ("NotificationSettings.ContactSet", "NotificationSettings.EmailChoiceSet")),
 ]

@@ -102,3 +102,33 @@ def test_a_second_factor_is_set_up_and_turned_off(visit: Callable[..., Visit],
     expect(page.get_by_role("status")).to_have_text("Двухфакторная защита отключена.")
     third = visit()
     expect(third.login(school.usernames["auditor"])).to_have_url(re.compile("/audit"))
+
+
+def test_a_guardian_chooses_how_mail_tells_them(visit: Callable[..., Visit],
+                                                school: School) -> None:
+    v = visit()
+    page = v.login(school.usernames["other_guardian"])
+    page.get_by_role("link", name=re.compile("Петров Пётр")).click()
+    page.get_by_role("link", name="Уведомления").click()
+    expect(page).to_have_url(re.compile("/account/notifications$"))
+    form = page.get_by_role("form", name="Уведомления по почте")
+    expect(form.get_by_label("Сразу, письмом на каждое событие")).to_be_checked()
+    # An address that is not one is refused, naming the field, and nothing is written
+    before = log_length(school.server)
+    form.get_by_label("Адрес электронной почты").fill("petrov@localhost")  # the browser lets it by
+    form.get_by_role("button", name="Сохранить").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Не сохранено: «Адрес электронной почты»: это не адрес электронной почты")
+    assert log_length(school.server) == before
+    # An address and the daily digest are kept
+    form = page.get_by_role("form", name="Уведомления по почте")
+    form.get_by_label("Адрес электронной почты").fill("petrov@example.org")
+    form.get_by_label("Раз в день, одним письмом-сводкой (в 18:00)").check()
+    form.get_by_role("button", name="Сохранить").click()
+    expect(page.get_by_role("status")).to_have_text("Сохранено.")
+    assert log_length(school.server) == before + 3  # settings opened, address, choice
+    page.reload()
+    form = page.get_by_role("form", name="Уведомления по почте")
+    expect(form.get_by_label("Адрес электронной почты")).to_have_value("petrov@example.org")
+    expect(form.get_by_label("Раз в день, одним письмом-сводкой (в 18:00)")).to_be_checked()
+    v.shoot("account-notifications")

@@ -22,6 +22,7 @@ from ejournal.web import (
     pages_imports,
     pages_journal,
     pages_messages,
+    pages_notifications,
     pages_reports,
     pages_school,
     pages_structure,
@@ -52,6 +53,7 @@ def install(app: FastAPI) -> None:
     app.include_router(docs_router)
     app.include_router(pages_common.router)
     app.include_router(pages_account.router)
+    app.include_router(pages_notifications.router)
     app.include_router(pages_family.router)
     app.include_router(pages_journal.router)
     app.include_router(pages_files.router)
