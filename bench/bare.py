@@ -57,6 +57,7 @@ from bench.http import (
     caught_up,
     closed_loop,
     login,
+    markdown,
     no_pauses,
     serve_process,
     server,
@@ -234,11 +235,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         ("load average before / after",
          lambda r: f"{r['load_before'][0]} / {r['load_after'][0]}"),
     ]
-    names = list(results)
-    lines = ["| | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
-    for label, cell in rows:
-        lines.append(f"| {label} | " + " | ".join(cell(results[n]) for n in names) + " |")
-    return "\n".join(lines)
+    return markdown(results, rows)
 
 
 def main(argv: list[str] | None = None) -> int:

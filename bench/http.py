@@ -509,9 +509,11 @@ def run_postgres(args: argparse.Namespace) -> dict[str, Any]:
                 sql.Identifier(schema)))
 
 
+Row = tuple[str, Callable[[dict[str, Any]], str]]
+
+
 def table(results: dict[str, dict[str, Any]]) -> str:
-    names = list(results)
-    rows: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
+    rows: list[Row] = [
         ("baseline: bare INSERT (requests/s)", lambda r: f"{r['baseline_per_s']:.0f}"),
         ("baseline p99 (ms)", lambda r: f"{r['baseline_p99_ms']:.1f}"),
         ("marks written (requests/s)", lambda r: f"{r['marks_per_s']:.0f}"),
@@ -526,6 +528,12 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         ("load average before / after", lambda r: f"{r['load_before'][0]} / "
                                                   f"{r['load_after'][0]}"),
     ]
+    return markdown(results, rows)
+
+
+def markdown(results: dict[str, dict[str, Any]], rows: list[Row]) -> str:
+    """A Markdown table: a column per database in ``results``, a line per row's label."""
+    names = list(results)
     lines = ["| | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for label, cell in rows:
         lines.append(f"| {label} | " + " | ".join(cell(results[n]) for n in names) + " |")
