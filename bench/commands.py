@@ -99,8 +99,10 @@ class Bench:
         first: same enrolments, same teacher, same school and year)."""
         s = self.school
         self.classes += 1
-        class_id = self.app.execute(OpenClass(s.admin, s.school, name=f"{7 + self.classes % 4}К",
-                                              year_id=s.year, class_teacher_id=s.teacher)).id
+        # A year's classes have names of their own: 8К, 9К, 10К, 7К1, 8К1, ...
+        name = f"{7 + self.classes % 4}К{self.classes // 4 or ''}"
+        class_id = self.app.execute(OpenClass(s.admin, s.school, name=name, year_id=s.year,
+                                              class_teacher_id=s.teacher)).id
         assert class_id is not None
         for kid in self.students:
             self.app.execute(EnrolStudent(s.admin, class_id, student_id=kid, from_date=YEAR_START))
