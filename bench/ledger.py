@@ -60,7 +60,9 @@ from ejournal.settings import Settings
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 RESULTS = Path(__file__).resolve().parent / "results"
-PER_AGGREGATE, PER_TRANSACTION = 100, 10_000
+# 1,000 a transaction: 10,000 stalled psycopg's pipeline against PostgreSQL (each side
+# waiting on the other), a size no command writes.
+PER_AGGREGATE, PER_TRANSACTION = 100, 1_000
 
 
 def templates(app: EJournal) -> list[tuple[str, bytes]]:
