@@ -13,8 +13,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from ejournal.api.freshness import session_writes
+from ejournal.application import EJournal
 from ejournal.leadership import RETRY
+from ejournal.projections.base import create_read_engine
 from tests.conftest import Database
 from tests.faults.harness import classroom
 from tests.servers import Serve, serving_process, wait_until
@@ -54,8 +58,20 @@ def test_two_workers_elect_one_leader_and_keep_read_your_write(database: Databas
                 marked = [row["id"] for row in grid.json()["students"]
                           if row["cells"].get(str(room.lessons[0])) == ["5"]]
                 assert len(marked) == n + 1, (n, grid.json())
-        # Exactly one process leads.
+        # Exactly one process leads, and the session's last write is where every worker
+        # reads it: in the database, at the log's head (the last mark's position).
         assert len(_leaders(server)) == 1
+        engine = create_read_engine(database.settings)
+        try:
+            with engine.connect() as conn:
+                kept = conn.execute(select(session_writes.c.position)).scalars().all()
+        finally:
+            engine.dispose()
+        log = EJournal(database.settings)
+        try:
+            assert kept == [log.recorder.max_notification_id()]
+        finally:
+            log.close()
 
         # When the leader dies, another process takes the lease and projects the next write.
         (leader,) = _leaders(server)
