@@ -49,13 +49,16 @@ def _page(request: Request, svc: ServicesDep, conversation_id: UUID, *, status: 
     viewer = signed_in(request)
     only(viewer, *MESSAGING)
     found = member_conversation(svc, viewer, conversation_id, member_now=False)
-    with svc.reader.begin() as conn:
+    with reading(svc.reader) as conn:
         messages = q.read_messages(conn, viewer.user_id, conversation_id)
         day = local_day(conn, found.school_id, svc.now())
         member = q.is_member(conn, conversation_id, viewer.user_id, day)
         titled = {c.id: c.title for c in q.my_conversations(
             conn, viewer.user_id, viewer.role.value, found.school_id, day)}
-        if messages:
+    if messages:
+        # A transaction of its own that starts with the write: on SQLite a read transaction
+        # that turns into a write fails at once when another connection wrote meanwhile.
+        with svc.reader.begin() as conn:
             q.mark_read(conn, viewer.user_id, conversation_id, messages[-1].position)
     return render(request, "conversation.html", status=status, title="Сообщения",
                   conversation=found, heading=titled.get(conversation_id, found.title or ""),

@@ -241,10 +241,12 @@ def retract_message(svc: ServicesDep, user: SchoolUser, conversation_id: UUID,
 def mark_read(svc: ServicesDep, user: SchoolUser, conversation_id: UUID,
               body: ReadIn) -> Response:
     member_conversation(svc, user, conversation_id, member_now=False)
-    with svc.reader.begin() as conn:
+    with reading(svc.reader) as conn:
         position = q.message_position(conn, user.user_id, conversation_id, body.up_to)
-        if position is None:
-            raise HTTPException(404, f"no message {body.up_to} in this conversation")
+    if position is None:
+        raise HTTPException(404, f"no message {body.up_to} in this conversation")
+    # The write in a transaction of its own (see the conversation page).
+    with svc.reader.begin() as conn:
         q.mark_read(conn, user.user_id, conversation_id, position)
     return Response(status_code=204)
 
