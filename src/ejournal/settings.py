@@ -50,6 +50,20 @@ class Settings(BaseSettings):
     mail_from: str = "ejournal@localhost"
     #: How long a sender holds a notification it is sending before another may take it.
     mail_lease_seconds: int = 60
+    #: Seconds the sender waits for each answer of the SMTP server (the greeting, each
+    #: command's reply, the acceptance of a mail) before it abandons the connection and
+    #: retries later with back-off. Kept well under the lease, so that no other sender takes
+    #: a notification while this one still waits for the server to accept it.
+    smtp_timeout_seconds: float = 10
+
+    @field_validator("smtp_timeout_seconds")
+    @classmethod
+    def _timeout(cls, seconds: float, info: ValidationInfo) -> float:
+        lease = info.data.get("mail_lease_seconds", 60)
+        if not 0 < seconds < lease:
+            raise ValueError(f"EJOURNAL_SMTP_TIMEOUT_SECONDS: {seconds} is not between 0 and "
+                             f"EJOURNAL_MAIL_LEASE_SECONDS ({lease})")
+        return seconds
 
     @field_validator("trusted_proxies", "metrics_allow")
     @classmethod

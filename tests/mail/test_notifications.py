@@ -6,11 +6,15 @@ who turned mail off, or chose the daily digest, is told accordingly."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 import httpx
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import select
 
 from ejournal.application.commands import (
     EnrolStudent,
@@ -21,17 +25,19 @@ from ejournal.application.commands import (
 )
 from ejournal.application.messages import SetContact
 from ejournal.mail.sender import Sender
-from ejournal.projections.base import create_read_engine
+from ejournal.projections.base import as_utc, create_read_engine
+from ejournal.projections.notify import deliveries
+from ejournal.settings import Settings
 from tests.api.helpers import School, build_school, created
 from tests.mail.conftest import Smtp
-from tests.servers import Server
+from tests.servers import Server, wait_until
 
 DAY = "2026-11-24"
 
 
-def _sender(server: Server, smtp: Smtp) -> Sender:
+def _sender(server: Server, smtp: Smtp, **more: Any) -> Sender:
     settings = server.database.settings.model_copy(update={
-        "smtp_url": smtp.url, "mail_from": "journal@school.example"})
+        "smtp_url": smtp.url, "mail_from": "journal@school.example", **more})
     return Sender(settings, create_read_engine(settings, writer=True), clock=server.clock)
 
 
@@ -121,6 +127,71 @@ def test_an_smtp_server_that_is_down_delays_mail_never_a_write(server: Server,
     subjects = sorted(m["Subject"] for m in smtp.inbox.to("papa@example.ru"))
     assert subjects == [f"Новая отметка: Ученик 0, Математика, «{v}»" for v in "345"]
     assert [n["status"] for n in _notifications(server, s.tokens["guardian"])] == ["sent"] * 3
+
+
+def _delivery(server: Server) -> Any:
+    engine = create_read_engine(server.database.settings)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(deliveries)).one()
+    finally:
+        engine.dispose()
+
+
+def _bounded(sender: Sender, deadline: float = 30) -> int:
+    """``sender.run_once()``, which must end within ``deadline`` seconds, whatever the server
+    does (a deadline on the outcome, not a measure of its speed)."""
+    done: list[int] = []
+    worker = threading.Thread(target=lambda: done.append(sender.run_once()), daemon=True)
+    worker.start()
+    worker.join(deadline)
+    assert done, f"the sender still waits for the SMTP server after {deadline} s"
+    return done[0]
+
+
+def test_an_smtp_server_that_never_answers_is_abandoned_and_retried_with_back_off(
+        server: Server, smtp: Smtp) -> None:
+    s = build_school(server, "mt")
+    _put(server, s.tokens["guardian"], "/api/v1/me/contact", {"email": "deda@example.ru"})
+    sender = _sender(server, smtp, smtp_timeout_seconds=0.5)
+    # Given an SMTP server that takes the mail and never answers
+    smtp.hold()
+    _, answer = _mark(server, s, s.student_ids[0])
+    assert answer.status_code == 201, answer.text
+    server.caught_up()
+    # When the sender tries: it gives up on the server after its timeout
+    start = server.clock()
+    assert _bounded(sender) == 0
+    assert smtp.inbox.arrived == 1
+    tried = _delivery(server)
+    assert (tried.status, tried.attempts) == ("pending", 1)
+    assert "timed out" in tried.error
+    assert as_utc(tried.next_attempt_at) == start + timedelta(seconds=1)
+    # and its abandoned mail is never accepted
+    wait_until(lambda: smtp.inbox.waiting() == 0, 30, "the abandoned mail let go")
+    # Then it waits out its back-off (1 s) before trying again, and then 2 s
+    assert sender.run_once() == 0
+    assert smtp.inbox.arrived == 1
+    server.clock.set(start + timedelta(seconds=1))
+    assert _bounded(sender) == 0
+    assert smtp.inbox.arrived == 2
+    assert (_delivery(server).attempts, as_utc(_delivery(server).next_attempt_at)) == (
+        2, start + timedelta(seconds=3))
+    server.clock.set(start + timedelta(seconds=2))
+    assert sender.run_once() == 0
+    assert smtp.inbox.arrived == 2
+    # and once the server answers again, the mail goes, once
+    smtp.release()
+    wait_until(lambda: smtp.inbox.waiting() == 0, 30, "the abandoned mail let go")
+    server.clock.set(start + timedelta(seconds=3))
+    assert sender.run_once() == 1
+    assert sender.run_once() == 0
+    (mail,) = smtp.inbox.to("deda@example.ru")
+    assert mail["Subject"] == "Новая отметка: Ученик 0, Математика, «5»"
+    assert smtp.inbox.count() == 1
+    done = _delivery(server)
+    assert (done.status, done.attempts, done.error) == ("sent", 3, None)
+    assert [n["status"] for n in _notifications(server, s.tokens["guardian"])] == ["sent"]
 
 
 def test_mail_off_sends_nothing_and_the_daily_digest_gathers_the_day(server: Server,
@@ -232,3 +303,16 @@ def test_a_muted_conversation_makes_no_mail_and_its_messages_still_arrive(
     assert sender.run_once() == 1
     (mail,) = smtp.inbox.to("mama@example.ru")
     assert "Второе" in mail.get_content()
+
+
+def test_the_smtp_timeout_is_refused_unless_under_the_lease(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EJOURNAL_SMTP_TIMEOUT_SECONDS", "2.5")
+    assert Settings().smtp_timeout_seconds == 2.5
+    for wrong in ("0", "60", "-1"):
+        monkeypatch.setenv("EJOURNAL_SMTP_TIMEOUT_SECONDS", wrong)
+        with pytest.raises(ValidationError, match="EJOURNAL_SMTP_TIMEOUT_SECONDS"):
+            Settings()
+    monkeypatch.setenv("EJOURNAL_MAIL_LEASE_SECONDS", "120")
+    monkeypatch.setenv("EJOURNAL_SMTP_TIMEOUT_SECONDS", "60")
+    assert Settings().smtp_timeout_seconds == 60

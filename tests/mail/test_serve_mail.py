@@ -1,7 +1,8 @@
 """``ejournal serve`` mails through ``EJOURNAL_SMTP_URL`` with its own sender beside the
 projector. Killed with SIGKILL after the marks were committed and before their mail could go
 (the SMTP server down meanwhile), then started again with the server back: each guardian's
-mail arrives once - none lost, none doubled."""
+mail arrives once - none lost, none doubled. An SMTP server that holds a mail unanswered
+delays no journal write, and once it answers each mail arrives once."""
 
 from __future__ import annotations
 
@@ -80,3 +81,54 @@ def test_a_server_killed_between_commit_and_send_mails_each_notification_once(
     assert sorted(m["Subject"] for m in mails) == sorted(
         f"Новая отметка: Ученик 0, Математика, «{3 + n % 3}»" for n in range(MARKS))
     assert smtp.inbox.count() == MARKS
+
+
+def test_a_slow_smtp_server_never_delays_a_write_and_each_mail_arrives_once(
+        database: Database, tmp_path: Path, smtp: Smtp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    room = classroom(database.settings, students=2, lessons=MARKS)
+    school = room.school
+    app = EJournal(database.settings, clock=Clock(NOW))
+    try:
+        app.execute(SetContact(school.guardian, "papa@example.ru"))
+    finally:
+        app.close()
+    monkeypatch.setenv("EJOURNAL_SMTP_URL", smtp.url)
+    monkeypatch.setenv("EJOURNAL_MAIL_FROM", "journal@school.example")
+    # (the sender waits for the server longer than this test holds it)
+    monkeypatch.setenv("EJOURNAL_SMTP_TIMEOUT_SECONDS", "50")
+    # Given an SMTP server that takes each mail and answers nothing until the test lets it
+    smtp.hold()
+    with serving_process(database.settings, tmp_path / "serve.log", "--no-scheduler") as server:
+        token = room.token(server.url)
+        with httpx.Client(base_url=server.url, timeout=30,
+                          headers={"Authorization": f"Bearer {token}"}) as c:
+            def mark(n: int) -> httpx.Response:
+                return c.post(f"/api/v1/journals/{school.journal}/lessons/"
+                              f"{room.lessons[n]}/marks",
+                              json={"student_id": str(school.students[0]),
+                                    "value": str(3 + n), "work": "oral"})
+            # When a mark is given, and the sender is stuck in the server's answer to its mail
+            first = mark(0)
+            assert first.status_code == 201, first.text
+            wait_until(lambda: smtp.inbox.waiting() == 1, 60,
+                       f"the sender waiting for the server\n{server.tail()}")
+            # Then further marks are answered 201 all the same, while it is still stuck
+            for n in range(1, MARKS):
+                answer = mark(n)
+                assert answer.status_code == 201, answer.text
+                assert "id" in answer.json()
+            assert smtp.inbox.waiting() == 1
+            assert smtp.inbox.count() == 0
+            with httpx.Client(base_url=server.url, timeout=30) as anyone:
+                assert anyone.get("/healthz").status_code == 200
+        # And once the server answers, every notification is sent, each once
+        smtp.release()
+        wait_until(lambda: _states(database.settings).get("sent", 0) == MARKS, 90,
+                   f"{MARKS} sent\n{server.tail()}")
+    mails = smtp.inbox.to("papa@example.ru")
+    assert sorted(m["Subject"] for m in mails) == [
+        f"Новая отметка: Ученик 0, Математика, «{3 + n}»" for n in range(MARKS)]
+    assert len({m["Message-ID"] for m in mails}) == MARKS
+    assert smtp.inbox.count() == MARKS
+    assert _states(database.settings) == {"outbox": MARKS, "sent": MARKS}

@@ -1,8 +1,10 @@
 """The sender: takes what is due from the outbox, mails it through ``EJOURNAL_SMTP_URL``
 (``smtp://host:port``, from ``EJOURNAL_MAIL_FROM``) with the standard library's ``email`` and
 ``smtplib``, and records each attempt. An SMTP server that is down or slow delays mail only:
-a failed attempt is retried with back-off (1 s, 2 s, 4 s … at most 10 minutes), and journal
-writes never wait for it (they only add outbox rows, through the projector).
+a server that does not answer within ``EJOURNAL_SMTP_TIMEOUT_SECONDS`` is abandoned, a failed
+attempt is retried with back-off (1 s, 2 s, 4 s … at most 10 minutes), and journal writes never
+wait for it (they only add outbox rows, through the projector; the sender has a thread and
+connections of its own).
 
 Digests: a recipient's daily rows, due together at the digest hour, go in one mail.
 """
@@ -79,7 +81,7 @@ class Sender:
 
     def _smtp(self) -> smtplib.SMTP:
         host, port = smtp_address(self.settings.smtp_url)
-        return smtplib.SMTP(host, port, timeout=10)
+        return smtplib.SMTP(host, port, timeout=self.settings.smtp_timeout_seconds)
 
     def run_once(self) -> int:
         """Sends what is due now; answers how many notifications were sent."""
