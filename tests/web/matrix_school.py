@@ -59,6 +59,12 @@ def _enrol(world: World, _: str, __: str) -> Req:
                data={"student_id": str(kid), "from_date": world.starts_on.isoformat()})
 
 
+def _end_enrolment(world: World, _: str, __: str) -> Req:
+    kid = world.student()
+    return Req(f"/school/classes/{world.class_a}/enrolments/end",
+               data={"student_id": str(kid), "on_date": world.today.isoformat()})
+
+
 def _guardian(world: World, _: str, __: str) -> Req:
     kid = world.student()
     made = world.app.execute(RegisterUser(world.admin, world.school,
@@ -110,6 +116,8 @@ def _rows() -> list[Row]:
         ("/school/classes", OWN_SCHOOL, _class, ("SchoolClass.Opened",), "/school/classes/"),
         (on_class + "/enrolments", CLASS_7A, _enrol, ("SchoolClass.StudentEnrolled",),
          "/school/classes/"),
+        (on_class + "/enrolments/end", CLASS_7A, _end_enrolment,
+         ("SchoolClass.EnrolmentEnded",), "/school/classes/"),
         (on_class + "/guardians", CLASS_7A, _guardian, ("User.GuardianLinked",),
          "/school/classes/"),
         (on_class + "/journals", CLASS_7A, _journal, ("ClassJournal.Opened",),

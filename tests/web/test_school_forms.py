@@ -1,8 +1,8 @@
 """The administration writes the school's structure in a browser (the API's commands behind
 each form): a subject, a year with its periods, an account with its temporary password shown
 once, a class; on the class's page a student enrolled, a guardian linked, a journal opened, a
-substitute appointed and the timetable set. A refused form says why in Russian, naming the
-field, keeps what was typed and writes nothing."""
+substitute appointed and the timetable set; a student's enrolment ended. A refused form says
+why in Russian, naming the field, keeps what was typed and writes nothing."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from datetime import timedelta
 
 from playwright.sync_api import Locator, Page, expect
 
+from ejournal.application.commands import EnrolStudent, RegisterUser
+from ejournal.web.i18n import long_date
 from tests.api.helpers import log_length
 from tests.web.conftest import Visit
-from tests.web.world import School
+from tests.web.world import PASSWORD, School
 
 
 def _open(page: Page, title: str) -> Locator:
@@ -151,3 +153,68 @@ def test_the_admin_writes_the_school(visit: Callable[..., Visit], school: School
         "Физика (Пётр Петрович Физиков)")
     _open(page, "Задать расписание")
     admin.shoot("school-class-forms")
+
+
+def test_the_admin_ends_an_enrolment(visit: Callable[..., Visit], school: School) -> None:
+    """A student leaving the class: their last day, after which the class no longer lists
+    them; a last day before their enrolment is refused naming the field."""
+    server = school.server
+    joined = school.today - timedelta(days=30)
+    assert school.class_id is not None
+    app = server.app()
+    try:
+        kid = app.execute(RegisterUser(school.ids["admin"], school.school_id,
+                                       username="w-leaving", full_name="Сидоров Семён",
+                                       role="student")).id
+        assert kid is not None
+        app.execute(EnrolStudent(school.ids["admin"], school.class_id, student_id=kid,
+                                 from_date=joined))
+    finally:
+        app.close()
+    server.caught_up()
+    admin = visit()
+    page = admin.login(school.usernames["admin"])
+    admin.go(f"/school/classes/{school.class_id}")
+    students = page.get_by_role("table", name="Ученики")
+    expect(students.get_by_role("row", name=re.compile("^Сидоров Семён"))).to_be_visible()
+    # A last day before the student joined is refused, naming the field; nothing is written
+    before = log_length(server)
+    form = _open(page, "Выбытие из класса")
+    form.get_by_label("Ученик").select_option(label="Сидоров Семён")
+    form.get_by_label("Последний день").fill((joined - timedelta(days=1)).isoformat())
+    form.get_by_role("button", name="Записать выбытие").click()
+    expect(form.get_by_role("alert")).to_have_text(
+        "Не записано: «Последний день»: раньше дня зачисления в класс")
+    expect(form.get_by_label("Последний день")).to_have_attribute("aria-invalid", "true")
+    expect(form.get_by_label("Ученик")).to_have_value(str(kid))
+    assert log_length(server) == before
+    # and so is the same form's post without the session's CSRF token
+    forged = page.request.post(
+        f"{admin.origin}/school/classes/{school.class_id}/enrolments/end",
+        form={"student_id": str(kid), "on_date": school.today.isoformat()}, max_redirects=0)
+    assert forged.status == 403
+    assert "Запрос отклонён" in forged.text()
+    assert log_length(server) == before
+    # When the last day is today
+    form.get_by_label("Последний день").fill(school.today.isoformat())
+    form.get_by_role("button", name="Записать выбытие").click()
+    # Then the class lists the student until today, and not from tomorrow
+    expect(page.get_by_role("status")).to_have_text("Ученик выбыл из класса.")
+    row = students.get_by_role("row", name=re.compile("^Сидоров Семён"))
+    expect(row).to_contain_text(f"{long_date(joined)} по {long_date(school.today)}")
+    assert log_length(server) == before + 1
+    expect(_open(page, "Выбытие из класса").get_by_label("Ученик").locator(
+        "option", has_text="Сидоров Семён")).to_have_count(0)
+    tomorrow = school.today + timedelta(days=1)
+    admin.go(f"/school/classes/{school.class_id}?on={tomorrow.isoformat()}")
+    expect(page.get_by_role("table", name="Ученики")).not_to_contain_text("Сидоров Семён")
+    expect(page.get_by_role("table", name="Ученики")).to_contain_text("Иванова Анна")
+    token = server.login(school.usernames["admin"], PASSWORD)
+    with server.client(token) as c:
+        listed = c.get(f"/api/v1/classes/{school.class_id}/students",
+                       params={"on": tomorrow.isoformat()})
+        assert listed.status_code == 200, listed.text
+        assert str(kid) not in {s["id"] for s in listed.json()["items"]}
+        was = c.get(f"/api/v1/classes/{school.class_id}/students",
+                    params={"on": school.today.isoformat()})
+        assert str(kid) in {s["id"] for s in was.json()["items"]}

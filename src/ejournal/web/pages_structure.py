@@ -1,6 +1,7 @@
 """The administration's forms of the school's structure, on «Школа» and a class's page:
 years and periods, subjects, classes, accounts (a temporary password shown once), and a
-class's enrolments, guardians, journals, substitutions and timetable.
+class's enrolments (and their ends: a student leaving or moving to another class), guardians,
+journals, substitutions and timetable.
 
 Each form posts here, is written by the API's command (``structure``) and goes back to its
 page with a notice; a refused one shows its page again (422) with the form as it was sent
@@ -21,6 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from ejournal.api.deps import Principal, ServicesDep
 from ejournal.api.requests import (
     ClassIn,
+    EnrolmentEndIn,
     EnrolmentIn,
     GuardianIn,
     JournalIn,
@@ -33,6 +35,7 @@ from ejournal.api.services import Services
 from ejournal.application.commands import (
     AddSubject,
     AppointSubstitute,
+    EndEnrolment,
     EnrolStudent,
     LinkGuardian,
     OpenClass,
@@ -53,6 +56,7 @@ WEEKDAYS = range(1, 7)
 #: What a form's notice says once written.
 DONE = {"year": "Учебный год записан.", "subject": "Предмет добавлен.",
         "class": "Класс открыт.", "enrolment": "Ученик зачислен.",
+        "enrolment_end": "Ученик выбыл из класса.",
         "guardian": "Родитель привязан к ученику.", "journal": "Журнал открыт.",
         "substitution": "Замена назначена.", "timetable": "Расписание записано.",
         "closed": "Период закрыт: записи на его даты не принимаются.",
@@ -121,6 +125,7 @@ def class_page(request: Request, svc: Services, viewer: Principal, class_id: UUI
         "newcomers": [(p.id, p.full_name) for p in people.get("student", [])
                       if p.id not in enrolled],
         "students": [(s.id, s.full_name) for s in view.students],
+        "leaving": [(s.id, s.full_name) for s in view.students if s.to_date is None],
         "guardians": [(p.id, p.full_name) for p in people.get("guardian", [])],
         "teachers": [(p.id, p.full_name) for p in people.get("teacher", [])],
         "subjects": [(x.id, x.name) for x in view.subjects if x.id not in taught],
@@ -266,6 +271,22 @@ def _enrol(svc: Services, viewer: Principal, class_id: UUID, values: dict[str, s
     return f"/school/classes/{class_id}?on={body.from_date}&done=enrolment#students"
 
 
+def _end_enrolment(svc: Services, viewer: Principal, class_id: UUID,
+                   values: dict[str, str]) -> str:
+    """The student's last day in the class; from the next day they are not in its lists."""
+    student = _student("enrolment_end", values.get("student_id", ""))
+    body = structure.parse("enrolment_end", EnrolmentEndIn, {
+        "on_date": values.get("on_date", "")})
+    try:
+        structure.run(svc, "enrolment_end", lambda: svc.app.execute(EndEnrolment(
+            viewer.user_id, class_id, student_id=student, last_day=body.on_date)))
+    except Refused as exc:
+        if exc.field == "last_day":  # the domain's name for the form's (and API's) field
+            raise Refused(exc.form, "on_date", exc.text) from None
+        raise
+    return f"/school/classes/{class_id}?on={body.on_date}&done=enrolment_end#students"
+
+
 def _guardian(svc: Services, viewer: Principal, class_id: UUID, values: dict[str, str]) -> str:
     student = _student("guardian", values.get("student_id", ""))
     body = structure.parse("guardian", GuardianIn, {"guardian_id": values.get("guardian_id",
@@ -324,6 +345,11 @@ def _is_uuid(raw: str) -> bool:
 @router.post("/school/classes/{class_id}/enrolments")
 async def enrol(request: Request, svc: ServicesDep, class_id: UUID) -> Response:
     return await _class_write(request, svc, class_id, _enrol)
+
+
+@router.post("/school/classes/{class_id}/enrolments/end")
+async def end_enrolment(request: Request, svc: ServicesDep, class_id: UUID) -> Response:
+    return await _class_write(request, svc, class_id, _end_enrolment)
 
 
 @router.post("/school/classes/{class_id}/guardians")

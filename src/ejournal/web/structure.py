@@ -39,6 +39,7 @@ LABELS = {
     "guardian_id": "Родитель", "subject_id": "Предмет", "teacher_id": "Учитель",
     "class_id": "Класс", "journal_id": "Журнал", "valid_from": "Действует с",
     "lessons": "Расписание", "weekday": "День недели", "slot": "Номер урока",
+    "on_date": "Последний день", "last_day": "Последний день",
 }
 ROW_LABELS = {"periods": "Период {n}", "holidays": "Каникулы {n}", "lessons": "Урок {n}"}
 
@@ -79,6 +80,9 @@ WORDS = (
     ("this class has a journal for that subject already",
      "у класса уже есть журнал по этому предмету"),
     ("the student is enrolled in this class already", "ученик уже зачислен в этот класс"),
+    ("the student is not enrolled in this class", "ученик не числится в этом классе"),
+    ("an enrolment from .* cannot end before it starts",
+     "раньше дня зачисления в класс"),
     ("guardians are linked to students", "родитель привязывается к ученику"),
     ("that user is not a guardian", "это не родитель"),
     ("the guardian belongs to another school", "родитель из другой школы"),
