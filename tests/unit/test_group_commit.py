@@ -10,7 +10,7 @@ import pytest
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import IntegrityError, OperationalError
 
-from ejournal.application.grouping import GroupCommit, _Ticket
+from ejournal.application.grouping import GroupCommit, Ticket
 
 
 class _Store:
@@ -40,10 +40,10 @@ class _Store:
         return [f"recorded {e} at {self.log.index(e) + 1}" for e in events]
 
 
-def _ticket(*events: str) -> _Ticket:
+def _ticket(*events: str) -> Ticket:
     processing: ProcessingEvent[Any] = ProcessingEvent()
     processing.events.extend(events)  # type: ignore[arg-type]
-    return _Ticket(processing)
+    return Ticket(processing)
 
 
 def test_a_group_is_one_transaction_and_each_gets_its_own_recordings() -> None:

@@ -2,10 +2,11 @@
 runs every command.
 
 A command resolves its actor from the account (never trusting a role it is told), loads the
-aggregates it needs, lets the domain check the rules and record events, and saves every changed
-aggregate in one transaction (shared with the commands saving at the same moment: grouping.py).
-On a write conflict it runs again (retries.py); with an idempotency key its receipt is saved in
-the same transaction (idempotency.py).
+aggregates it needs (those it may change after the command before it on them: lanes.py), lets
+the domain check the rules and record events, and saves every changed aggregate in one
+transaction (shared with the commands saving at the same moment: grouping.py). On a write
+conflict it runs again (retries.py); with an idempotency key its receipt is saved in the same
+transaction (idempotency.py).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 
 from ejournal.application.commands import Command
 from ejournal.application.eventstore import EventStore
-from ejournal.application.grouping import GroupCommit
+from ejournal.application.grouping import GroupCommit, Ticket, Unrecorded
 from ejournal.application.handlers import HANDLERS
 from ejournal.application.idempotency import Key
+from ejournal.application.lanes import Lanes
 from ejournal.application.loading import AggregateLoader
 from ejournal.application.locks import event_store_ddl_lock
 from ejournal.application.queries import Queries
@@ -72,17 +74,35 @@ class EJournal(Queries, Application[UUID]):
                                       self.settings.aggregate_cache_size)
         self.journal_refs: dict[UUID, tuple[UUID, UUID, UUID]] = {}
         self.user_schools: dict[UUID, UUID] = {}
-        #: Commands saving at the same moment share a transaction (grouping.py).
+        #: Commands on one aggregate take turns (lanes.py); commands saving at the same
+        #: moment share a transaction (grouping.py).
+        self.lanes = Lanes()
         self.group_commit = GroupCommit(
             lambda pe: self.events.put(pe.events, tracking=pe.tracking, **pe.saved_kwargs),
-            self.events.put)
+            self.events.put, settled=self._settled)
         #: Told of every command run: its kind and ``ok``, ``replayed``, ``refused`` (a rule
         #: of the school said no) or ``failed`` (the metrics count them).
         self.command_observers: list[Callable[[str, str], None]] = []
 
+    def _settled(self, ticket: Ticket) -> None:
+        """A save is done: the loader holds what it recorded at once (the next command on
+        one of its aggregates then reads no event it knows), the lanes let go of it."""
+        if ticket.error is None:
+            self.loader.remember(*cast(list[Aggregate],
+                                       list(ticket.processing.aggregates.values())))
+        self.lanes.settled(ticket)
+
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
-        """Every save goes through group commit."""
-        recordings = self.group_commit.record(processing_event)
+        """Every save goes through group commit; a command's, after the commands whose changes
+        it took, letting go of its lanes once it is queued."""
+        turn = self.lanes.current()
+        if turn is None:
+            recordings = self.group_commit.record(processing_event)
+        else:
+            aggregates = cast(list[Aggregate], list(processing_event.aggregates.values()))
+            recordings = self.group_commit.record(
+                processing_event, after=turn.after,
+                queued=lambda ticket: turn.queued(ticket, aggregates))
         if self.repository.cache and not self.repository.fastforward:  # as the base's does
             for aggregate_id, aggregate in processing_event.aggregates.items():
                 self.repository.cache.put(aggregate_id, aggregate)
@@ -117,17 +137,19 @@ class EJournal(Queries, Application[UUID]):
                 replay = key.replay(self.repository, kind, self.store.head())
                 if replay is not None:
                     return replay
-            uow = UnitOfWork(self.loader, self.store, self._now(at), self.journal_refs,
-                             new_id)
-            result = cast(R, handler(command, uow))
-            to_save: list[Aggregate] = list(uow.added)
-            if key is not None:
-                to_save.append(key.receipt(command, result, self._now(None)))
-            recordings = (self.save(*to_save, guards=uow.guards) if uow.guards
-                          else self.save(*to_save))
-            self.loader.remember(*uow.added)
-            positions = [r.notification.id for r in recordings if r.notification.id]
-            return replace(result, position=max(positions) if positions else None)
+            with self.lanes.turn() as turn:
+                uow = UnitOfWork(self.loader, self.store, self._now(at), self.journal_refs,
+                                 new_id, turn)
+                try:
+                    result = cast(R, handler(command, uow))
+                except Exception:
+                    # Told only if what it was decided with is recorded; else run again.
+                    turn.release()
+                    if not self.group_commit.recorded(turn.after):
+                        raise Unrecorded("decided with changes that were not recorded"
+                                         ) from None
+                    raise
+                return self._save(uow, key, command, result)
 
         name = type(command).__name__
         if not self.command_observers:
@@ -142,6 +164,17 @@ class EJournal(Queries, Application[UUID]):
             raise
         self._observed(name, "replayed" if getattr(result, "replayed", False) else "ok")
         return result
+
+    def _save(self, uow: UnitOfWork, key: Key | None, command: Command[R], result: R) -> R:
+        """Saves what the command changed (and its receipt); its result with its position."""
+        to_save: list[Aggregate] = list(uow.added)
+        if key is not None:
+            to_save.append(key.receipt(command, result, self._now(None)))
+        recordings = (self.save(*to_save, guards=uow.guards) if uow.guards
+                      else self.save(*to_save))
+        self.loader.remember(*uow.added)
+        positions = [r.notification.id for r in recordings if r.notification.id]
+        return replace(result, position=max(positions) if positions else None)
 
     def trial(self, command: Command[R], *, at: datetime | None = None) -> R:
         """Decides the command as ``execute`` would (a refusal raises alike) and saves

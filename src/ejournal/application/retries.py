@@ -2,15 +2,13 @@
 number of times, each after a random pause, then it fails with a named error (``TryAgainLater``:
 the API's 503 with ``Retry-After``, since the same request may well succeed a moment later).
 
-The attempts after a lost race take turns within the process (one lock): writers of one lesson
-that all lost the same race would otherwise race each other again, and the busiest lesson's
-last writers could lose every round. First attempts never wait for the lock, so an uncontended
-write pays nothing; writers in other processes still race, and the pauses space them out."""
+Within one process the writers of one aggregate do not race: they take turns in its lane
+(lanes.py). A race is lost to a writer in another process, or by a command that decided with
+changes of others that were then not recorded; the pauses space such writers out."""
 
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -28,19 +26,13 @@ RETRY_CAP = 0.25
 
 T = TypeVar("T")
 
-#: Held by a retrying attempt while it runs.
-_retrying = threading.Lock()
-
 
 def retrying(what: str, attempt: Callable[[], T]) -> T:
     """``attempt()`` until it does not raise ``RecordConflictError``, at most MAX_ATTEMPTS
     times; then ``ConcurrentWriteConflict``."""
     for n in range(1, MAX_ATTEMPTS + 1):
         try:
-            if n == 1:
-                return attempt()
-            with _retrying:
-                return attempt()
+            return attempt()
         except RecordConflictError:
             if n == MAX_ATTEMPTS:
                 raise ConcurrentWriteConflict(

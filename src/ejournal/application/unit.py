@@ -1,6 +1,7 @@
-"""What a command's handler decides with: the aggregates as they are now, the moment the
-command is recorded at, and the list of what it changed (saved together, in one transaction,
-by ``EJournal.execute``)."""
+"""What a command's handler decides with: the aggregates as they are now (those it may change
+as the command before it in their lanes left them: lanes.py), the moment the command is
+recorded at, and the list of what it changed (saved together, in one transaction, by
+``EJournal.execute``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from ejournal.application.eventstore import EventStore
-from ejournal.application.loading import AggregateLoader
+from ejournal.application.lanes import Turn
+from ejournal.application.loading import AggregateLoader, copy_aggregate
 from ejournal.application.results import Result
 from ejournal.domain.errors import NotFound
 from ejournal.domain.people import User
@@ -26,8 +28,10 @@ Handler = Callable[[Any, "UnitOfWork"], Result]
 class UnitOfWork:
     def __init__(self, loader: AggregateLoader, store: EventStore, now: datetime,
                  journal_refs: dict[UUID, tuple[UUID, UUID, UUID]],
-                 new_id: UUID | None = None) -> None:
+                 new_id: UUID | None = None, turn: Turn | None = None) -> None:
         self.loader = loader
+        #: the lanes of what the command may change (None: no lanes, e.g. a dry run)
+        self.turn = turn
         self.store = store
         self.now = now
         #: A journal's class, year and school never change: kept once read.
@@ -49,12 +53,27 @@ class UnitOfWork:
 
     def load(self, cls: type[A], aggregate_id: UUID, what: str, field: str | None = None) -> A:
         """The aggregate, the caller's own copy; else ``NotFound`` naming ``what``."""
-        return expect(self.loader.load([aggregate_id]), cls, aggregate_id, what, field)
+        return expect(self.load_all([aggregate_id]), cls, aggregate_id, what, field)
 
     def load_all(self, ids: Iterable[UUID],
                  read_only: Container[UUID] | bool = ()) -> dict[UUID, Aggregate]:
-        """Those of these aggregates that exist, loaded together (see ``AggregateLoader``)."""
-        return self.loader.load(ids, read_only)
+        """Those of these aggregates that exist, loaded together (see ``AggregateLoader``);
+        those not ``read_only`` in their lanes (lanes.py), as the last command there left
+        them."""
+        if self.turn is None or read_only is True:
+            return self.loader.load(ids, read_only)
+        wanted = list(dict.fromkeys(ids))
+        shared: Container[UUID] = read_only or ()
+        writable = [i for i in wanted if i not in shared]
+        # Read in place first: each one the command may change is copied once, from its
+        # lane or from what was loaded.
+        loaded = self.loader.load(wanted, read_only=True)
+        self.turn.take(writable)
+        from_lanes = self.turn.newest(loaded, writable)
+        for aggregate_id in writable:
+            if aggregate_id in loaded and aggregate_id not in from_lanes:
+                loaded[aggregate_id] = copy_aggregate(loaded[aggregate_id])
+        return loaded
 
     def exists(self, aggregate_id: UUID) -> bool:
         return self.store.exists(aggregate_id)
@@ -64,7 +83,7 @@ class UnitOfWork:
 
     def actor(self, user_id: UUID) -> Actor:
         """Who asks, as their account says now (never a role they are told)."""
-        user = self.load(User, user_id, "user")
+        user = expect(self.load_all([user_id], read_only=True), User, user_id, "user")
         return Actor(user_id=user.id, role=user.role, school_id=user.school_id)
 
     def new_id(self) -> UUID:
