@@ -179,6 +179,9 @@ class Accounts:
         self._lock = threading.Lock()
         self.monotonic: Callable[[], float] = time.monotonic  # tests move it
         self.second_factor = SecondFactor(engine)
+        #: Begins every token issued here: a shard's name and a dot (``ejournal.api.shards``
+        #: routes a request by it), or nothing.
+        self.token_prefix = ""
 
     def setup(self) -> None:
         with ddl_lock(self.engine) as conn:
@@ -266,7 +269,7 @@ class Accounts:
 
     def issue_token(self, user_id: UUID, *, now: datetime, address: str | None = None,
                     user_agent: str | None = None) -> tuple[str, Session]:
-        token = secrets.token_urlsafe(32)
+        token = self.token_prefix + secrets.token_urlsafe(32)
         expires = now + self.lifetime
         session_id = uuid4()
         with self.engine.begin() as conn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from datetime import time
 
 from pydantic import ValidationInfo, field_validator
@@ -55,6 +56,10 @@ class Settings(BaseSettings):
     #: retries later with back-off. Kept well under the lease, so that no other sender takes
     #: a notification while this one still waits for the server to accept it.
     smtp_timeout_seconds: float = 10
+    #: ``name=url,name=url``: the PostgreSQL databases that hold the schools (each its log,
+    #: read models, accounts and files), the main database keeping the directory of which
+    #: school is where and the operators. Empty: the main database holds everything.
+    shards: str = ""
 
     @field_validator("smtp_timeout_seconds")
     @classmethod
@@ -71,6 +76,12 @@ class Settings(BaseSettings):
         networks(raw, f"EJOURNAL_{(info.field_name or '').upper()}")
         return raw
 
+    @field_validator("shards")
+    @classmethod
+    def _shards(cls, raw: str) -> str:
+        parse_shards(raw)
+        return raw
+
 
 def networks(raw: str, setting: str = "EJOURNAL_TRUSTED_PROXIES") -> list[str]:
     """A setting's comma-separated addresses and CIDRs as networks (``10.0.0.1`` is
@@ -83,4 +94,27 @@ def networks(raw: str, setting: str = "EJOURNAL_TRUSTED_PROXIES") -> list[str]:
             found.append(str(ipaddress.ip_network(item, strict=False)))
         except ValueError:
             raise ValueError(f"{setting}: {item!r} is not an address or a CIDR") from None
+    return found
+
+
+#: A shard's name in ``EJOURNAL_SHARDS`` (it begins the tokens the shard issues).
+SHARD_NAME = re.compile(r"[a-z][a-z0-9_-]{0,30}")
+
+
+def parse_shards(raw: str, setting: str = "EJOURNAL_SHARDS") -> dict[str, str]:
+    """``name=url,name=url`` as names to URLs, in the order given; an item without a name, a
+    name used twice or a URL that is not PostgreSQL's is an error naming the setting and item."""
+    found: dict[str, str] = {}
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        name, sep, url = (piece.strip() for piece in item.partition("="))
+        if not sep or not SHARD_NAME.fullmatch(name):
+            raise ValueError(f"{setting}: {item!r} is not name=url (a name is a-z, 0-9, _ or -, "
+                             "starting with a letter)")
+        if name in found:
+            raise ValueError(f"{setting}: the shard {name!r} is named twice")
+        if not url.startswith("postgresql"):
+            raise ValueError(f"{setting}: the shard {name!r} is not a PostgreSQL URL")
+        found[name] = url
     return found

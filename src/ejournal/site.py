@@ -14,7 +14,10 @@ from ejournal.settings import Settings
 
 def create_app(settings: Settings | None = None, **options: Any) -> FastAPI:
     """The API's application (``options`` as ``api.app.create_app`` takes them) with the
-    pages, their static files and the Swagger UI at ``/docs`` mounted on it."""
+    pages, their static files and the Swagger UI at ``/docs`` mounted on it (not with
+``EJOURNAL_SHARDS``: docs/scaling.md)."""
     served = api.create_app(settings, **options)
-    web.install(served)
+    # The pages read the main database's services directly: not yet served with shards.
+    if not (settings or Settings()).shards:
+        web.install(served)
     return served

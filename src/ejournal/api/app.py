@@ -39,6 +39,7 @@ from ejournal.api.routes import (
     students,
 )
 from ejournal.api.services import Clock, Services
+from ejournal.api.shards import Sharded, sharded
 from ejournal.leadership import Leadership, lease_for
 from ejournal.settings import Settings, networks
 
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc = Services.open(chosen, clock, shared_writes=elect)
+        shards = Sharded(chosen, svc, clock, shared_writes=elect) if chosen.shards else None
         measured.watch(svc)
         to_thread.current_default_thread_limiter().total_tokens = chosen.request_threads
         schedulers: list[Any] = []  # the compliance scheduler, once this process runs it
@@ -172,13 +174,22 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                 svc.start_projector()
                 if chosen.smtp_url:
                     svc.start_mailer()
+                if shards is not None:
+                    shards.each(start_projector)
             if run_scheduler:
                 from ejournal.scheduler.service import ComplianceScheduler
 
-                scheduler = ComplianceScheduler(chosen, clock)
-                scheduler.run_observers.append(measured.scheduler_run)
-                scheduler.start()
-                schedulers.append(scheduler)
+                for settings in [chosen, *(s.settings for s in (shards.shards.values()
+                                                               if shards else ()))]:
+                    scheduler = ComplianceScheduler(settings, clock)
+                    scheduler.run_observers.append(measured.scheduler_run)
+                    scheduler.start()
+                    schedulers.append(scheduler)
+
+        def start_projector(shard: Services) -> None:
+            shard.start_projector()
+            if chosen.smtp_url:
+                shard.start_mailer()
 
         leadership = Leadership(lease_for(chosen), duties, svc.stop) if elect else None
         if leadership is not None:
@@ -186,6 +197,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         else:
             duties()
         app.state.services = svc
+        app.state.shards = shards
         if settle_heap:
             # What the process holds once started (modules, the schema, SQLAlchemy's and
             # pydantic's structures) is kept out of the collector's full passes, which scan
@@ -201,6 +213,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
             for scheduler in schedulers:
                 scheduler.shutdown()
             svc.close()
+            if shards is not None:
+                shards.close()
 
     # /docs is served by the pages (ejournal.site mounts them), from local assets; no ReDoc.
     app = FastAPI(title="ejournal", version=__version__, lifespan=lifespan,
@@ -237,11 +251,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)
 
     @app.get("/healthz", tags=["service"])
-    def healthz(request: Request) -> dict[str, str]:
-        """200 once the database answers a query of the log; else 503 (problem+json)."""
+    def healthz(request: Request) -> dict[str, Any]:
+        """200 once the database answers a query of the log; else 503 (problem+json). With
+        shards: each one's state too ("down": its schools' requests answer 503)."""
         svc: Services = request.app.state.services
         svc.projector.head()
-        return {"status": "ok"}
+        shards = sharded(request)
+        if shards is None:
+            return {"status": "ok"}
+        states = shards.health()
+        return {"status": "ok" if set(states.values()) <= {"ok"} else "degraded",
+                "shards": states}
 
     # Innermost (added first): it counts a body's bytes as the route reads them; the guard
     # (outermost) refuses a declared oversized body before anything reads it.

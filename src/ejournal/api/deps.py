@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from typing import Annotated
 from uuid import UUID
 
+from anyio import to_thread
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from ejournal.api.problems import Refusal
 from ejournal.api.services import Services
+from ejournal.api.shards import sharded
 from ejournal.application.queries import Person
 from ejournal.domain.errors import NotPermitted, StudentsNeverWrite
 from ejournal.domain.values import Role
@@ -20,11 +22,25 @@ oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
 async def services(request: Request) -> Services:
+    """The services of the request's school (with shards: ``ejournal.api.shards``)."""
+    route = sharded(request)
+    if route is not None:
+        return await route.services_for(request)
     found: Services = request.app.state.services
     return found
 
 
 ServicesDep = Annotated[Services, Depends(services)]
+
+
+async def session_services(request: Request,
+                           token: Annotated[str | None, Depends(oauth2)]) -> Services:
+    """The services whose accounts hold the request's session (with shards: the token's)."""
+    route = sharded(request)
+    if route is not None:
+        return await to_thread.run_sync(route.token_services, token)
+    found: Services = request.app.state.services
+    return found
 
 
 @dataclass(frozen=True)
@@ -59,7 +75,8 @@ def _named_student(request: Request) -> UUID | None:
         return None  # the route answers 422 for it
 
 
-def current_user(request: Request, svc: ServicesDep,
+def current_user(request: Request,
+                 svc: Annotated[Services, Depends(session_services)],
                  token: Annotated[str | None, Depends(oauth2)]) -> Principal:
     if not token:
         raise _unauthorized("a bearer token is required")

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import Connection
 
 from ejournal.api import lookup_responses as out
@@ -31,6 +31,7 @@ from ejournal.api.lookup_access import (
 from ejournal.api.paging import CursorQuery, id_cursor, page_after
 from ejournal.api.queries import On
 from ejournal.api.services import Services
+from ejournal.api.shards import sharded
 from ejournal.domain.values import Role
 from ejournal.projections import lookup_reads as lookups
 
@@ -92,14 +93,22 @@ def my_journals(svc: ServicesDep, user: Teacher) -> dict[str, Any]:
 
 
 @router.get("/schools", response_model=out.SchoolsOut)
-def schools(svc: ServicesDep, user: CurrentUser) -> dict[str, Any]:
-    """The operator: every school; anyone else: their own."""
-    with _open(svc) as conn:
-        if user.role is Role.OPERATOR:
-            rows = lookups.read_schools(conn)
-        else:
+def schools(request: Request, svc: ServicesDep, user: CurrentUser) -> dict[str, Any]:
+    """The operator: every school (of every shard); anyone else: their own."""
+    shards = sharded(request)
+    if user.role is Role.OPERATOR and shards is not None:
+        rows = shards.across(_every_school)
+    elif user.role is Role.OPERATOR:
+        rows = _every_school(svc)
+    else:
+        with _open(svc) as conn:
             rows = lookups.read_schools(conn, user.school_id) if user.school_id else []
     return _all([_school(s) for s in rows])
+
+
+def _every_school(svc: Services) -> list[lookups.SchoolRow]:
+    with _open(svc) as conn:
+        return lookups.read_schools(conn)
 
 
 @router.get("/schools/{school_id}", response_model=out.SchoolOut)

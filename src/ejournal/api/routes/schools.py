@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ejournal.api.deps import Administrator, IdempotencyKey, Operator, Principal, ServicesDep
@@ -34,6 +34,7 @@ from ejournal.api.requests import (
 )
 from ejournal.api.responses import CreatedOut, PeriodOut, WrittenOut, YearOut, written_response
 from ejournal.api.services import Services
+from ejournal.api.shards import sharded
 from ejournal.application.commands import (
     AddSubject,
     AppointSubstitute,
@@ -71,18 +72,24 @@ REPLACED: dict[str, Any] = {"status_code": 200, "response_model": WrittenOut}
 
 
 @router.post("/schools", tags=SCHOOLS, **CREATED)
-def register_school(svc: ServicesDep, user: Operator, body: SchoolIn,
+def register_school(request: Request, svc: ServicesDep, user: Operator, body: SchoolIn,
                     key: IdempotencyKey = None) -> JSONResponse:
-    """The operator registers a school."""
+    """The operator registers a school (with shards: on the one holding the fewest)."""
     written = svc.app.execute(RegisterSchool(user.user_id, name=body.name, timezone=body.timezone),
                               idempotency_key=key)
+    shards = sharded(request)
+    if shards is not None:
+        shards.placed(request, written.id)
     return written_response(written)
 
 
 @router.post("/schools/{school_id}/users", tags=PEOPLE, **CREATED)
-def register_user(svc: ServicesDep, user: Administrator, school_id: UUID, body: UserIn,
-                  key: IdempotencyKey = None) -> JSONResponse:
+def register_user(request: Request, svc: ServicesDep, user: Administrator, school_id: UUID,
+                  body: UserIn, key: IdempotencyKey = None) -> JSONResponse:
     """A personal account with its password (stored first: ``Accounts.open_account``)."""
+    shards = sharded(request)
+    if shards is not None:
+        shards.username_free(body.username, svc)
     return written_response(open_user(svc, user, school_id, body, key))
 
 
