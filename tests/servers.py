@@ -128,7 +128,8 @@ def serving(database: Database, clock: Clock | None = None) -> Iterator[Server]:
 def serve_env(settings: Settings) -> dict[str, str]:
     return {**os.environ, "EJOURNAL_DATABASE_URL": settings.database_url,
             "EJOURNAL_DATABASE_SCHEMA": settings.database_schema,
-            "EJOURNAL_LOCK_TIMEOUT": str(settings.lock_timeout)}
+            "EJOURNAL_LOCK_TIMEOUT": str(settings.lock_timeout),
+            "EJOURNAL_SHARDS": settings.shards}
 
 
 class Serve:

@@ -1,11 +1,14 @@
 """Shards on PostgreSQL servers of the test's own (``pgcluster.py``): two schools registered
 by the operator land on two shards, each school's writes and reads in its shard's database
 (checked with SQL on each), the operator's list of schools spans both; a shard stopped is a
-503 for its school only, and once it is back the same server serves it again."""
+503 for its school only, and once it is back the same server serves it again. Under write
+load, a shard stopped and started again and the server killed with SIGKILL lose and double
+nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -15,11 +18,14 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from ejournal.cli import _bootstrap
+from ejournal.projections.base import create_read_engine
+from ejournal.shards import Directory
 from ejournal.site import create_app
 from tests.databases import NOW, Clock, Database
 from tests.faults.conftest import PASSWORD, assert_problem
+from tests.faults.harness import Writers, assert_read_models_hold, assert_reconciled, classroom
 from tests.faults.pgcluster import ThrowawayPostgres
-from tests.servers import OPERATOR, running, wait_until
+from tests.servers import OPERATOR, running, serving_process, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -161,3 +167,53 @@ def test_schools_live_on_their_shards_and_a_stopped_shard_refuses_only_its_own(
             assert sorted(s["name"] for s in subjects(c1, first).json()["items"]) == [
                 "Математика", "Химия"]
             assert httpx.get(f"{url}/healthz").json()["shards"] == {"a": "ok", "b": "ok"}
+
+
+THREADS, PER_THREAD = 3, 15
+
+
+def test_a_shard_stopped_and_the_server_killed_under_write_load_lose_and_double_nothing(
+        database: Database, clusters: list[ThrowawayPostgres], tmp_path: Path,
+        record_property: Callable[[str, object], None]) -> None:
+    a, b = (fresh_database(cluster) for cluster in clusters)
+    settings = database.settings.model_copy(update={"shards": f"a={a},b={b}"})
+    # Given a school on each shard (built there, and placed in the directory)
+    rooms = [classroom(settings.model_copy(update={"database_url": url, "shards": ""}))
+             for url in (a, b)]
+    _bootstrap(database.settings, *OPERATOR, now=NOW)  # the main database's tables
+    directory = Directory(create_read_engine(database.settings))
+    directory.setup()
+    for room, name in zip(rooms, "ab", strict=True):
+        directory.place(room.school.school, name, now=NOW)
+    directory.engine.dispose()
+    with serving_process(settings, tmp_path / "serve.log", "--no-scheduler") as server:
+        token, other = (room.token(server.url) for room in rooms)
+        # and teachers of the school on shard a writing marks, retrying with their keys
+        writers = Writers(rooms[0], server.url, token, threads=THREADS, per_thread=PER_THREAD,
+                          deadline=240).start()
+        writers.acknowledged(THREADS * PER_THREAD // 4, "the shard's outage")
+        # When shard a stops as in a crash
+        clusters[0].stop("immediate")
+        # Then its school's writes are 503 (retried), while the school on shard b is read
+        writers.outcomes.wait_for(lambda: writers.outcomes.seen["503"] >= 2 * THREADS, 90,
+                                  "503 answers while shard a is down")
+        with client(server.url, other) as c:
+            diary = c.get(f"/api/v1/students/{rooms[1].school.students[0]}/diary")
+        assert diary.status_code == 200, diary.text
+        # When the shard is back, and later the server is killed with SIGKILL and restarted
+        clusters[0].start()
+        writers.acknowledged(THREADS * PER_THREAD * 3 // 4, "the kill")
+        server.kill()
+        server.start()
+        outcomes = writers.join(timeout=240)
+
+        # Then every write was acknowledged exactly once and the shard's log holds each once
+        book = assert_reconciled(rooms[0], outcomes, writers.keys)
+        assert len(book.marks) == THREADS * PER_THREAD
+        assert server.starts == 2
+        assert set(outcomes.seen) <= {"201", "503"} | {
+            k for k in outcomes.seen if k.startswith("connection")}, outcomes.seen
+        record_property("answers", dict(outcomes.seen))
+        record_property("replayed", outcomes.replayed)
+        # And the shard's projector (killed with the server too) shows exactly them
+        assert_read_models_hold(rooms[0], server.url, token, book.marks)
