@@ -4,7 +4,7 @@ SQLAlchemy app (``bench/bare_app.py``), one uvicorn worker each, on the same dat
 Run from the repository root::
 
     python -m bench.bare [--db sqlite|postgres|both] [--scale 0.1] [--clients 32]
-                         [--seconds 15] [--reps 3] [--hot-seconds 20]
+                         [--seconds 15] [--reps 3] [--hot-seconds 20] [--workers 2]
 
 For each database, ``bench.http``'s school year and writers (each client a journal of its own,
 eight fresh lessons), then both servers as subprocesses, and ``--reps`` rounds, each running
@@ -17,14 +17,20 @@ benchmark waits until its projector has applied them, so that the next phase run
    the INSERTs);
 2. ``GET /select`` of the bare app (50 rows as JSON), then a guardian's diary for a month
    (``--read-days``, the year in the database), closed loop the same way (goal: >= 1.0x);
+   With ``--workers N`` (N > 1) a second ``ejournal serve --workers N`` runs beside the first
+   on the same database, and each round also runs the mark writes against it (the two in
+   alternating order from round to round): its writes/s over one worker's (goal: >= 1.3x
+   with 2 workers on PostgreSQL);
 3. with ``--hot-seconds`` > 0: ``--clients`` clients writing marks to ONE lesson (its
    teacher's token, the clients spread over its students), then ``--clients`` clients on as
    many lessons (one each), ``--hot-seconds`` each; every answer that is not 201 is counted by
    status (goal: none), and the ratio hot/spread (goal: >= 0.5).
 
-For every phase the CPU seconds of each server process and of the load generator (from
-``/proc/<pid>/stat``), and of the whole machine (``/proc/stat``: the database and everyone
-else on the shared machine are the rest). Ratios are of the medians over the rounds. Results:
+For every phase the CPU seconds of each server (its process and every process under it: a
+server's workers), of the PostgreSQL cluster (the postmaster and its backends, found from a
+connection's backend; a cluster shared with others counts theirs too) and of the load generator
+(from ``/proc/<pid>/stat``), and of the whole machine (``/proc/stat``: everyone else on the
+shared machine is the rest). Ratios are of the medians over the rounds. Results:
 a table on stdout and ``bench/results/bare-<db>.json``, with the load average before/after.
 """
 
@@ -40,6 +46,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -68,6 +75,7 @@ from ejournal.settings import Settings
 WRITE_GOAL = 0.6
 READ_GOAL = 1.0
 HOT_GOAL = 0.5
+WORKERS_GOAL = 1.3
 TICK = os.sysconf("SC_CLK_TCK")
 Request = Callable[[int], tuple[str, dict[str, Any], dict[str, str]]]
 
@@ -77,6 +85,45 @@ def process_cpu(pid: int) -> float:
     with open(f"/proc/{pid}/stat", encoding="ascii") as f:
         fields = f.read().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+
+
+def _stat(pid: int | str) -> list[str]:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        return f.read().rpartition(")")[2].split()
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and of every process under it so far, the ones that ended
+    too (a parent counts a child it has reaped: cutime, cstime)."""
+    children: dict[int, list[int]] = {}
+    seconds: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = _stat(entry)
+        except OSError:  # ended meanwhile
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        seconds[int(entry)] = sum(int(x) for x in fields[11:15]) / TICK
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        total += seconds.get(current, 0.0)
+        pending.extend(children.get(current, ()))
+    return total
+
+
+def postmaster(settings: Settings) -> int | None:
+    """The PostgreSQL server's postmaster process, if it runs on this machine (the parent of
+    a backend)."""
+    conninfo = settings.database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(conninfo) as conn:
+        row = conn.execute("SELECT pg_backend_pid()").fetchone()
+    try:
+        return int(_stat(row[0])[1]) if row else None
+    except OSError:
+        return None
 
 
 def machine_busy() -> float:
@@ -90,12 +137,12 @@ def machine_busy() -> float:
 def phase(url: str, clients: int, seconds: float, request: Request, method: str,
           pids: dict[str, int]) -> dict[str, Any]:
     """One closed-loop load with the CPU seconds every process spent meanwhile."""
-    before = {name: process_cpu(pid) for name, pid in pids.items()}
+    before = {name: tree_cpu(pid) for name, pid in pids.items()}
     before["load generator"] = process_cpu(os.getpid())
     busy = machine_busy()
     with no_pauses():
         result = asyncio.run(closed_loop(url, clients, seconds, request, method))
-    cpu = {name: round(process_cpu(pid) - before[name], 2) for name, pid in pids.items()}
+    cpu = {name: round(tree_cpu(pid) - before[name], 2) for name, pid in pids.items()}
     cpu["load generator"] = round(process_cpu(os.getpid()) - before["load generator"], 2)
     cpu["machine"] = round(machine_busy() - busy, 2)
     result["cpu_s"] = cpu
@@ -117,8 +164,17 @@ def measure(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
            "EJOURNAL_DATABASE_SCHEMA": settings.database_schema}
     bare_command = [sys.executable, "-m", "uvicorn", "--factory", "bench.bare_app:create",
                     "--log-level", "info", "--no-access-log", "--no-proxy-headers"]
-    with serve_process(settings) as (url, ej), server(bare_command, env) as (bare_url, bare):
+    with ExitStack() as servers:
+        url, ej = servers.enter_context(serve_process(settings))
+        bare_url, bare = servers.enter_context(server(bare_command, env))
         pids = {"ejournal": ej.pid, "bare": bare.pid}
+        many = f"ejournal x{args.workers}"
+        if args.workers > 1:
+            many_url, ej_many = servers.enter_context(serve_process(settings, args.workers))
+            pids[many] = ej_many.pid
+        if settings.database_url.startswith("postgresql") and \
+                (root := postmaster(settings)) is not None:
+            pids["postgres"] = root
         tokens: dict[str, str] = {}
         people: list[Writer | Reader] = [*world.writers, *world.readers]
         for person in people:
@@ -158,9 +214,13 @@ def measure(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
             r: dict[str, Any] = {}
             r["insert"] = phase(bare_url, n, secs, insert, "POST", pids)
             print(line("bare INSERT", r["insert"]), flush=True)
-            r["marks"] = phase(url, n, secs, marks_of(world.writers), "POST", pids)
-            print(line("marks", r["marks"]), flush=True)
-            r["projector_wait_s"] = round(caught_up(settings), 1)
+            writes = [("marks", url, "marks")]
+            if args.workers > 1:
+                writes.insert(rep % 2, ("marks_workers", many_url, f"marks, {many}"))
+            for kind, at, label in writes:
+                r[kind] = phase(at, n, secs, marks_of(world.writers), "POST", pids)
+                print(line(label, r[kind]), flush=True)
+                r["projector_wait_s"] = round(caught_up(settings), 1)
             r["select"] = phase(bare_url, n, secs, select, "GET", pids)
             print(line("bare SELECT", r["select"]), flush=True)
             r["diary"] = phase(url, n, secs, diary, "GET", pids)
@@ -181,6 +241,14 @@ def summarise(rounds: list[dict[str, Any]], events: int, args: argparse.Namespac
     def median(kind: str) -> float:
         return statistics.median(r[kind]["per_s"] for r in rounds) if kind in rounds[0] else 0
 
+    def cpu(kind: str) -> dict[str, float]:
+        """CPU seconds of every process in this kind of phase, summed over the rounds."""
+        summed: dict[str, float] = {}
+        for r in rounds:
+            for name, seconds in r.get(kind, {}).get("cpu_s", {}).items():
+                summed[name] = round(summed.get(name, 0.0) + seconds, 2)
+        return summed
+
     def ratio(a: str, b: str) -> float | None:
         return round(median(a) / median(b), 3) if median(b) else None
 
@@ -191,8 +259,11 @@ def summarise(rounds: list[dict[str, Any]], events: int, args: argparse.Namespac
                 not_201[status] = not_201.get(status, 0) + count
     return {
         "scale": args.scale, "events": events, "clients": args.clients, "rounds": rounds,
-        "per_s": {kind: median(kind) for kind in ("insert", "marks", "select", "diary",
-                                                  "hot", "spread")},
+        "per_s": {kind: median(kind) for kind in ("insert", "marks", "marks_workers",
+                                                  "select", "diary", "hot", "spread")},
+        "workers": args.workers, "workers_ratio": ratio("marks_workers", "marks"),
+        "workers_goal": WORKERS_GOAL,
+        "cpu_s": {kind: cpu(kind) for kind in ("marks", "marks_workers")},
         "writes_ratio": ratio("marks", "insert"), "write_goal": WRITE_GOAL,
         "reads_ratio": ratio("diary", "select"), "read_goal": READ_GOAL,
         "hot_ratio": ratio("hot", "spread"), "hot_goal": HOT_GOAL,
@@ -232,10 +303,22 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         (f"diary / SELECT (goal >= {READ_GOAL})", lambda r: fmt(r["reads_ratio"])),
         (f"hot / spread (goal >= {HOT_GOAL})", lambda r: fmt(r["hot_ratio"])),
         ("hot lesson: answers not 201 (goal: none)", lambda r: str(r["hot_not_201"] or 0)),
+        ("marks, N workers (requests/s, median)",
+         lambda r: f"{r['per_s']['marks_workers']:.0f} (N = {r['workers']})"
+         if r["workers"] > 1 else "-"),
+        (f"N workers / 1 worker (goal >= {WORKERS_GOAL} at N = 2)",
+         lambda r: fmt(r["workers_ratio"])),
+        ("CPU s, marks, 1 worker", lambda r: _split(r["cpu_s"]["marks"])),
+        ("CPU s, marks, N workers", lambda r: _split(r["cpu_s"]["marks_workers"])),
         ("load average before / after",
          lambda r: f"{r['load_before'][0]} / {r['load_after'][0]}"),
     ]
     return markdown(results, rows)
+
+
+def _split(cpu: dict[str, float]) -> str:
+    """CPU seconds by process, summed over the rounds' phases of one kind."""
+    return "; ".join(f"{name} {seconds:.1f}" for name, seconds in cpu.items()) or "-"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -249,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--hot-seconds", type=float, default=20.0,
                         help="seconds of each hot-lesson load (0: none)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="also write marks through `ejournal serve --workers N` (N > 1)")
     parser.add_argument("--read-days", type=int, default=30,
                         help="days of the diary each read asks for (the year's last ones)")
     args = parser.parse_args(argv)

@@ -290,11 +290,12 @@ def server(command: list[str], env: dict[str, str]) -> Iterator[tuple[str, Popen
 
 
 @contextmanager
-def serve_process(settings: Settings) -> Iterator[tuple[str, Popen[bytes]]]:
+def serve_process(settings: Settings, workers: int = 1) -> Iterator[tuple[str, Popen[bytes]]]:
+    """``ejournal serve`` (``--workers``: its uvicorn workers) on these settings."""
     env = {ENV: "1", "EJOURNAL_DATABASE_URL": settings.database_url,
            "EJOURNAL_DATABASE_SCHEMA": settings.database_schema}
-    with server([sys.executable, "-m", "ejournal.cli", "serve", "--no-scheduler"],
-                env) as running:
+    with server([sys.executable, "-m", "ejournal.cli", "serve", "--no-scheduler",
+                 "--workers", str(workers)], env) as running:
         yield running
 
 

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -150,10 +150,11 @@ class Serve:
     def start(self, timeout: float = 60) -> None:
         assert self.proc is None or self.proc.poll() is not None
         with self.log.open("ab") as out:
+            # A session of its own: a kill reaches every process of the server (``--workers``).
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "ejournal.cli", "serve", "--port", str(self.port),
                  *self.args], env=serve_env(self.settings), stdout=out,
-                stderr=subprocess.STDOUT)
+                stderr=subprocess.STDOUT, start_new_session=True)
         self.starts += 1
         wait_until(self._healthy, timeout, f"ejournal serve on {self.url}\n{self.tail()}")
 
@@ -168,10 +169,29 @@ class Serve:
             return False
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown, no flush, no goodbye."""
+        """SIGKILL to every process of the server (its workers too), as a crash of the
+        machine would: no shutdown, no flush, no goodbye."""
         assert self.proc is not None
-        self.proc.kill()
+        with suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=30)
+        wait_until(self._group_gone, 30, f"every process of ejournal serve on {self.url} gone")
+
+    def _group_gone(self) -> bool:
+        """No process of the server's session runs (a zombie left to its new parent to reap
+        does not)."""
+        assert self.proc is not None
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as f:
+                    fields = f.read().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[3]) == self.proc.pid and fields[0] != "Z":  # session, state
+                return False
+        return True
 
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> int | None:
         """``sig``, then SIGKILL if it lingers; its exit code."""
@@ -180,8 +200,7 @@ class Serve:
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=30)
+                self.kill()
         return self.proc.returncode if self.proc is not None else None
 
     def tail(self, lines: int = 40) -> str:

@@ -1,12 +1,16 @@
-"""``ejournal serve`` killed with SIGKILL under write load, twice, and started again; the
-teachers' clients retry with their Idempotency-Keys: no acknowledged write is lost,
-none is doubled, every write is eventually acknowledged exactly once, and the read models
-(whose projector was killed mid-batch as well) show exactly the marks of the log."""
+"""``ejournal serve`` killed with SIGKILL under write load, twice, and started again - one
+process, or two workers (``--workers 2``, every process of the server killed at once, as a
+crash of the machine would); the teachers' clients retry with their Idempotency-Keys: no
+acknowledged write is lost, none is doubled, every write is eventually acknowledged exactly
+once, and the read models (whose projector was killed mid-batch as well) show exactly the
+marks of the log."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import Database
 from tests.faults.harness import (
@@ -20,11 +24,14 @@ from tests.servers import serving_process
 THREADS, PER_THREAD, KILLS = 3, 15, 2
 
 
+@pytest.mark.parametrize("workers", [1, 2], ids=["one-process", "two-workers"])
 def test_a_server_killed_under_write_load_loses_and_doubles_nothing(
     database: Database, tmp_path: Path, record_property: Callable[[str, object], None],
+    workers: int,
 ) -> None:
     room = classroom(database.settings)
-    with serving_process(database.settings, tmp_path / "serve.log", "--no-scheduler") as server:
+    with serving_process(database.settings, tmp_path / "serve.log", "--no-scheduler",
+                         "--workers", str(workers)) as server:
         token = room.token(server.url)
         # Given teachers' clients writing marks, each with its own Idempotency-Keys
         writers = Writers(room, server.url, token, threads=THREADS,
