@@ -1,4 +1,5 @@
-"""The edit history of marks (R-7.2): who changed what, when and why; nothing overwritten."""
+"""The edit history of marks (R-7.2): who changed what, when and why; nothing overwritten.
+A homework file's, too: attached, then retracted, both kept."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from uuid import uuid4
 
 from ejournal.application.commands import (
     AddSubject,
+    AttachHomeworkFile,
     CancelMark,
     CorrectMark,
     CorrectPeriodMark,
@@ -15,8 +17,10 @@ from ejournal.application.commands import (
     GivePeriodMark,
     HoldLesson,
     OpenJournal,
+    RetractHomeworkFile,
 )
 from ejournal.domain import ids
+from ejournal.projections.file_history import lesson_file_history
 from ejournal.projections.history import (
     HistoryItem,
     MarkHistory,
@@ -130,3 +134,34 @@ def test_a_period_marks_history_shows_the_mark_given_and_its_corrections(
         ]
         assert read_mark_history(conn, s.journal, pm) is None
         assert read_period_mark_history(conn, uuid4(), pm) is None
+
+
+def test_a_homework_files_history_keeps_it_attached_and_retracted(
+    projected_factory, clock: Clock
+) -> None:
+    p = projected_factory(MarkHistory())
+    app = p.app
+    s = build_school(app, students=1)
+    t1, t2 = (datetime(2026, 11, 23, h, tzinfo=UTC) for h in (8, 10))
+    clock.set(t1)
+    lesson = app.execute(HoldLesson(s.teacher, s.journal, lesson_date=MON, slot=1,
+                                    topic="Дроби")).id
+    assert lesson is not None
+    kept, gone = (app.execute(AttachHomeworkFile(
+        s.teacher, s.journal, lesson, name=name, size=10, content_type="application/pdf",
+        sha256="a" * 64)).id for name in ("Лист 1.pdf", "Лист 2.pdf"))
+    assert kept is not None
+    assert gone is not None
+    clock.set(t2)
+    app.execute(RetractHomeworkFile(s.admin, s.journal, lesson, gone, reason="не тот лист"))
+    p.catch_up()
+
+    with p.connect() as conn:
+        history = lesson_file_history(conn, s.journal, lesson)
+        elsewhere = lesson_file_history(conn, uuid4(), lesson)
+    assert [(f.kind, f.file_id, f.name, f.reason, f.by, f.recorded_at) for f in history] == [
+        ("attached", kept, "Лист 1.pdf", None, s.teacher, t1),
+        ("attached", gone, "Лист 2.pdf", None, s.teacher, t1),
+        ("retracted", gone, "Лист 2.pdf", "не тот лист", s.admin, t2),
+    ]
+    assert elsewhere == []

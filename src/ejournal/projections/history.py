@@ -1,8 +1,9 @@
 """The edit history of marks (R-7.2): every mark's chain given → corrected → cancelled, with
 who, when and why; corrections never overwrite, so every value a mark ever had stays visible.
 
-Period marks have their own chain, given → corrected. Items are kept per (mark, position), so
-one mark's history is one index range scan; each item names its journal, so a reader asking
+Period marks have their own chain, given → corrected; homework files theirs, attached →
+retracted (``file_history.py``). Items are kept per (mark, position), so one mark's history is
+one index range scan; each item names its journal, so a reader asking
 through one journal never sees another journal's mark.
 """
 
@@ -29,6 +30,7 @@ from ejournal.domain.lesson import Lesson
 from ejournal.domain.period_mark import PeriodMark
 from ejournal.projections.base import ReadModel, as_utc, handles, metadata
 from ejournal.projections.batching import Batch
+from ejournal.projections.file_history import KeepsFileHistory, file_items
 from ejournal.projections.naming import KeepsNames, name_tables, named
 
 items = Table(
@@ -55,11 +57,11 @@ def _item(batch: Batch, mark_id: UUID, position: int, kind: str, value: str,
                          "recorded_at": as_utc(e.timestamp)})
 
 
-class MarkHistory(KeepsNames, ReadModel):
+class MarkHistory(KeepsFileHistory, KeepsNames, ReadModel):
     names_table = names
     journals_table = journals
     name = "mark_history"
-    tables = (items, names, journals)
+    tables = (items, names, journals, file_items)
 
     @handles(Lesson.MarkGiven)
     def mark_given(self, batch: Batch, e: Lesson.MarkGiven, position: int) -> None:

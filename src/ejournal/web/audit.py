@@ -21,6 +21,7 @@ from ejournal.api.lookup_access import current
 from ejournal.api.services import Services
 from ejournal.domain.findings import RULES
 from ejournal.projections.base import as_utc
+from ejournal.projections.file_history import lesson_file_history
 from ejournal.projections.findings import OverdueItem, read_overdue, read_timeliness
 from ejournal.projections.findings import Timeliness as TimelinessRow
 from ejournal.projections.history import items as history_items
@@ -212,13 +213,16 @@ class LessonEntry:
     #: A closing or reopening of the lesson's period (R-3.4b): the period, and why reopened.
     period: str | None = None
     reason: str | None = None
+    #: A homework file attached or removed (R-7.2): its name (and ``reason``, why removed).
+    file: str | None = None
 
 
 def lesson_history(svc: Services, viewer: Principal, journal_id: UUID, lesson_id: UUID
                    ) -> list[LessonEntry]:
     """Every entry of the lesson in the order recorded: who, when, and whether late (by its
-    rule), with each closing and reopening of a period holding its date (R-3.4b) among them;
-    the journal's readers only, the students named in it logged as read."""
+    rule), with each closing and reopening of a period holding its date (R-3.4b) and each
+    homework file attached or removed (R-7.2: a removed one stays here) among them; the
+    journal's readers only, the students named in it logged as read."""
     may_read_journal(svc, viewer, journal_id)
     lesson = lookups.lesson(svc, lesson_id)
     if lesson is None or lesson.journal_id != journal_id:
@@ -226,8 +230,9 @@ def lesson_history(svc: Services, viewer: Principal, journal_id: UUID, lesson_id
     with svc.reader.connect() as conn:
         rows = conn.execute(select(entries).where(entries.c.target_id == lesson_id)
                             .order_by(entries.c.position)).all()
-    who = lookups.names(svc, {r.by for r in rows} | {r.student_id for r in rows
-                                                      if r.student_id is not None})
+        files = lesson_file_history(conn, journal_id, lesson_id)
+    who = lookups.names(svc, {r.by for r in rows} | {f.by for f in files}
+                        | {r.student_id for r in rows if r.student_id is not None})
     students = {r.student_id for r in rows if r.student_id is not None}
     if students:
         log_access(svc, viewer, students, "grid", svc.now())
@@ -239,4 +244,7 @@ def lesson_history(svc: Services, viewer: Principal, journal_id: UUID, lesson_id
                           period=c.period_name, reason=c.reason)
               for c in period_closures(svc, lesson.school_id, lesson.lesson_date,
                                        lesson.lesson_date)]
+    found += [LessonEntry(f"file_{f.kind}", "R-7.2", who.get(f.by, ""), None,
+                          f.recorded_at, None, reason=f.reason, file=f.name)
+              for f in files]
     return sorted(found, key=lambda e: e.recorded_at)

@@ -1,6 +1,8 @@
 """Homework files in the pages: the teacher attaches a file on the lesson's page («Прикрепить
-файл»), the family downloads it from the diary. The same commands and access rules as the API
-(``api/routes/attachments.py``, ``api/file_access.py``): a file nobody may see is «Не найдено»."""
+файл») and removes one there («Удалить файл», with a reason: a retraction - the diary no longer
+offers it, the lesson's history keeps it), the family downloads it from the diary. The same
+commands and access rules as the API (``api/routes/attachments.py``, ``api/file_access.py``):
+a file nobody may see is «Не найдено»."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from ejournal.api.deps import Principal
 from ejournal.api.file_access import may_read_files, may_write_files
 from ejournal.api.routes.attachments import disposition
 from ejournal.api.services import Services
-from ejournal.application.commands import AttachHomeworkFile
+from ejournal.application.commands import AttachHomeworkFile, RetractHomeworkFile
 from ejournal.domain.errors import DomainError
 from ejournal.domain.file_kinds import MAX_BYTES, file_name, kind_of
 from ejournal.domain.homework_file import HomeworkFile
@@ -28,6 +30,7 @@ TOO_LARGE = "Файл больше 10 МБ: прикрепите файл пом
 NOT_ACCEPTED = ("Такой файл не прикрепить: принимаются PDF, изображения (PNG, JPEG, GIF, WebP), "
                 "документы Word, Excel, PowerPoint, OpenDocument и RTF, текст; тип определяется "
                 "по содержимому файла, а не по его имени")
+NO_REASON = "«Причина удаления»: укажите, почему файл удаляется (R-7.2)"
 
 
 def _attach(svc: Services, viewer: Principal, journal_id: UUID, lesson_id: UUID,
@@ -66,6 +69,29 @@ async def attach(request: Request, journal_id: UUID, lesson_id: UUID) -> Respons
         return render(request, "refused.html", status=422, heading="Файл не прикреплён",
                       text=refused)
     return RedirectResponse(f"/journals/{journal_id}/lessons/{lesson_id}?attached=1", 303)
+
+
+@router.post(FILES + "/{attachment_id}/retraction")
+async def retract(request: Request, journal_id: UUID, lesson_id: UUID,
+                  attachment_id: UUID) -> Response:
+    """The form's ``reason``; an unknown file (or another lesson's) is «Не найдено»."""
+    viewer = signed_in(request)
+    only(viewer, "teacher", "admin")
+    form = await request.form()
+    reason = str(form.get("reason") or "")
+    svc = request.app.state.services
+    if reason.strip():
+        outcome = await run_in_threadpool(commands.run, svc, viewer, journal_id,
+                                          RetractHomeworkFile(viewer.user_id, journal_id,
+                                                              lesson_id, attachment_id,
+                                                              reason=reason))
+        refused = outcome.refused
+    else:
+        refused = NO_REASON
+    if refused:
+        return render(request, "refused.html", status=422, heading="Файл не удалён",
+                      text=refused)
+    return RedirectResponse(f"/journals/{journal_id}/lessons/{lesson_id}?removed=1", 303)
 
 
 @router.get(FILES + "/{attachment_id}")

@@ -235,6 +235,7 @@ def lesson_page(request: Request, svc: ServicesDep, journal_id: UUID, lesson_id:
     return render(request, "lesson.html", title="Посещаемость", view=view, lesson=lesson,
                   roster=reads.roster_of(view), period=period, files=files,
                   attached=request.query_params.get("attached") == "1",
+                  removed=request.query_params.get("removed") == "1",
                   back=f"/journals/{journal_id}{_suffix(period)}")
 
 

@@ -26,3 +26,10 @@ document.addEventListener("htmx:responseError", function (event) {
   var heading = panel.querySelector("h2");
   if (heading) heading.after(alert); else panel.prepend(alert);
 });
+
+// A form with «data-confirm» (removing a homework file) asks before it is sent; without
+// JavaScript its own step (a reason to give, inside «Удалить») is the confirmation.
+document.addEventListener("submit", function (event) {
+  var asked = event.target.getAttribute && event.target.getAttribute("data-confirm");
+  if (asked && !window.confirm(asked)) event.preventDefault();
+});
