@@ -16,6 +16,13 @@ class Settings(BaseSettings):
     #: ``sqlite:///./ejournal.db`` (the embedded default) or
     #: ``postgresql+psycopg://user:password@host:5432/dbname`` (production).
     database_url: str = "sqlite:///./ejournal.db"
+    #: A PostgreSQL streaming replica (hot standby) of ``database_url``, same URL form; empty:
+    #: none. The diary, grid, period summary and feed reads are served from it when it has
+    #: replayed what the reader must see (docs/scaling.md); it is never written.
+    replica_url: str = ""
+    #: Seconds the replica may lag behind the primary and still serve reads (an upper bound
+    #: of its staleness); beyond it, or while it does not answer, reads go to the primary.
+    replica_max_lag_seconds: float = 2.0
     #: PostgreSQL schema holding ejournal's tables (one database may hold several installs).
     database_schema: str = "public"
     #: Seconds a writer waits for a lock before it gives up (SQLite busy timeout, PG lock_timeout).
@@ -69,6 +76,33 @@ class Settings(BaseSettings):
             raise ValueError(f"EJOURNAL_SMTP_TIMEOUT_SECONDS: {seconds} is not between 0 and "
                              f"EJOURNAL_MAIL_LEASE_SECONDS ({lease})")
         return seconds
+
+    @field_validator("replica_url")
+    @classmethod
+    def _replica(cls, raw: str, info: ValidationInfo) -> str:
+        if raw and not raw.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+            raise ValueError("EJOURNAL_REPLICA_URL: a replica is a PostgreSQL server "
+                             "(postgresql+psycopg://USER@HOST:PORT/DB)")
+        primary = info.data.get("database_url", "")
+        if raw and not str(primary).startswith(("postgresql", "postgres:")):
+            raise ValueError("EJOURNAL_REPLICA_URL: a replica needs a PostgreSQL primary "
+                             "(EJOURNAL_DATABASE_URL)")
+        return raw
+
+    @field_validator("replica_max_lag_seconds")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("EJOURNAL_REPLICA_MAX_LAG_SECONDS: must be above 0")
+        return value
+
+    @field_validator("shards")
+    @classmethod
+    def _replica_without_shards(cls, raw: str, info: ValidationInfo) -> str:
+        if raw and info.data.get("replica_url"):
+            raise ValueError("EJOURNAL_REPLICA_URL: a replica with EJOURNAL_SHARDS is not "
+                             "supported (the replica would be the main database's)")
+        return raw
 
     @field_validator("trusted_proxies", "metrics_allow")
     @classmethod

@@ -10,8 +10,11 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from tests.servers import free_port
+import psycopg
+
+from tests.servers import free_port, wait_until
 
 
 def _bin_dir() -> Path | None:
@@ -74,3 +77,53 @@ class ThrowawayPostgres:
         if not self.logfile.exists():
             return ""
         return "\n".join(self.logfile.read_text(errors="replace").splitlines()[-lines:])
+
+    # --- streaming replication ---------------------------------------------------------------
+
+    def allow_replication(self) -> None:
+        """Lets standbys stream from this server (``wal_level=replica`` is the default): WAL
+        senders, and a ``trust`` line for replication connections from loopback. Takes
+        effect at the next start (call it before :meth:`start`)."""
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write("\nmax_wal_senders = 10\nwal_level = replica\nhot_standby = on\n")
+        with (self.data / "pg_hba.conf").open("a") as hba:
+            hba.write("\nhost replication all 127.0.0.1/32 trust\n")
+
+    def standby(self) -> ThrowawayPostgres:
+        """A hot standby of this running server (``pg_basebackup -R``: it streams from this
+        one), on a free port of its own, not started yet."""
+        standby = ThrowawayPostgres.__new__(ThrowawayPostgres)
+        standby.bin = self.bin
+        standby.root = Path(tempfile.mkdtemp(prefix="ejournal-pg-standby-", dir="/tmp"))
+        standby.data = standby.root / "data"
+        standby.logfile = standby.root / "server.log"
+        standby.port = free_port()
+        standby.as_postgres = self.as_postgres
+        standby.running = False
+        if standby.as_postgres:
+            shutil.chown(standby.root, "postgres", "postgres")
+        standby._run("pg_basebackup", "-D", str(standby.data), "-R", "-X", "stream",
+                     "-c", "fast", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres")
+        return standby
+
+    def execute(self, statement: str) -> list[tuple[Any, ...]]:
+        """One SQL statement on this server's ``postgres`` database (autocommit): its rows."""
+        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres",
+                             dbname="postgres", autocommit=True, connect_timeout=10) as conn:
+            cursor = conn.execute(statement)
+            return cursor.fetchall() if cursor.description is not None else []
+
+    def pause_replay(self) -> None:
+        """A standby stops applying the WAL it receives (its reads stay where they are)."""
+        self.execute("SELECT pg_wal_replay_pause()")
+        wait_until(lambda: self.execute("SELECT pg_get_wal_replay_pause_state()")[0][0]
+                   == "paused", 30, "the standby's replay to pause")
+
+    def resume_replay(self) -> None:
+        self.execute("SELECT pg_wal_replay_resume()")
+
+    def replayed(self, primary: ThrowawayPostgres) -> bool:
+        """Whether this standby has applied all the WAL ``primary`` has written so far."""
+        (lsn,), = primary.execute("SELECT pg_current_wal_lsn()::text")
+        (behind,), = self.execute(f"SELECT pg_wal_lsn_diff('{lsn}', pg_last_wal_replay_lsn())")
+        return bool(behind <= 0)

@@ -1,6 +1,7 @@
 """``GET /metrics`` in Prometheus text: requests by route template and status with latency
 histograms (``instrument``), commands by kind and result, the scheduler's
-runs, and each read model's lag behind the log, read when scraped. Served only to the
+runs, each read model's lag behind the log, read when scraped, and a replica's lag and the
+reads it served (``api/replicas.py``). Served only to the
 addresses in ``EJOURNAL_METRICS_ALLOW`` (loopback by default); anyone else gets 404."""
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ class Metrics:
 
     def watch(self, services: Services) -> None:
         self.lag.services = services
+        if services.replica is not None:
+            self.registry.register(services.replica.collector())
         services.app.command_observers.append(self.command)
 
 

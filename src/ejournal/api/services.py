@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from ejournal.accounts import Accounts
 from ejournal.api.access_log import AccessLog
 from ejournal.api.freshness import Freshness, SharedWrites
+from ejournal.api.replicas import Replica, open_replica
 from ejournal.application import EJournal
 from ejournal.application.storage import (
     drop_read_only_connections,
@@ -47,6 +48,8 @@ class Services:
     #: Each session's last write, and the reads waiting for the read models to hold it.
     freshness: Freshness
     clock: Clock = real_clock
+    #: A streaming replica that may serve read-model reads (``api/replicas.py``), if any.
+    replica: Replica | None = None
     #: Homework files' bytes, beside the log.
     files: FileStore = field(init=False)
     stop: threading.Event = field(default_factory=threading.Event)
@@ -77,6 +80,7 @@ class Services:
                      clock or real_clock)
         opened.files = FileStore(accounts.engine)
         opened.files.setup()
+        opened.replica = open_replica(settings, projector.reader, projector.names)
         return opened
 
     def now(self) -> datetime:
@@ -112,6 +116,8 @@ class Services:
     def close(self) -> None:
         self.stop.set()
         self.freshness.close()
+        if self.replica is not None:
+            self.replica.close()
         for thread in self.threads:
             thread.join(timeout=10)
         self.app.close()

@@ -20,7 +20,7 @@ from ejournal.api.access import (
     student_access,
 )
 from ejournal.api.closures import period_closures
-from ejournal.api.consistency import OwnWritesSeen
+from ejournal.api.consistency import FreshReads, OwnWritesSeen
 from ejournal.api.deps import (
     AccessLogReader,
     DiaryReader,
@@ -79,8 +79,8 @@ def _diary_out(student_id: UUID, days: list[DiaryDay], finals: list[PeriodMarkRo
 
 
 @router.get("/students/{student_id}/diary", response_model=DiaryOut)
-def diary(svc: ServicesDep, user: DiaryReader, student_id: UUID, first: From = None,
-          last: To = None, as_of: AsOf = None, _: OwnWritesSeen = None) -> Response:
+def diary(svc: ServicesDep, user: DiaryReader, student_id: UUID, reads: FreshReads,
+          first: From = None, last: To = None, as_of: AsOf = None) -> Response:
     """Each day's lessons, and the period marks (итоговые отметки) of the periods that overlap
     the days asked; a teacher reads the days the student was in their class."""
     now = svc.now()
@@ -91,10 +91,9 @@ def diary(svc: ServicesDep, user: DiaryReader, student_id: UUID, first: From = N
     if moment is not None:
         return _diary_out(student_id, *diary_with_period_marks_as_of(
             svc.app, svc.reader, student_id, *span, as_of=moment, spans=spans))
-    with svc.reader.connect() as conn:
-        return _diary_out(student_id, read_diary(conn, student_id, *span, spans),
-                          read_period_marks(conn, student_id, first=span[0], last=span[1],
-                                            spans=spans))
+    return _diary_out(student_id, *reads.run(lambda conn: (
+        read_diary(conn, student_id, *span, spans),
+        read_period_marks(conn, student_id, first=span[0], last=span[1], spans=spans))))
 
 
 def _grid_out(view: GridView) -> GridOut:
@@ -107,8 +106,8 @@ def _grid_out(view: GridView) -> GridOut:
 
 
 @router.get("/journals/{journal_id}/grid", response_model=GridOut)
-def grid(svc: ServicesDep, user: JournalReader, journal_id: UUID, first: From = None,
-         last: To = None, as_of: AsOf = None, _: OwnWritesSeen = None) -> GridOut:
+def grid(svc: ServicesDep, user: JournalReader, journal_id: UUID, reads: FreshReads,
+         first: From = None, last: To = None, as_of: AsOf = None) -> GridOut:
     """A substitute reads the lessons of the days they substitute on (R-4.4) only."""
     now = svc.now()
     windows = may_read_grid(svc, user, journal_id)[1]
@@ -122,8 +121,7 @@ def grid(svc: ServicesDep, user: JournalReader, journal_id: UUID, first: From = 
     if moment is not None:
         view = grid_as_of(svc.app, svc.reader, journal_id, *span, as_of=moment)
     else:
-        with svc.reader.connect() as conn:
-            view = read_grid(conn, journal_id, *span)
+        view = reads.run(lambda conn: read_grid(conn, journal_id, *span))
     if windows is not None:
         view = within_windows(view, windows)
     log_access(svc, user, (s.id for s in view.students), "grid", now)
@@ -132,13 +130,11 @@ def grid(svc: ServicesDep, user: JournalReader, journal_id: UUID, first: From = 
 
 @router.get("/journals/{journal_id}/summary", response_model=SummaryOut)
 def summary(svc: ServicesDep, user: JournalReader, journal_id: UUID,
-            period_id: Annotated[UUID, Query()], _: OwnWritesSeen = None
-            ) -> dict[str, Any]:
+            period_id: Annotated[UUID, Query()], reads: FreshReads) -> dict[str, Any]:
     may_read_journal(svc, user, journal_id)
     found = svc.app.journal(journal_id)
     weights = svc.app.work_weights(found.school_id) if found is not None else None
-    with svc.reader.connect() as conn:
-        view = read_summary(conn, journal_id, period_id, weights)
+    view = reads.run(lambda conn: read_summary(conn, journal_id, period_id, weights))
     log_access(svc, user, (s.student_id for s in view.students), "summary", svc.now())
     return {
         "students": [{"student_id": str(s.student_id), "full_name": s.full_name,
@@ -207,12 +203,13 @@ def student_access_log(svc: ServicesDep, user: AccessLogReader, student_id: UUID
 
 
 @router.get("/me/feed", response_model=FeedOut)
-def feed(svc: ServicesDep, user: FeedReader, cursor: CursorQuery = None) -> dict[str, Any]:
+def feed(svc: ServicesDep, user: FeedReader, reads: FreshReads,
+         cursor: CursorQuery = None) -> dict[str, Any]:
     """Newest first. A page never splits the items of one event: it may hold a few more than
     50."""
     before = FEED.decode(cursor)
-    with svc.reader.connect() as conn:
-        items = read_feed(conn, user.user_id, before=before, limit=FEED_PAGE)
+    items = reads.run(lambda conn: read_feed(conn, user.user_id, before=before,
+                                             limit=FEED_PAGE))
     return {"items": [{"position": i.position, "student_id": i.student_id,
                        "student_name": i.student_name, "kind": i.kind,
                        "journal_id": i.journal_id, "lesson_date": i.lesson_date,
