@@ -199,3 +199,36 @@ def test_a_stopped_replica_leaves_reads_to_the_primary(
             assert _reads(server, "replica", "caught_up") == served + 1
     log = server.log.read_text()
     assert "replica: reads go to the primary" in log
+
+
+@pytest.mark.slow
+def test_behind_two_workers_the_writer_sees_its_write_and_others_read_the_replica(
+        cluster: Cluster, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    primary, standby = cluster
+    settings, room = _serving(cluster, monkeypatch, max_lag=600)
+    with serving_process(settings, tmp_path / "serve.log", "--no-scheduler",
+                         "--workers", "2") as server:
+        wait_until(lambda: server.log.read_text().count("replica: serving reads") == 2, 60,
+                   "both workers to read the replica")
+        writer, other = room.token(server.url), room.token(server.url)
+        # A new connection for every request: the kernel hands them to either worker.
+        fresh = httpx.Limits(max_keepalive_connections=0)
+        with httpx.Client(base_url=server.url, timeout=30, limits=fresh,
+                          headers={"Authorization": f"Bearer {writer}"}) as w, \
+                httpx.Client(base_url=server.url, timeout=30, limits=fresh,
+                             headers={"Authorization": f"Bearer {other}"}) as o:
+            _mark(w, room, 0, "4")
+            wait_until(lambda: _marked(o, room) == ["4"] and standby.replayed(primary), 60,
+                       "the replica to hold the first mark")
+            standby.pause_replay()
+            for n, value in enumerate(("5", "3"), start=1):
+                _mark(w, room, n, value)
+                # the writer's next reads, on either worker, see each of its marks
+                for _ in range(4):
+                    assert len(_marked(w, room)) == n + 1
+            # while the other session's reads, on either worker, come from the paused replica
+            for _ in range(6):
+                assert _marked(o, room) == ["4"]
+            standby.resume_replay()
+            wait_until(lambda: sorted(_marked(o, room)) == ["3", "4", "5"], 60,
+                       "the replica to catch up")
