@@ -3,8 +3,8 @@
 Run from the repository root::
 
     python -m bench.load [--db sqlite|postgres|both] [--minutes 10] [--clients 16]
-                         [--workers 2] [--scale 0.1] [--guardians 60] [--journals N]
-                         [--max-requests N]
+                         [--workers 2] [--serve-workers N] [--kills K] [--scale 0.1]
+                         [--guardians 60] [--journals N] [--max-requests N]
     python -m bench.load --minutes 0.25 --scale 0.025 --guardians 4 --journals 4 --clients 6  # CI
 
 For each database:
@@ -15,12 +15,18 @@ For each database:
 1. **The service**, as real processes (``bench/load/processes.py``): on SQLite one
    ``ejournal serve`` with its projector and scheduler in-process; on PostgreSQL ``--workers``
    ``ejournal serve --no-projector --no-scheduler`` beside one ``ejournal project`` and one
-   ``ejournal scheduler``. Clients spread over the workers.
+   ``ejournal scheduler``. Clients spread over the workers. With ``--serve-workers N`` (N >
+   1), on either database, one ``ejournal serve --workers N`` instead (one port; the projector
+   and the scheduler elected among its workers).
 2. **The load** (``bench/load/driver.py``) for ``--minutes`` (or ``--max-requests``): 70% diary
    and grid reads by guardians and teachers, 30% journal writes by teachers, ``--clients``
    concurrent closed-loop clients on loopback. Throughput, p50/p99 per request kind, server
    errors (5xx), projection lag (events behind the head; seconds from a write's answer until
    the read models hold it), the RSS of every server process at the start and the end.
+   With ``--kills K``, K times during the load (evenly spaced), every process of the service
+   is killed with SIGKILL at once - a server's workers too, as a crash of the machine would -
+   and all are started again on their ports; the clients meet broken connections and retry
+   their writes with their keys.
 3. **The reconciliation** (``bench/load/reconcile.py``): every acknowledged write exactly once
    in the log and in the read models, nothing unacknowledged there; mismatches must be 0.
 
@@ -39,6 +45,7 @@ import math
 import os
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -49,7 +56,7 @@ from psycopg import sql
 
 from bench.commands import code_version, machine
 from bench.load.driver import KINDS, Driver, Results
-from bench.load.processes import Service, postgres_service, sqlite_service
+from bench.load.processes import Service, postgres_service, sqlite_service, workers_service
 from bench.load.reconcile import reconcile
 from bench.load.world import build
 from ejournal.application import EJournal
@@ -109,6 +116,25 @@ def summarise(results: Results) -> dict[str, Any]:
     }
 
 
+def _crash_during(service: Service, driver: Driver, kills: int, done: threading.Event
+                  ) -> None:
+    """``service.crash()`` ``kills`` times, evenly spaced over the driver's load (once its
+    clients have logged in), unless ``done``."""
+    if kills <= 0:
+        return
+    while (deadline := getattr(driver, "deadline", None)) is None:
+        if done.wait(0.1):  # polling for the load's start
+            return
+    seconds = driver.seconds
+    started = deadline - seconds
+    for k in range(1, kills + 1):
+        if done.wait(max(0.0, started + k * seconds / (kills + 1) - time.monotonic())):
+            return
+        service.crash()
+        print(f"  crash {k}: every process killed with SIGKILL and started again after "
+              f"{time.monotonic() - started:.0f} s", flush=True)
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
@@ -129,7 +155,15 @@ def measure(settings: Settings, service_of: Any, args: argparse.Namespace,
     try:
         driver = Driver(world, service, clients=args.clients, seconds=args.minutes * 60,
                         max_requests=args.max_requests)
-        results = asyncio.run(driver.run())
+        done = threading.Event()
+        crasher = threading.Thread(target=_crash_during, daemon=True,
+                                   args=(service, driver, args.kills, done))
+        crasher.start()
+        try:
+            results = asyncio.run(driver.run())
+        finally:
+            done.set()
+            crasher.join(timeout=300)
         died = service.alive()
         summary = summarise(results)
         print(f"  load done after {time.perf_counter() - started:.0f} s: "
@@ -151,6 +185,7 @@ def measure(settings: Settings, service_of: Any, args: argparse.Namespace,
         "code": code_version(), "machine": machine(),
         "parameters": {k: v for k, v in vars(args).items() if k not in ("db", "pg_url")},
         "processes": [p.name for p in service.processes],
+        "crashes": service.crashes,
         "world": {"events_before": world.events, "journals": len(world.seats),
                   "teachers": len(world.teachers), "guardians": len(world.guardians),
                   "generate_s": round(world.build_s, 1), "project_s": round(world.project_s, 1)},
@@ -165,7 +200,9 @@ def measure(settings: Settings, service_of: Any, args: argparse.Namespace,
 def run_sqlite(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="ejournal-load-") as tmp:
         settings = Settings(database_url=f"sqlite:///{Path(tmp) / 'ejournal.db'}")
-        return measure(settings, sqlite_service, args, Path(tmp))
+        service_of = sqlite_service if args.serve_workers <= 1 else \
+            (lambda s, logs: workers_service(s, logs, args.serve_workers))
+        return measure(settings, service_of, args, Path(tmp))
 
 
 def run_postgres(args: argparse.Namespace) -> dict[str, Any]:
@@ -174,7 +211,9 @@ def run_postgres(args: argparse.Namespace) -> dict[str, Any]:
     try:
         with tempfile.TemporaryDirectory(prefix="ejournal-load-") as tmp:
             return measure(settings,
-                           lambda s, logs: postgres_service(s, logs, args.workers), args,
+                           lambda s, logs: postgres_service(s, logs, args.workers)
+                           if args.serve_workers <= 1
+                           else workers_service(s, logs, args.serve_workers), args,
                            Path(tmp))
     finally:
         conninfo = args.pg_url.replace("postgresql+psycopg://", "postgresql://")
@@ -205,6 +244,9 @@ def table(result: dict[str, Any]) -> str:
                  f"stray {sum(rec['stray'].values())}, receipts {rec['receipts']}, read-model "
                  f"mismatches {sum(rec['read_model_mismatches'].values())} "
                  f"-> mismatches {rec['mismatches']}")
+    if result["crashes"]:
+        lines.append(f"  crashes: {result['crashes']} (every process killed with SIGKILL, "
+                     f"then started again)")
     if result["died"]:
         lines.append(f"  DIED: {result['died']}")
     return "\n".join(lines)
@@ -219,6 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2,
                         help="API worker processes on PostgreSQL")
+    parser.add_argument("--serve-workers", type=int, default=1,
+                        help="N > 1: one `ejournal serve --workers N` as the whole service")
+    parser.add_argument("--kills", type=int, default=0,
+                        help="times every process of the service is killed with SIGKILL "
+                             "and started again during the load")
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--guardians", type=int, default=60)
     parser.add_argument("--journals", type=int, default=None,

@@ -163,6 +163,7 @@ class Driver:
                                     headers={"Authorization": f"Bearer {self.tokens[who]}"})
         except httpx.TransportError as exc:
             self.results.statuses[kind][f"transport:{type(exc).__name__}"] += 1
+            await asyncio.sleep(0.1)  # a client's back-off while the server is away
             return
         self.results.latencies[kind].append(time.perf_counter() - started)
         self.results.statuses[kind][str(answer.status_code)] += 1

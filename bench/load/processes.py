@@ -1,14 +1,19 @@
 """The service under load, as real processes: ``ejournal serve`` (SQLite: one process with
 its projector and scheduler), or several ``ejournal serve --no-projector --no-scheduler``
-workers beside one ``ejournal project`` and one ``ejournal scheduler`` (PostgreSQL)."""
+workers beside one ``ejournal project`` and one ``ejournal scheduler`` (PostgreSQL), or one
+``ejournal serve --workers N`` (its projector and scheduler elected among its workers). Each
+process runs in a session of its own, so that a crash (``Service.crash``) kills every process
+under it too."""
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +67,7 @@ class Service:
     settings: Settings
     logs: Path
     processes: list[Process] = field(default_factory=list)
+    crashes: int = 0
 
     @property
     def urls(self) -> list[str]:
@@ -86,7 +92,8 @@ class Service:
         for process in self.processes:
             with process.log.open("ab") as out:
                 process.proc = subprocess.Popen(  # noqa: S603 - our own command
-                    process.command, env=self.env(), stdout=out, stderr=subprocess.STDOUT)
+                    process.command, env=self.env(), stdout=out, stderr=subprocess.STDOUT,
+                    start_new_session=True)
         deadline = time.monotonic() + timeout
         for process in self.processes:
             if process.url is None:
@@ -103,6 +110,26 @@ class Service:
                 if time.monotonic() > deadline:
                     raise SystemExit(f"{process.name} did not answer:\n{process.tail()}")
                 time.sleep(0.1)  # polling a starting process, not synchronising work
+
+    def crash(self, timeout: float = 60) -> None:
+        """SIGKILL to every process of the service at once (the workers under a server too),
+        as a crash of the machine would; then every one started again on its port."""
+        for process in self.processes:
+            if process.proc is not None and process.proc.poll() is None:
+                with suppress(ProcessLookupError):
+                    os.killpg(process.proc.pid, signal.SIGKILL)
+        sessions = set()
+        for process in self.processes:
+            if process.proc is not None:
+                process.proc.wait(timeout=30)
+                sessions.add(process.proc.pid)
+        deadline = time.monotonic() + timeout
+        while _running_in(sessions):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"processes of sessions {sorted(sessions)} outlived SIGKILL")
+            time.sleep(0.05)  # polling the kernel's process table, not synchronising work
+        self.crashes += 1
+        self.start()
 
     def alive(self) -> list[str]:
         """Names of processes that died (they must not)."""
@@ -122,6 +149,29 @@ class Service:
                 except subprocess.TimeoutExpired:
                     process.proc.kill()
                     process.proc.wait(timeout=30)
+
+
+def _running_in(sessions: set[int]) -> bool:
+    """Whether a process of these sessions still runs (a zombie waiting for its new parent
+    to reap it does not)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as f:
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[3]) in sessions and fields[0] != "Z":  # session, state
+            return True
+    return False
+
+
+def workers_service(settings: Settings, logs: Path, workers: int) -> Service:
+    """One ``ejournal serve --workers N``: its projector and scheduler elected among them."""
+    service = Service(settings, logs)
+    service.add("serve", "serve", "--workers", str(workers), serve=True)
+    return service
 
 
 def sqlite_service(settings: Settings, logs: Path) -> Service:
