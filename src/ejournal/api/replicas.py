@@ -27,14 +27,24 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy.exc
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import Connection, Engine, create_engine, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Row,
+    Select,
+    create_engine,
+    literal_column,
+    select,
+    text,
+)
 
 from ejournal.projections.base import failures, positions
 from ejournal.settings import Settings
@@ -69,13 +79,25 @@ def replica_engine(settings: Settings) -> Engine:
                          isolation_level="AUTOCOMMIT")
 
 
-def read_models_position(conn: Connection, names: list[str]) -> int:
-    """The position every named read model that has not failed has reached."""
-    at = dict(conn.execute(select(positions.c.name, positions.c.position)
-                           .where(positions.c.name.in_(names))).tuples().all())
-    stopped = set(conn.scalars(select(failures.c.name).where(failures.c.name.in_(names))))
+def _positions(*also: ColumnElement[Any]) -> Select[Any]:
+    """Each read model's position, whether it failed (a failed one does not count), and
+    ``also`` on every row: one statement."""
+    return (select(positions.c.name, positions.c.position, failures.c.name.is_not(None), *also)
+            .select_from(positions.outerjoin(failures, failures.c.name == positions.c.name)))
+
+
+_POSITIONS = _positions()
+#: The primary's read models and its WAL position, in one statement.
+_PRIMARY = _positions(literal_column("CAST(pg_current_wal_lsn() AS text)"))
+
+
+def read_models_position(rows: Sequence[Row[Any]], names: list[str]) -> int:
+    """The position every named read model that has not failed has reached (the rows of a
+    ``_positions`` query)."""
+    at = {row[0]: int(row[1]) for row in rows if row[0] in names}
+    stopped = {row[0] for row in rows if row[2]}
     running = [at.get(n, 0) for n in names if n not in stopped]
-    return int(min(running or [at.get(n, 0) for n in names]))
+    return min(running or [at.get(n, 0) for n in names])
 
 
 @dataclass(frozen=True)
@@ -146,14 +168,15 @@ class Replica:
         primary_position: int | None = None
         try:
             with self.primary.connect() as conn:
-                lsn = conn.execute(text("SELECT CAST(pg_current_wal_lsn() AS text)")).scalar()
-                primary_position = read_models_position(conn, self.names)
+                rows = conn.execute(_PRIMARY).all()
+            lsn = rows[0][3] if rows else None
+            primary_position = read_models_position(rows, self.names)
         except sqlalchemy.exc.SQLAlchemyError as exc:
             log.debug("replica probe: the primary did not answer: %s", type(exc).__name__)
         try:
             with self.engine.connect() as conn:
                 recovering, behind, age = conn.execute(_REPLAY, {"lsn": lsn}).one()
-                position = read_models_position(conn, self.names)
+                position = read_models_position(conn.execute(_POSITIONS).all(), self.names)
         except sqlalchemy.exc.SQLAlchemyError as exc:
             return self._note(Probe(started, f"it does not answer: {type(exc).__name__}"))
         if not recovering:
