@@ -159,7 +159,11 @@ class Replica:
 
     def _run(self) -> None:
         while not self.stop.is_set():
-            self.probe_once()
+            try:
+                self.probe_once()
+            except Exception:  # a bug: logged, and the replica serves nothing meanwhile
+                log.exception("replica probe failed")
+                self._note(Probe(time.monotonic(), "its probe failed"))
             self.stop.wait(PROBE)
 
     def probe_once(self) -> Probe:
