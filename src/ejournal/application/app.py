@@ -85,11 +85,13 @@ class EJournal(Queries, Application[UUID]):
         self.command_observers: list[Callable[[str, str], None]] = []
 
     def _settled(self, ticket: Ticket) -> None:
-        """A save is done: the loader holds what it recorded at once (the next command on
-        one of its aggregates then reads no event it knows), the lanes let go of it."""
-        if ticket.error is None:
+        """A save is done: the loader holds at once what it recorded in lanes (the next
+        command there then reads no event it knows), and the lanes let go of it. (Only
+        those: a caller of ``save`` outside ``execute`` may go on changing its objects.)"""
+        if ticket.error is None and ticket.published:
+            saved = ticket.processing.aggregates
             self.loader.remember(*cast(list[Aggregate],
-                                       list(ticket.processing.aggregates.values())))
+                                       [saved[i] for i in ticket.published if i in saved]))
         self.lanes.settled(ticket)
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
