@@ -48,18 +48,22 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import sql
+from tests.faults.pgcluster import ThrowawayPostgres
 
 from bench.commands import code_version, machine
 from bench.load.driver import KINDS, Driver, Results
 from bench.load.processes import Service, postgres_service, sqlite_service, workers_service
 from bench.load.reconcile import reconcile
 from bench.load.world import build
+from ejournal.api.problems import STORAGE_ERRORS
 from ejournal.application import EJournal
+from ejournal.projections.catalog import projector_for
 from ejournal.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,8 +143,68 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
+@dataclass
+class ShardOutage:
+    """The school's shard (a PostgreSQL server of the run's own) stopped as in a crash a third
+    into the load, for ``seconds``, then started again. Reads answering 503 meanwhile are
+    expected (counted as ``503-outage``, not server errors) until the shard's projector has
+    caught up with the log again and ``GRACE`` seconds more (a read waits up to 5 s for its
+    writer's last write); writes retry them with their keys."""
+
+    cluster: ThrowawayPostgres
+    shard: Settings
+    seconds: float
+    record: dict[str, Any] = field(default_factory=dict)
+    GRACE = 6.0
+
+    def run(self, driver: Driver, load_seconds: float) -> threading.Thread:
+        def timeline() -> None:
+            clock = threading.Event()  # never set: the scenario's own pauses
+            driver.running.wait()
+            began = time.monotonic()
+            clock.wait(load_seconds / 3)
+            driver.tolerated.add(503)
+            self.cluster.stop("immediate")
+            self.record["stopped_at_s"] = round(time.monotonic() - began, 1)
+            print(f"  shard a stopped at {self.record['stopped_at_s']} s", flush=True)
+            clock.wait(self.seconds)
+            self.cluster.start()
+            self.record["started_at_s"] = round(time.monotonic() - began, 1)
+            print(f"  shard a started at {self.record['started_at_s']} s", flush=True)
+            wait_projected(self.shard, clock)
+            self.record["caught_up_at_s"] = round(time.monotonic() - began, 1)
+            clock.wait(self.GRACE)
+            driver.tolerated.discard(503)
+
+        thread = threading.Thread(target=timeline, name="shard-outage", daemon=True)
+        thread.start()
+        return thread
+
+
+def wait_projected(settings: Settings, pause: threading.Event, timeout: float = 300) -> None:
+    """Until the read models hold the log's head as it is now (polled)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            app = EJournal(settings)
+        except STORAGE_ERRORS:
+            pause.wait(0.5)  # the shard is still starting
+            continue
+        projector = projector_for(app)
+        try:
+            if projector.position() >= projector.head():
+                return
+        except STORAGE_ERRORS:
+            pass
+        finally:
+            app.close()
+            projector.engine.dispose()
+            projector.reader.dispose()
+        pause.wait(0.5)
+
+
 def measure(settings: Settings, service_of: Any, args: argparse.Namespace,
-            logs: Path) -> dict[str, Any]:
+            logs: Path, outage: ShardOutage | None = None) -> dict[str, Any]:
     load_before = os.getloadavg()
     started = time.perf_counter()
     world = build(settings, args.scale, args.guardians, args.journals)
@@ -159,11 +223,14 @@ def measure(settings: Settings, service_of: Any, args: argparse.Namespace,
         crasher = threading.Thread(target=_crash_during, daemon=True,
                                    args=(service, driver, args.kills, done))
         crasher.start()
+        timeline = outage.run(driver, args.minutes * 60) if outage is not None else None
         try:
             results = asyncio.run(driver.run())
         finally:
             done.set()
             crasher.join(timeout=300)
+            if timeline is not None:
+                timeline.join(timeout=600)
         died = service.alive()
         summary = summarise(results)
         print(f"  load done after {time.perf_counter() - started:.0f} s: "
@@ -194,6 +261,10 @@ def measure(settings: Settings, service_of: Any, args: argparse.Namespace,
         "reconciliation": reconciliation.as_dict(),
         "total_s": round(time.perf_counter() - started, 1),
         "load_average": {"before": load_before, "after": os.getloadavg()},
+        **({"shard_outage": {**outage.record, "seconds": outage.seconds,
+                             "answers_503": sum(int(row["statuses"].get("503-outage", 0))
+                                                for row in summary["kinds"].values())}}
+           if outage is not None else {}),
     }
 
 
@@ -208,6 +279,8 @@ def run_sqlite(args: argparse.Namespace) -> dict[str, Any]:
 def run_postgres(args: argparse.Namespace) -> dict[str, Any]:
     schema = f"bench_{uuid.uuid4().hex[:12]}"
     settings = Settings(database_url=args.pg_url, database_schema=schema)
+    if args.shard_outage:
+        return run_sharded(args, settings)
     try:
         with tempfile.TemporaryDirectory(prefix="ejournal-load-") as tmp:
             return measure(settings,
@@ -216,10 +289,32 @@ def run_postgres(args: argparse.Namespace) -> dict[str, Any]:
                            else workers_service(s, logs, args.serve_workers), args,
                            Path(tmp))
     finally:
-        conninfo = args.pg_url.replace("postgresql+psycopg://", "postgresql://")
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
-                sql.Identifier(schema)))
+        _drop(args, schema)
+
+
+def run_sharded(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """The school on shard ``a``, a PostgreSQL server of the run's own; the main database
+    (``--pg-url``) holds the directory; the shard is stopped and started mid-run."""
+    cluster = ThrowawayPostgres()
+    try:
+        cluster.start()
+        shard = Settings(database_url=cluster.url, database_schema=settings.database_schema)
+        main = settings.model_copy(update={"shards": f"a={cluster.url}"})
+        EJournal(main).close()  # the main database's schema, which the directory joins
+        with tempfile.TemporaryDirectory(prefix="ejournal-load-") as tmp:
+            return measure(shard,
+                           lambda s, logs: postgres_service(main, logs, args.workers, s),
+                           args, Path(tmp), ShardOutage(cluster, shard, args.shard_outage))
+    finally:
+        cluster.destroy()
+        _drop(args, settings.database_schema)
+
+
+def _drop(args: argparse.Namespace, schema: str) -> None:
+    conninfo = args.pg_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+            sql.Identifier(schema)))
 
 
 def table(result: dict[str, Any]) -> str:
@@ -247,6 +342,12 @@ def table(result: dict[str, Any]) -> str:
     if result["crashes"]:
         lines.append(f"  crashes: {result['crashes']} (every process killed with SIGKILL, "
                      f"then started again)")
+    if "shard_outage" in result:
+        outage = result["shard_outage"]
+        lines.append(f"  shard a stopped at {outage.get('stopped_at_s')} s for "
+                     f"{outage['seconds']} s (started at {outage.get('started_at_s')} s, "
+                     f"projected again at {outage.get('caught_up_at_s')} s): "
+                     f"{outage['answers_503']} answers 503 meanwhile")
     if result["died"]:
         lines.append(f"  DIED: {result['died']}")
     return "\n".join(lines)
@@ -272,6 +373,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="journals written (by their teachers); default: all")
     parser.add_argument("--pg-url", default=os.environ.get("EJOURNAL_BENCH_POSTGRES_URL",
                                                            DEFAULT_PG_URL))
+    parser.add_argument("--shard-outage", type=float, default=0.0, metavar="SECONDS",
+                        help="PostgreSQL: the school on a shard of its own (a server the run "
+                             "starts), stopped a third into the load for SECONDS")
     parser.add_argument("--out", type=Path, default=RESULTS,
                         help="directory for load-<db>.json")
     args = parser.parse_args(argv)
@@ -281,7 +385,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {db}", flush=True)
         result = run_sqlite(args) if db == "sqlite" else run_postgres(args)
         args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / f"load-{db}.json").write_text(json.dumps(result, indent=2, default=str))
+        name = f"load-{db}-shard-outage" if args.shard_outage and db == "postgres" \
+            else f"load-{db}"
+        (args.out / f"{name}.json").write_text(json.dumps(result, indent=2, default=str))
         print(table(result), flush=True)
         failed |= bool(result["server_errors"] or result["unexpected"] or result["died"]
                        or result["reconciliation"]["mismatches"])

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import itertools
 import random
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from sqlalchemy import func, select
 
 from bench.load.processes import Service
 from bench.load.world import PASSWORD, LessonState, Seat, World
+from ejournal.api.problems import STORAGE_ERRORS
 from ejournal.application import EJournal
 from ejournal.projections.base import create_read_engine, positions
 
@@ -96,11 +98,16 @@ class Driver:
         self.pending: deque[Ack] = deque()
         self.stop = asyncio.Event()
         self.sent = 0
+        #: Read answers other than 200 that are no surprise now (503 while a shard is down).
+        self.tolerated: set[int] = set()
+        #: Set once every user has signed in and the load begins.
+        self.running = threading.Event()
 
     # --- the run ---------------------------------------------------------------------------
 
     async def run(self) -> Results:
         await self._log_in()
+        self.running.set()
         started = time.monotonic()
         self.deadline = started + self.seconds
         monitor = asyncio.create_task(self._monitor())
@@ -166,10 +173,17 @@ class Driver:
             await asyncio.sleep(0.1)  # a client's back-off while the server is away
             return
         self.results.latencies[kind].append(time.perf_counter() - started)
-        self.results.statuses[kind][str(answer.status_code)] += 1
-        if answer.status_code != 200:
+        self.results.statuses[kind][self._status(answer)] += 1
+        if answer.status_code != 200 and answer.status_code not in self.tolerated:
             self.results.unexpected.append(f"{kind} {path}: {answer.status_code} "
                                            f"{answer.text[:200]}")
+
+    def _status(self, answer: httpx.Response) -> str:
+        """How an answer is counted: ``503-outage`` while a shard's outage makes it expected
+        (not a server error)."""
+        if answer.status_code in self.tolerated:
+            return f"{answer.status_code}-outage"
+        return str(answer.status_code)
 
     # --- writes ----------------------------------------------------------------------------
 
@@ -274,7 +288,7 @@ class Driver:
                 self.results.statuses[kind][f"transport:{type(exc).__name__}"] += 1
             else:
                 self.results.latencies[kind].append(time.perf_counter() - started)
-                self.results.statuses[kind][str(answer.status_code)] += 1
+                self.results.statuses[kind][self._status(answer)] += 1
                 if answer.status_code == 201:
                     return answer
                 if answer.status_code not in RETRIED:
@@ -302,11 +316,17 @@ class Driver:
         try:
             ticks = 0
             while not self.stop.is_set():
-                projected, head = await asyncio.to_thread(sample)
+                try:
+                    projected, head = await asyncio.to_thread(sample)
+                except STORAGE_ERRORS:
+                    if not self.tolerated:
+                        raise
+                    projected = None  # the school's shard is down: no sample this tick
                 now = time.monotonic()
-                self.results.lag_events.append(max(0, head - projected))
-                while self.pending and self.pending[0].position <= projected:
-                    self.results.lag_seconds.append(now - self.pending.popleft().at)
+                if projected is not None:
+                    self.results.lag_events.append(max(0, head - projected))
+                    while self.pending and self.pending[0].position <= projected:
+                        self.results.lag_seconds.append(now - self.pending.popleft().at)
                 if ticks % 10 == 0:
                     for name, kib in self.service.rss().items():
                         if kib is not None:

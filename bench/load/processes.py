@@ -48,6 +48,8 @@ class Process:
     log: Path
     url: str | None = None
     proc: subprocess.Popen[bytes] | None = None
+    #: Settings of this process's own (a shard's projector: its database, no shards).
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def pid(self) -> int:
@@ -75,16 +77,18 @@ class Service:
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "EJOURNAL_DATABASE_URL": self.settings.database_url,
-                "EJOURNAL_DATABASE_SCHEMA": self.settings.database_schema}
+                "EJOURNAL_DATABASE_SCHEMA": self.settings.database_schema,
+                "EJOURNAL_SHARDS": self.settings.shards}
 
-    def add(self, name: str, *args: str, serve: bool = False) -> Process:
+    def add(self, name: str, *args: str, serve: bool = False,
+            env: dict[str, str] | None = None) -> Process:
         command = [sys.executable, "-m", "ejournal.cli", *args]
         url = None
         if serve:
             port = free_port()
             command += ["--port", str(port)]
             url = f"http://127.0.0.1:{port}"
-        process = Process(name, command, self.logs / f"{name}.log", url)
+        process = Process(name, command, self.logs / f"{name}.log", url, env=env or {})
         self.processes.append(process)
         return process
 
@@ -92,8 +96,8 @@ class Service:
         for process in self.processes:
             with process.log.open("ab") as out:
                 process.proc = subprocess.Popen(  # noqa: S603 - our own command
-                    process.command, env=self.env(), stdout=out, stderr=subprocess.STDOUT,
-                    start_new_session=True)
+                    process.command, env={**self.env(), **process.env}, stdout=out,
+                    stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         for process in self.processes:
             if process.url is None:
@@ -181,11 +185,16 @@ def sqlite_service(settings: Settings, logs: Path) -> Service:
     return service
 
 
-def postgres_service(settings: Settings, logs: Path, workers: int) -> Service:
-    """API workers without background work, one projector, one scheduler."""
+def postgres_service(settings: Settings, logs: Path, workers: int,
+                     shard: Settings | None = None) -> Service:
+    """API workers without background work, one projector, one scheduler; with ``shard``
+    (the school's, named in ``settings.shards``) the projector and the scheduler are the
+    shard's."""
     service = Service(settings, logs)
     for n in range(workers):
         service.add(f"serve-{n + 1}", "serve", "--no-projector", "--no-scheduler", serve=True)
-    service.add("project", "project")
-    service.add("scheduler", "scheduler")
+    own = None if shard is None else {"EJOURNAL_DATABASE_URL": shard.database_url,
+                                      "EJOURNAL_SHARDS": ""}
+    service.add("project", "project", env=own)
+    service.add("scheduler", "scheduler", env=own)
     return service

@@ -88,6 +88,7 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
     import signal
     import threading
 
+    from ejournal.application.storage import keep_running
     from ejournal.ledger import follow
     from ejournal.projections.catalog import projector_for
 
@@ -101,7 +102,10 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
         follow(app.store, projector.engine, projector.reader, stop)
         print(f"projecting {describe(settings)} ({', '.join(projector.names)}, the ledger)",
               flush=True)
-        projector.run_forever(stop, idle_wait=args.idle, limit=args.batch)
+        # While the database is down it waits and resumes once it is back (as in serve).
+        keep_running(lambda until: projector.run_forever(until, idle_wait=args.idle,
+                                                         limit=args.batch),
+                     stop, what="the projector")
     finally:
         app.close()
     return 0

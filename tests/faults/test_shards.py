@@ -25,7 +25,7 @@ from tests.databases import NOW, Clock, Database
 from tests.faults.conftest import PASSWORD, assert_problem
 from tests.faults.harness import Writers, assert_read_models_hold, assert_reconciled, classroom
 from tests.faults.pgcluster import ThrowawayPostgres
-from tests.servers import OPERATOR, running, serving_process, wait_until
+from tests.servers import OPERATOR, Serve, running, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -170,6 +170,9 @@ def test_schools_live_on_their_shards_and_a_stopped_shard_refuses_only_its_own(
 
 
 THREADS, PER_THREAD = 3, 15
+#: Seconds ``ejournal serve`` may take to answer /healthz: it opens the main database and every
+#: shard (each its tables) on a machine the other tests share.
+STARTUP = 180
 
 
 def test_a_shard_stopped_and_the_server_killed_under_write_load_lose_and_double_nothing(
@@ -186,7 +189,9 @@ def test_a_shard_stopped_and_the_server_killed_under_write_load_lose_and_double_
     for room, name in zip(rooms, "ab", strict=True):
         directory.place(room.school.school, name, now=NOW)
     directory.engine.dispose()
-    with serving_process(settings, tmp_path / "serve.log", "--no-scheduler") as server:
+    server = Serve(settings, tmp_path / "serve.log", "--no-scheduler")
+    try:
+        server.start(timeout=STARTUP)
         token, other = (room.token(server.url) for room in rooms)
         # and teachers of the school on shard a writing marks, retrying with their keys
         writers = Writers(rooms[0], server.url, token, threads=THREADS, per_thread=PER_THREAD,
@@ -204,7 +209,7 @@ def test_a_shard_stopped_and_the_server_killed_under_write_load_lose_and_double_
         clusters[0].start()
         writers.acknowledged(THREADS * PER_THREAD * 3 // 4, "the kill")
         server.kill()
-        server.start()
+        server.start(timeout=STARTUP)
         outcomes = writers.join(timeout=240)
 
         # Then every write was acknowledged exactly once and the shard's log holds each once
@@ -217,3 +222,7 @@ def test_a_shard_stopped_and_the_server_killed_under_write_load_lose_and_double_
         record_property("replayed", outcomes.replayed)
         # And the shard's projector (killed with the server too) shows exactly them
         assert_read_models_hold(rooms[0], server.url, token, book.marks)
+    finally:
+        server.stop()
+        if not clusters[0].running:  # the next test's shard
+            clusters[0].start()

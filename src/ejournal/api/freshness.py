@@ -30,6 +30,7 @@ from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ejournal.application.locks import ddl_lock
+from ejournal.application.storage import keep_running
 from ejournal.projections.runner import Projector
 
 #: Seconds a read waits for the read models to hold its position.
@@ -139,8 +140,11 @@ class Freshness:
         with self._lock:
             self._waiting.append(waiting)
             if self._watcher is None:
-                self._watcher = threading.Thread(target=self._watch, daemon=True,
-                                                 name="ejournal-freshness")
+                # While the database is down it waits, and watches again once it is back.
+                self._watcher = threading.Thread(
+                    target=keep_running, args=(self._watch, self.stop),
+                    kwargs={"what": "the read-your-write watcher"}, daemon=True,
+                    name="ejournal-freshness")
                 self._watcher.start()
         self._wake.set()
         try:
@@ -157,8 +161,8 @@ class Freshness:
         with self._lock:
             return len(self._waiting)
 
-    def _watch(self) -> None:
-        while not self.stop.is_set():
+    def _watch(self, stop: threading.Event) -> None:
+        while not stop.is_set():
             self._wake.clear()  # before looking: a read that comes later sets it again
             with self._lock:
                 lowest = min((w.position for w in self._waiting), default=None)
