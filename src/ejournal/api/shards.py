@@ -90,7 +90,8 @@ class Sharded:
         self.directory = Directory(create_read_engine(settings))
         self.directory.setup()
         self.shards = {name: Shard(name, settings.model_copy(update={"database_url": url,
-                                                                      "shards": ""}),
+                                                                      "shards": "",
+                                                                      "replica_url": ""}),
                                    clock, shared_writes)
                        for name, url in parse_shards(settings.shards).items()}
         self._operators: set[tuple[str, UUID]] = set()  # on the shard's log already

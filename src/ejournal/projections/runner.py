@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from ejournal.application import EJournal
 from ejournal.application.locks import ddl_lock
+from ejournal.application.storage import storage_failure
 from ejournal.projections.base import ReadModel, failures, metadata, positions, schemas
 from ejournal.projections.batching import Batch
 
@@ -165,6 +166,10 @@ class Projector:
                     model.apply(batch, domain_event, position)
             batch.flush()
         except Exception as error:
+            if storage_failure(error) is not None:
+                # The database went away mid-batch: not the model's fault. The whole batch
+                # fails (nothing of it committed) and runs again once the database is back.
+                raise
             savepoint.rollback()
             self.failed.add(model.name)
             detail = f"{type(error).__name__}: {error}"
