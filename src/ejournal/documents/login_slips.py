@@ -13,7 +13,8 @@ Call it as::
 ``role`` is a ``Role`` value (``"student"``, ``"guardian"``, ``"teacher"``, ``"admin"``,
 ``"auditor"``; printed in Russian) or any text, printed as given; ``class_name`` is the
 student's class, a guardian's child's, or None. Each slip states the school, the full name,
-role and class, the login, the temporary password and «сменить пароль при первом входе».
+role and class, the login (with «логин составлен из фамилии и имени» when it was made from the
+name), the temporary password and «сменить пароль при первом входе».
 Slips print in the order given; the same slips give the same bytes. The PDF holds passwords:
 hand it to the admin who asked and keep it nowhere (the application stores none of it).
 """
@@ -36,6 +37,8 @@ class LoginSlip:
     class_name: str | None
     username: str
     temporary_password: str
+    #: the login was made from the name (the import's login cell was blank): the slip says so
+    login_generated: bool = False
 
 
 def login_slips(school_name: str, slips: Sequence[LoginSlip]) -> bytes:
@@ -45,4 +48,5 @@ def login_slips(school_name: str, slips: Sequence[LoginSlip]) -> bytes:
         "school": school_name,
         "slips": [{"full_name": s.full_name, "role": ROLE_NAMES.get(s.role, s.role),
                    "class_name": s.class_name or "", "username": s.username,
-                   "password": s.temporary_password} for s in slips]})
+                   "password": s.temporary_password, "generated": s.login_generated}
+                  for s in slips]})

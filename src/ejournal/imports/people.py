@@ -1,5 +1,6 @@
 """The roster (classes, students, guardians and their links) and the staff, as rows: who is
-new is registered, who exists (by login) is found; what exists already is left as it is."""
+new is registered, who exists (by login) is found; what exists already is left as it is. A
+roster's blank login is the existing account's, or one made from the name (``logins.py``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ejournal.domain.people import User
 from ejournal.domain.school_class import SchoolClass
 from ejournal.domain.values import Role, name_key
 from ejournal.imports.files import Table
+from ejournal.imports.logins import Logins, enrolled_named, existing, fresh, linked_named
 from ejournal.imports.plan import (
     Columns,
     Context,
@@ -50,7 +52,7 @@ class Person:
 
 def _known(plan: Plan, ctx: Context, seen: dict[str, Person], users: dict[str, User],
            row: int, column: str, login: str, full_name: str, role: Role,
-           class_name: str | None) -> Person | None:
+           class_name: str | None, generated: bool = False) -> Person | None:
     """The person of this login: met earlier in the file, an account of the school, or new.
     None, with the problem noted, when the login is another's."""
     key = login.casefold()
@@ -75,7 +77,8 @@ def _known(plan: Plan, ctx: Context, seen: dict[str, Person], users: dict[str, U
         found = seen[key] = Person(user.id, user.full_name, role, row, user)
         return found
     columns = {"username": column, "full_name": column}
-    user_id = new_account(plan, ctx, row, columns, login, full_name, role.value, class_name)
+    user_id = new_account(plan, ctx, row, columns, login, full_name, role.value, class_name,
+                          generated)
     plan.count(f"{role.value}s")
     seen[key] = Person(user_id, full_name, role, row, None)
     return seen[key]
@@ -105,6 +108,31 @@ def _guardian_cells(plan: Plan, row: int, v: dict[str, str]) -> list[tuple[str, 
     return given
 
 
+def _fill_logins(ctx: Context, cells: list[tuple[int, dict[str, str]]],
+                 classes: dict[str, SchoolClass | None]) -> Logins:
+    """Each named person's blank login cell filled in: the account they have, or a new login."""
+    logins = Logins({v[x].casefold() for _, v in cells
+                     for x in (STUDENT_LOGIN, *(p[1] for p in GUARDIANS)) if v[x]})
+    for row, v in cells:
+        blank = [(n, x) for n, x in GUARDIANS if v[n] and not v[x]]
+        student = None
+        if not v[STUDENT_LOGIN] and v[STUDENT] and v[CLASS]:
+            student = enrolled_named(ctx, logins, classes.get(name_key(v[CLASS])),
+                                     v[STUDENT])
+            v[STUDENT_LOGIN] = student.username if student else fresh(ctx, logins, v[STUDENT])
+            logins.made.add((row, STUDENT_LOGIN))
+        elif blank and v[STUDENT_LOGIN]:
+            student = existing(ctx, v[STUDENT_LOGIN])
+        for name_column, login_column in blank:
+            key = name_key(v[name_column])
+            found = linked_named(ctx, student, v[name_column])
+            login = found.username if found is not None else (
+                logins.guardians.get(key) or fresh(ctx, logins, v[name_column]))
+            v[login_column] = logins.guardians[key] = login
+            logins.made.add((row, login_column))
+    return logins
+
+
 def plan_roster(ctx: Context, table: Table) -> Plan:
     plan = Plan(rows=len(table.rows))
     cols = Columns(table, plan, ROSTER_REQUIRED, ROSTER_OPTIONAL)
@@ -115,11 +143,12 @@ def plan_roster(ctx: Context, table: Table) -> Plan:
         return plan
     cells = [(row, {n: cols.get(v, n) for n in ROSTER_REQUIRED + ROSTER_OPTIONAL})
              for row, v in table.rows]
+    classes: dict[str, SchoolClass | None] = dict(ctx.classes(v[CLASS] for _, v in cells
+                                                            if v[CLASS]))
+    made = _fill_logins(ctx, cells, classes).made
     users = ctx.users(v[x] for _, v in cells
                       for x in (STUDENT_LOGIN, *(p[1] for p in GUARDIANS))
                       if v[x] and login_problem(v[x]) is None)
-    classes: dict[str, SchoolClass | None] = dict(ctx.classes(v[CLASS] for _, v in cells
-                                                            if v[CLASS]))
     default_from = max(ctx.year.starts_on, min(ctx.today, ctx.year.ends_on))
     seen: dict[str, Person] = {}
     for row, v in cells:
@@ -142,7 +171,7 @@ def plan_roster(ctx: Context, table: Table) -> Plan:
             plan.count("classes")
             classes[key] = None
         student = _known(plan, ctx, seen, users, row, STUDENT_LOGIN, login, full_name,
-                         Role.STUDENT, class_name)
+                         Role.STUDENT, class_name, (row, STUDENT_LOGIN) in made)
         if student is None:
             continue
         school_class = classes[key]
@@ -155,7 +184,7 @@ def plan_roster(ctx: Context, table: Table) -> Plan:
         in_row: set[UUID] = set()
         for login_column, g_name, g_login in given:
             guardian = _known(plan, ctx, seen, users, row, login_column, g_login, g_name,
-                              Role.GUARDIAN, class_name)
+                              Role.GUARDIAN, class_name, (row, login_column) in made)
             if guardian is None:
                 continue
             if guardian.user_id in in_row:

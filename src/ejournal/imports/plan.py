@@ -48,6 +48,8 @@ class NewAccount:
     username: str
     role: str
     class_name: str | None
+    #: the login was made from the name (its cell was blank)
+    login_generated: bool = False
 
 
 @dataclass
@@ -187,11 +189,13 @@ def grade_of(class_name: str) -> int | None:
 
 
 def new_account(plan: Plan, ctx: Context, row: int, columns: dict[str, str], login: str,
-                full_name: str, role: str, class_name: str | None) -> UUID:
+                full_name: str, role: str, class_name: str | None,
+                login_generated: bool = False) -> UUID:
     """The steps of a new account that must change its temporary password at first login."""
     user_id = uuid4()
     plan.step(c.RegisterUser(ctx.actor_id, ctx.school_id, username=login, full_name=full_name,
                              role=role), row, columns, new_id=user_id)
     plan.step(c.ResetPassword(ctx.actor_id, user_id), row, columns)
-    plan.accounts.append(NewAccount(user_id, full_name, login, role, class_name))
+    plan.accounts.append(NewAccount(user_id, full_name, login, role, class_name,
+                                    login_generated))
     return user_id

@@ -50,6 +50,8 @@ class AccountOut(BaseModel):
     temporary_password: str = Field(description="shown once; to be changed at first login")
     role: str
     class_name: str | None
+    login_generated: bool = Field(
+        description="the file's login cell was blank: the login was made from the name")
 
 
 class ImportedOut(BaseModel):
@@ -109,7 +111,8 @@ def import_file(svc: ServicesDep, user: Administrator, school_id: UUID, kind: Ki
                       detail=f"{kind}: {len(outcome.accounts)} accounts")
     return {"rows": outcome.rows, "created": outcome.counts, "accounts": [
         {"full_name": a.full_name, "username": a.username, "temporary_password": password,
-         "role": a.role, "class_name": a.class_name} for a, password in outcome.accounts]}
+         "role": a.role, "class_name": a.class_name, "login_generated": a.login_generated}
+        for a, password in outcome.accounts]}
 
 
 @router.get("/imports/{kind}/template", responses=XLSX_ANSWER, response_class=Response,
@@ -129,6 +132,8 @@ class SlipIn(BaseModel):
                                   description="ignored: the account's own name is printed")
     role: str | None = Field(default=None, max_length=32, description="ignored, as full_name")
     class_name: str | None = Field(default=None, max_length=100, pattern=r"^[^\x00-\x1f]*$")
+    login_generated: bool = Field(default=False,
+                                  description="the slip says the login was made from the name")
 
 
 class SlipsIn(BaseModel):
@@ -165,7 +170,8 @@ def login_slips(svc: ServicesDep, user: Administrator, school_id: UUID,
                                       "changed already)"})
         else:
             slips.append(LoginSlip(person.full_name, person.role.value, item.class_name,
-                                   person.username, item.temporary_password))
+                                   person.username, item.temporary_password,
+                                   item.login_generated))
     if errors:
         return problems.problem(422, f"{len(errors)} slip(s) cannot be printed",
                                 errors=errors)
