@@ -37,10 +37,10 @@ def test_the_cli_imports_a_roster_once(database: Database, tmp_path: Path) -> No
     finally:
         app.close()
     bad = tmp_path / "bad.csv"
-    bad.write_text(ROSTER + "9А;Без Логина;;;\n", encoding="utf-8")
+    bad.write_text(ROSTER + "9А;Кириллица;кириллица;;\n", encoding="utf-8")
     dry = _run(database, "roster", str(bad), "--school", str(school), "--dry-run")
     assert dry.returncode == 1, dry.stderr
-    assert "row 4, Логин ученика: нужен логин" in dry.stderr
+    assert "row 4, Логин ученика: логин: 2-64 символа" in dry.stderr
     good = tmp_path / "good.csv"
     good.write_text(ROSTER, encoding="utf-8-sig")
     refused = _run(database, "roster", str(bad), "--school", str(school))

@@ -67,7 +67,8 @@ def _print(outcome: Outcome, dry_run: bool, as_json: bool) -> None:
         else:
             body |= {"created": counts, "accounts": [
                 {"full_name": a.full_name, "username": a.username,
-                 "temporary_password": p, "role": a.role, "class_name": a.class_name}
+                 "temporary_password": p, "role": a.role, "class_name": a.class_name,
+                 "login_generated": a.login_generated}
                 for a, p in outcome.accounts]}
         print(json.dumps(body, ensure_ascii=False, indent=2))
         return
@@ -75,7 +76,8 @@ def _print(outcome: Outcome, dry_run: bool, as_json: bool) -> None:
     print(f"{outcome.rows} rows; {'would create' if dry_run else 'created'}: {what}")
     _problems(outcome.problems)
     for account, password in outcome.accounts:
-        print(f"  {account.role:9} {account.username:24} {password}  {account.full_name}")
+        made = "  (login made from the name)" if account.login_generated else ""
+        print(f"  {account.role:9} {account.username:24} {password}  {account.full_name}{made}")
 
 
 def _problems(found: list[Problem]) -> None:
