@@ -17,7 +17,7 @@ class Settings(BaseSettings):
     #: ``postgresql+psycopg://user:password@host:5432/dbname`` (production).
     database_url: str = "sqlite:///./ejournal.db"
     #: A PostgreSQL streaming replica (hot standby) of ``database_url``, same URL form; empty:
-    #: none. The diary, grid, period summary and feed reads are served from it when it has
+    #: none. The diary, grid, summary, mark history and feed reads are served from it when it has
     #: replayed what the reader must see (docs/scaling.md); it is never written.
     replica_url: str = ""
     #: Seconds the replica may lag behind the primary and still serve reads (an upper bound

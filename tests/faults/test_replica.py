@@ -77,11 +77,13 @@ def _marked(c: httpx.Client, room: Classroom) -> list[str]:
             for value in row["cells"].get(str(room.lessons[0]), [])]
 
 
-def _mark(c: httpx.Client, room: Classroom, student: int, value: str) -> None:
+def _mark(c: httpx.Client, room: Classroom, student: int, value: str) -> str:
     answer = c.post(f"/api/v1/journals/{room.school.journal}/lessons/{room.lessons[0]}/marks",
                     json={"student_id": str(room.school.students[student]), "value": value,
                           "work": "oral"})
     assert answer.status_code == 201, answer.text
+    mark_id: str = answer.json()["id"]
+    return mark_id
 
 
 def _serving(cluster: Cluster, monkeypatch: pytest.MonkeyPatch, max_lag: float
@@ -116,11 +118,14 @@ def test_the_replica_serves_reads_and_the_writer_still_sees_its_write(
 
             # When the replica stops replaying and the teacher writes again
             standby.pause_replay()
-            _mark(w, room, 1, "5")
+            mark_id = _mark(w, room, 1, "5")
             behind = _reads(server, "primary", "behind")
-            # Then the writer's next read sees the write, from the primary
+            # Then the writer's next reads see the write, from the primary
             assert sorted(_marked(w, room)) == ["4", "5"]
-            assert _reads(server, "primary", "behind") == behind + 1
+            history = f"/api/v1/journals/{room.school.journal}/marks/{mark_id}/history"
+            assert [item["value"] for item in w.get(history).json()["items"]] == ["5"]
+            assert _reads(server, "primary", "behind") == behind + 2
+            assert o.get(history).status_code == 404  # not on the paused replica yet
             # while a session that needs nothing newer reads the replica, which has not
             # replayed the write
             served = _reads(server, "replica", "caught_up")

@@ -9,6 +9,7 @@ from uuid import UUID
 from ejournal.api.access import log_access, mark_student, may_read_journal, not_found
 from ejournal.api.deps import Principal
 from ejournal.api.lookup_access import current
+from ejournal.api.replicas import Reads
 from ejournal.api.services import Services
 from ejournal.projections.history import (
     HistoryItem,
@@ -17,12 +18,13 @@ from ejournal.projections.history import (
 )
 
 
-def mark_history(svc: Services, user: Principal, journal_id: UUID, mark_id: UUID
-                 ) -> list[HistoryItem]:
-    """Given, then each correction or cancellation with its reason, who and when (R-7.2)."""
+def mark_history(svc: Services, user: Principal, journal_id: UUID, mark_id: UUID,
+                 reads: Reads | None = None) -> list[HistoryItem]:
+    """Given, then each correction or cancellation with its reason, who and when (R-7.2);
+    read where ``reads`` says (the primary if None)."""
     may_read_journal(svc, user, journal_id)
-    with svc.reader.connect() as conn:
-        items = read_mark_history(conn, journal_id, mark_id)
+    items = (reads or Reads(svc.reader)).run(
+        lambda conn: read_mark_history(conn, journal_id, mark_id))
     if items is None:
         raise not_found("mark", mark_id)
     whose = mark_student(svc, journal_id, mark_id)

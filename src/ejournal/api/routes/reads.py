@@ -20,7 +20,7 @@ from ejournal.api.access import (
     student_access,
 )
 from ejournal.api.closures import period_closures
-from ejournal.api.consistency import FreshReads, OwnWritesSeen
+from ejournal.api.consistency import FreshReads
 from ejournal.api.deps import (
     AccessLogReader,
     DiaryReader,
@@ -153,9 +153,9 @@ def summary(svc: ServicesDep, user: JournalReader, journal_id: UUID,
 
 @router.get("/journals/{journal_id}/marks/{mark_id}/history", response_model=HistoryOut)
 def mark_history(svc: ServicesDep, user: JournalReader, journal_id: UUID, mark_id: UUID,
-                 _: OwnWritesSeen = None) -> dict[str, Any]:
+                 reads: FreshReads) -> dict[str, Any]:
     may_read_journal(svc, user, journal_id)
-    return history_out(histories.mark_history(svc, user, journal_id, mark_id))
+    return history_out(histories.mark_history(svc, user, journal_id, mark_id, reads))
 
 
 @router.get("/schools/{school_id}/late-entries", response_model=LateEntriesOut)
