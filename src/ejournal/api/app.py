@@ -17,6 +17,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from ejournal import __version__
 from ejournal.api import bench, metrics, openapi, problems
 from ejournal.api.access import audit_refusal
+from ejournal.api.route_table import add_routes
 from ejournal.api.routes import (
     archives,
     attachments,
@@ -229,25 +230,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         return problems.problem(500, "an unexpected error; it has been logged",
                                 headers=SECURITY_HEADERS)
 
-    app.include_router(auth.router)
-    app.include_router(credentials.router)
-    app.include_router(mfa.router)
-    app.include_router(schools.router)
-    app.include_router(journal_writes.router)
-    app.include_router(reads.router)
-    app.include_router(compliance.router)
-    app.include_router(ledger.router)
-    app.include_router(lookups.router)
-    app.include_router(periods.router)
-    app.include_router(students.router)
-    app.include_router(reports.router)
-    app.include_router(attachments.router)
-    app.include_router(exports.router)
-    app.include_router(documents.router)
-    app.include_router(messages.router)
-    app.include_router(archives.router)
-    app.include_router(imports.router)
-    app.include_router(notifications.router)
+    for router in (
+        auth.router, credentials.router, mfa.router, schools.router,
+        journal_writes.router, reads.router, compliance.router, ledger.router,
+        lookups.router, periods.router, students.router, reports.router,
+        attachments.router, exports.router, documents.router, messages.router,
+        archives.router, imports.router, notifications.router):
+        add_routes(app, router)
     bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)
 
     @app.get("/healthz", tags=["service"])

@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, Field
 
 from ejournal.api.deps import ServicesDep
+from ejournal.api.route_table import add_routes
 
 ENV = "EJOURNAL_BENCH_BASELINE"
 PATH = "/bench/baseline"
@@ -71,4 +72,4 @@ def enabled() -> bool:
 def install(app: FastAPI) -> None:
     """Adds the baseline route, only when the benchmark asked for it."""
     if enabled():
-        app.include_router(router)
+        add_routes(app, router)

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
+from ejournal.api.route_table import add_routes
 from ejournal.web import (
     pages_account,
     pages_audit,
@@ -50,18 +51,18 @@ def install(app: FastAPI) -> None:
     swagger = files("fastapi_offline") / "static"
     app.mount("/static/swagger", Assets(directory=str(swagger)), name="swagger-assets")
     app.mount("/static", Assets(directory=STATIC), name="static")
-    app.include_router(docs_router)
-    app.include_router(pages_common.router)
-    app.include_router(pages_account.router)
-    app.include_router(pages_notifications.router)
-    app.include_router(pages_family.router)
-    app.include_router(pages_journal.router)
-    app.include_router(pages_files.router)
-    app.include_router(pages_audit.router)
-    app.include_router(pages_school.router)
-    app.include_router(pages_structure.router)
-    app.include_router(pages_imports.router)
-    app.include_router(pages_documents.router)
-    app.include_router(pages_finals.router)
-    app.include_router(pages_reports.router)
-    app.include_router(pages_messages.router)
+    add_routes(app, docs_router)
+    add_routes(app, pages_common.router)
+    add_routes(app, pages_account.router)
+    add_routes(app, pages_notifications.router)
+    add_routes(app, pages_family.router)
+    add_routes(app, pages_journal.router)
+    add_routes(app, pages_files.router)
+    add_routes(app, pages_audit.router)
+    add_routes(app, pages_school.router)
+    add_routes(app, pages_structure.router)
+    add_routes(app, pages_imports.router)
+    add_routes(app, pages_documents.router)
+    add_routes(app, pages_finals.router)
+    add_routes(app, pages_reports.router)
+    add_routes(app, pages_messages.router)
