@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from ejournal.accounts import Accounts
-from ejournal.api.app import SECURITY_HEADERS
+from ejournal.api.edge import SECURITY_HEADERS
 from ejournal.application import EJournal
 from ejournal.projections.base import create_read_engine
 from tests.builders import SmallSchool, build_school

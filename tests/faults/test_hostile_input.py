@@ -17,7 +17,8 @@ from uuid import UUID, uuid4
 
 import httpx
 
-from ejournal.api.app import MAX_BODY, create_app
+from ejournal.api.app import create_app
+from ejournal.api.edge import MAX_BODY
 from tests.faults.conftest import (
     PASSWORD,
     SCHOOL_DAY,

@@ -1,22 +1,21 @@
-"""The FastAPI application: routers, problem+json errors, body limit, security headers."""
+"""The FastAPI application: routes, problem+json errors, and the one middleware (``edge``)."""
 
 from __future__ import annotations
 
 import gc
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from anyio import to_thread
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ejournal import __version__
 from ejournal.api import bench, metrics, openapi, problems
 from ejournal.api.access import audit_refusal
+from ejournal.api.edge import SECURITY_HEADERS, Edge
 from ejournal.api.route_table import add_routes
 from ejournal.api.routes import (
     archives,
@@ -43,110 +42,6 @@ from ejournal.api.services import Clock, Services
 from ejournal.api.shards import Sharded, sharded
 from ejournal.leadership import Leadership, lease_for
 from ejournal.settings import Settings, networks
-
-MAX_BODY = 64 * 1024
-#: A file to import (a roster of thousands) and its login slips may be larger.
-MAX_FILE = 10 * 1024 * 1024
-#: Routes that take a homework file, with its limit plus room for the form around it.
-FILE_BODIES = (
-    (re.compile(r"(/api/v1)?/journals/[^/]+/lessons/[^/]+/attachments"), MAX_FILE, "file"),
-)
-FORM_ROOM = 64 * 1024
-
-
-def body_limit(scope: Scope) -> tuple[int, str | None]:
-    """The most bytes this request's body may hold, and the form field it carries (if a
-    homework file's route)."""
-    path = scope.get("path", "")
-    if "/imports/" in path or path.endswith("/login-slips"):
-        return MAX_FILE, None
-    if scope.get("method") == "POST":
-        for pattern, most, field in FILE_BODIES:
-            if pattern.fullmatch(path):
-                return most + FORM_ROOM, field
-    return MAX_BODY, None
-
-
-def too_large(limit: int, field: str | None) -> tuple[str, dict[str, Any]]:
-    """The 413's detail and extra members: naming the form field on a file's route."""
-    if field is None:
-        return f"a body is at most {limit} bytes", {}
-    detail = f"{field} is at most {limit - FORM_ROOM} bytes (10 MB)"
-    return detail, {"errors": [{"field": field, "message": detail}]}
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": "frame-ancestors 'none'",
-}
-#: The pages' policy (ejournal.web): everything from this site, no inline script or style.
-PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-            "frame-ancestors 'none'")
-
-
-class BodyLimit:
-    """Counts the bytes of a request body as they arrive: a body without Content-Length
-    (chunked) is refused with 413 as soon as it passes MAX_BODY, before it is parsed."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        received = 0
-        limit, field = body_limit(scope)
-
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > limit:
-                # FastAPI passes an HTTPException from reading the body on to the handlers.
-                raise HTTPException(413, too_large(limit, field)[0])
-            return message
-
-        await self.app(scope, counted, send)
-
-
-class Guard:
-    """The outermost middleware (pure ASGI: no task group, no extra copy of the answer): a
-    declared body over MAX_BODY is 413 before anything reads it, and every answer carries
-    the security headers."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit, field = body_limit(scope)
-        for name, value in scope["headers"]:
-            if name == b"content-length" and (not value.isdigit() or int(value) > limit):
-                detail, extra = too_large(limit, field)
-                response = problems.problem(413, detail, headers=SECURITY_HEADERS, **extra)
-                await response(scope, receive, send)
-                return
-
-        async def secured(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                html = any(name.lower() == b"content-type" and value.startswith(b"text/html")
-                           for name, value in headers)
-                chosen = {**SECURITY_HEADERS, "Content-Security-Policy": PAGE_CSP} if html \
-                    else SECURITY_HEADERS
-                headers += [(name.lower().encode("latin-1"), value.encode("latin-1"))
-                            for name, value in chosen.items()
-                            if name.lower().encode("latin-1") not in present]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, secured)
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
@@ -252,12 +147,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         return {"status": "ok" if set(states.values()) <= {"ok"} else "degraded",
                 "shards": states}
 
-    # Innermost (added first): it counts a body's bytes as the route reads them; the guard
-    # (outermost) refuses a declared oversized body before anything reads it.
-    app.add_middleware(BodyLimit)
-
-    app.add_middleware(Guard)
     measured = metrics.install(app, chosen)
+    # Body limits, security headers, each request's metrics and log line: one layer.
+    app.add_middleware(Edge, metrics=measured.requests)
 
     # The client's address is the TCP peer, unless that peer is a configured proxy: then the
     # address it forwards (the rate limit and the audit key on it). The server itself never

@@ -1,17 +1,18 @@
-"""Each request's metrics and its request-log line, from a pure ASGI middleware.
+"""Each request's metrics and its request-log line, observed by the application's one
+middleware (``edge``) once the request has been answered.
 
 The route template is the one the router matched for the request (FastAPI leaves it in the
 scope as ``route``), so nothing matches the path a second time: a generic instrumentation that
 re-resolves the template against every route of the application cost a quarter of a small
-request's CPU here (``docs/performance.md``, "A leaner request"). The metric names and labels
-are the Prometheus conventions ``docs/api.md`` lists."""
+request's CPU here (``docs/performance.md``, "The stack's cost per request"). The metric names
+and labels are the Prometheus conventions ``docs/api.md`` lists."""
 
 from __future__ import annotations
 
-import time
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, Summary
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from ejournal.api import request_log
 
@@ -19,6 +20,8 @@ UNMATCHED = "none"  # a request no route answers (its path as sent is never a la
 FINE = (0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5,
         7.5, 10, 30, 60)
 COARSE = (0.1, 0.5, 1)
+#: Label sets whose children are kept (routes x methods x statuses: a few hundred in use).
+KEPT = 4096
 
 
 class RequestMetrics:
@@ -27,9 +30,8 @@ class RequestMetrics:
     ``http_request_duration_highr_seconds`` (many buckets, no labels); then the request log's
     line. ``excluded``: templates that are neither counted nor logged (``/metrics``)."""
 
-    def __init__(self, app: ASGIApp, registry: CollectorRegistry,
+    def __init__(self, registry: CollectorRegistry,
                  excluded: frozenset[str] = frozenset()) -> None:
-        self.app = app
         self.excluded = excluded
         self.total = Counter("http_requests_total",
                              "Total number of requests by method, status and handler.",
@@ -47,44 +49,30 @@ class RequestMetrics:
                                       "Latency in many buckets, without labels.",
                                       buckets=FINE, registry=registry)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-        sent = 0
+        # Each label set's children, found once: ``labels()`` validates and locks each time.
+        self._children: dict[tuple[str, int, str], tuple[Any, Any, Any, Any]] = {}
 
-        async def counted(message: Message) -> None:
-            nonlocal status, sent
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                sent += len(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, counted)
-        finally:
-            self.observe(scope, status, sent, time.perf_counter() - started)
-
-    def observe(self, scope: Scope, status: int, sent: int, seconds: float) -> None:
+    def observe(self, scope: Scope, status: int, received: int, sent: int,
+                seconds: float) -> None:
+        """``received``: the body's declared length (0 if none)."""
         route = scope.get("route")
         handler = getattr(route, "path", None) or UNMATCHED
         if handler in self.excluded:
             return
         method = scope["method"]
-        self.total.labels(method, str(status), handler).inc()
-        self.size_in.labels(handler).observe(_declared_length(scope))
-        self.size_out.labels(handler).observe(sent)
-        self.latency.labels(method, handler).observe(seconds)
+        key = (method, status, handler)
+        children = self._children.get(key)
+        if children is None:
+            children = (self.total.labels(method, str(status), handler),
+                        self.size_in.labels(handler), self.size_out.labels(handler),
+                        self.latency.labels(method, handler))
+            if len(self._children) < KEPT:
+                self._children[key] = children
+        total, size_in, size_out, latency = children
+        total.inc()
+        size_in.observe(received)
+        size_out.observe(sent)
+        latency.observe(seconds)
         self.latency_fine.observe(seconds)
         principal = scope.get("state", {}).get("principal")
         request_log.line(method, handler, status, seconds, getattr(principal, "user_id", None))
-
-
-def _declared_length(scope: Scope) -> int:
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            return int(value) if value.isdigit() else 0
-    return 0

@@ -1,7 +1,7 @@
 """``GET /metrics`` in Prometheus text: requests by route template and status with latency
-histograms (``instrument``), commands by kind and result, the scheduler's
-runs, each read model's lag behind the log, read when scraped, and a replica's lag and the
-reads it served (``api/replicas.py``). Served only to the
+histograms (``instrument``, observed by ``edge``), commands by kind and result, the
+scheduler's runs, each read model's lag behind the log, read when scraped, and a replica's lag
+and the reads it served (``api/replicas.py``). Served only to the
 addresses in ``EJOURNAL_METRICS_ALLOW`` (loopback by default); anyone else gets 404."""
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        #: Observed by the application's middleware (``edge``) for each request.
+        self.requests = RequestMetrics(self.registry, excluded=frozenset({PATH}))
         self.commands = Counter("ejournal_commands", "commands run, by kind and result",
                                 ["kind", "result"], registry=self.registry)
         self.scheduler_runs = Counter("ejournal_scheduler_runs",
@@ -82,7 +84,7 @@ class Metrics:
 
 
 def install(app: FastAPI, settings: Settings) -> Metrics:
-    """Instruments ``app`` and serves its metrics at ``/metrics``."""
+    """Serves ``app``'s metrics at ``/metrics`` (its requests': ``Metrics.requests``)."""
     metrics = Metrics()
     allowed = [ipaddress.ip_network(n) for n in networks(settings.metrics_allow,
                                                           "EJOURNAL_METRICS_ALLOW")]
@@ -101,7 +103,4 @@ def install(app: FastAPI, settings: Settings) -> Metrics:
              description="Prometheus text; to the addresses in EJOURNAL_METRICS_ALLOW only.")
     def scrape() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
-    # Each request's metrics and the request log's line, once it has been answered.
-    app.add_middleware(RequestMetrics, registry=metrics.registry, excluded=frozenset({PATH}))
     return metrics
