@@ -16,7 +16,7 @@ from ejournal import __version__
 from ejournal.api import bench, metrics, openapi, problems
 from ejournal.api.access import audit_refusal
 from ejournal.api.edge import SECURITY_HEADERS, Edge
-from ejournal.api.route_table import add_routes
+from ejournal.api.route_table import add_routes, hot_first
 from ejournal.api.routes import (
     archives,
     attachments,
@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         attachments.router, exports.router, documents.router, messages.router,
         archives.router, imports.router, notifications.router):
         add_routes(app, router)
+    hot_first(app)  # the diary, marks and the grid: most requests
     bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)
 
     @app.get("/healthz", tags=["service"])

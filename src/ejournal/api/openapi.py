@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from ejournal.api.problems import PROBLEM
+from ejournal.api.route_table import declared
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -100,7 +101,7 @@ def install(app: FastAPI) -> None:
         if app.openapi_schema is None:
             app.openapi_schema = describe_problems(get_openapi(
                 title=app.title, version=app.version, description=app.description,
-                routes=app.routes, tags=app.openapi_tags))
+                routes=declared(app), tags=app.openapi_tags))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -1,6 +1,6 @@
 """The request log: one JSON line per request on the ``ejournal.requests`` logger - method,
 route template, status, duration and the user's id - never a path as sent, a query, a header,
-a token, a password or a body. The metrics middleware (``instrument``) calls ``line`` once
+a token, a password or a body. The request metrics (``instrument``) call ``line`` once
 each request has been answered; ``ejournal serve`` prints the logger to its output unless
 ``--no-request-log`` (or ``EJOURNAL_REQUEST_LOG=false``)."""
 
