@@ -178,20 +178,8 @@ class Serve:
         wait_until(self._group_gone, 30, f"every process of ejournal serve on {self.url} gone")
 
     def _group_gone(self) -> bool:
-        """No process of the server's session runs (a zombie left to its new parent to reap
-        does not)."""
         assert self.proc is not None
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat", encoding="ascii") as f:
-                    fields = f.read().rpartition(")")[2].split()
-            except OSError:
-                continue
-            if int(fields[3]) == self.proc.pid and fields[0] != "Z":  # session, state
-                return False
-        return True
+        return not running_in({self.proc.pid})
 
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> int | None:
         """``sig``, then SIGKILL if it lingers; its exit code."""
@@ -218,3 +206,19 @@ def serving_process(settings: Settings, log: Path, *args: str,
         yield server
     finally:
         server.stop()
+
+
+def running_in(sessions: set[int]) -> bool:
+    """Whether a process of these sessions still runs (a zombie waiting for its new parent
+    to reap it does not)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as f:
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[3]) in sessions and fields[0] != "Z":  # session, state
+            return True
+    return False

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from tests.servers import running_in
 
 from ejournal.settings import Settings
 
@@ -128,7 +129,7 @@ class Service:
                 process.proc.wait(timeout=30)
                 sessions.add(process.proc.pid)
         deadline = time.monotonic() + timeout
-        while _running_in(sessions):
+        while running_in(sessions):
             if time.monotonic() > deadline:
                 raise SystemExit(f"processes of sessions {sorted(sessions)} outlived SIGKILL")
             time.sleep(0.05)  # polling the kernel's process table, not synchronising work
@@ -155,20 +156,6 @@ class Service:
                     process.proc.wait(timeout=30)
 
 
-def _running_in(sessions: set[int]) -> bool:
-    """Whether a process of these sessions still runs (a zombie waiting for its new parent
-    to reap it does not)."""
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii") as f:
-                fields = f.read().rpartition(")")[2].split()
-        except OSError:
-            continue
-        if int(fields[3]) in sessions and fields[0] != "Z":  # session, state
-            return True
-    return False
 
 
 def workers_service(settings: Settings, logs: Path, workers: int) -> Service:
