@@ -16,7 +16,7 @@ from ejournal import __version__
 from ejournal.api import bench, metrics, openapi, problems
 from ejournal.api.access import audit_refusal
 from ejournal.api.edge import SECURITY_HEADERS, Edge
-from ejournal.api.route_table import add_routes, hot_first
+from ejournal.api.route_table import add_routes, hot_first, indexed
 from ejournal.api.routes import (
     archives,
     attachments,
@@ -134,6 +134,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         add_routes(app, router)
     hot_first(app)  # the diary, marks and the grid: most requests
     bench.install(app)  # only with EJOURNAL_BENCH_BASELINE=1 (bench/http.py)
+    indexed(app)  # each request tries only the routes its path can match
 
     @app.get("/healthz", tags=["service"])
     def healthz(request: Request) -> dict[str, Any]:
