@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Protocol, TypeVar
 from uuid import UUID, uuid4
@@ -121,10 +121,6 @@ def _no_ones_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(32))
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -192,7 +188,7 @@ class Accounts:
     # --- credentials -----------------------------------------------------------------------
 
     def set_password(self, user_id: UUID, password: str, *, now: datetime) -> None:
-        digest = hash_password(password)
+        digest = _hasher.hash(password)
         with self.engine.begin() as conn:
             conn.execute(delete(credentials).where(credentials.c.user_id == user_id))
             conn.execute(insert(credentials).values(user_id=user_id, password_hash=digest,
@@ -281,18 +277,28 @@ class Accounts:
                 last_used_at=now))
         return token, Session(user_id, expires, session_id)
 
+    def kept(self, token: str, *, now: datetime) -> Session | None:
+        """What :meth:`session` answers without a statement (callable on the event loop): the
+        session kept, unexpired and read less than ``SESSION_RECHECK_SECONDS`` ago, if it owes
+        no ``last_used_at`` write; else None."""
+        digest = _token_hash(token)
+        last = self._used.get(digest)
+        return self._fresh(digest, now) if last is not None and last + LAST_USED_STEP > now \
+            else None
+
+    def _fresh(self, digest: str, now: datetime) -> Session | None:
+        kept = self._sessions.get(digest)
+        if kept is None or kept[0].expires_at <= now \
+                or self.monotonic() - kept[1] >= SESSION_RECHECK_SECONDS:
+            return None  # an expired one is read again, and dropped
+        return kept[0]
+
     def session(self, token: str, *, now: datetime) -> Session | None:
         digest = _token_hash(token)
-        kept = self._sessions.get(digest)
-        if kept is not None:
-            known, read_at = kept
-            if known.expires_at <= now:
-                with self._lock:
-                    self._sessions.pop(digest, None)
-                return None
-            if self.monotonic() - read_at < SESSION_RECHECK_SECONDS:
-                self._touch(digest, now)
-                return known
+        known = self._fresh(digest, now)
+        if known is not None:
+            self._touch(digest, now)
+            return known
         revocations = self._revocations
         read_at = self.monotonic()
         with reading(self.engine) as conn:
@@ -309,7 +315,7 @@ class Accounts:
         self._touch(digest, now, as_utc(row.last_used_at) if row.last_used_at else None)
         with self._lock:
             if self._revocations == revocations:
-                if len(self._sessions) >= SESSIONS_KEPT:
+                if len(self._sessions) >= SESSIONS_KEPT or len(self._used) >= 2 * SESSIONS_KEPT:
                     self._sessions.clear()
                     self._used.clear()
                 self._sessions[digest] = (found, read_at)
@@ -317,7 +323,8 @@ class Accounts:
 
     def _touch(self, digest: str, now: datetime, stored: datetime | None = None) -> None:
         """The session's ``last_used_at``, written at most once per ``LAST_USED_STEP``."""
-        last = self._used.get(digest, stored)
+        # A session read from its row is kept with the row's time, which ``kept`` checks.
+        last = self._used.setdefault(digest, stored) if stored else self._used.get(digest)
         if last is not None and last + LAST_USED_STEP > now:
             return
         self._used[digest] = now
@@ -388,6 +395,3 @@ class Accounts:
                                               username=username, address=address,
                                               detail=detail))
 
-
-def utcnow() -> datetime:
-    return datetime.now(tz=UTC)

@@ -10,7 +10,10 @@ from uuid import UUID
 from anyio import to_thread
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
+from fastapi.security.base import SecurityBase
+from fastapi.security.utils import get_authorization_scheme_param
 
+from ejournal.accounts import SESSION_RECHECK_SECONDS, Session
 from ejournal.api.problems import Refusal
 from ejournal.api.services import Services
 from ejournal.api.shards import sharded
@@ -36,6 +39,10 @@ ServicesDep = Annotated[Services, Depends(services)]
 async def session_services(request: Request,
                            token: Annotated[str | None, Depends(oauth2)]) -> Services:
     """The services whose accounts hold the request's session (with shards: the token's)."""
+    return await _session_services(request, token)
+
+
+async def _session_services(request: Request, token: str | None) -> Services:
     route = sharded(request)
     if route is not None:
         return await to_thread.run_sync(route.token_services, token)
@@ -75,6 +82,13 @@ def _named_student(request: Request) -> UUID | None:
         return None  # the route answers 422 for it
 
 
+#: Seconds an account (and the student a path names) read for a request is believed in this
+#: process: what this process changes of them holds at once, another process's changes within
+#: this bound - the one its revocation of the session's token holds within. Only to let a
+#: request through: a refusal is decided on the account as it is now.
+PRINCIPAL_RECHECK_SECONDS = SESSION_RECHECK_SECONDS
+
+
 def current_user(request: Request,
                  svc: Annotated[Services, Depends(session_services)],
                  token: Annotated[str | None, Depends(oauth2)]) -> Principal:
@@ -84,8 +98,22 @@ def current_user(request: Request,
     if session is None:
         raise _unauthorized("the token is unknown, expired or revoked")
     student_id = _named_student(request)
-    people = svc.app.users([session.user_id] if student_id is None
-                           else [session.user_id, student_id])
+    wanted = [session.user_id] if student_id is None else [session.user_id, student_id]
+    people = svc.app.users(wanted, within=PRINCIPAL_RECHECK_SECONDS)
+    if _refused(request, people.get(session.user_id)):
+        people = svc.app.users(wanted)  # a kept account never refuses: as it is now
+    return _principal(request, session, token, student_id, people)
+
+
+def _refused(request: Request, user: Person | None) -> bool:
+    """Whether ``_principal`` refuses this account on this request."""
+    return user is None or user.disabled or (
+        (user.must_change_password or user.mfa_setup_required)
+        and _route(request) not in UNGATED)
+
+
+def _principal(request: Request, session: Session, token: str, student_id: UUID | None,
+               people: Mapping[UUID, Person]) -> Principal:
     user = people.get(session.user_id)
     if user is None:
         raise _unauthorized("the account no longer exists")
@@ -105,6 +133,40 @@ def current_user(request: Request,
     return principal
 
 
+class _Authenticated(SecurityBase):
+    """The request's principal in one dependency: the bearer token (declared in the OpenAPI
+    document as ``oauth2``'s scheme), the services holding its session and the account.
+    Kept session and people are answered on the event loop; anything to read, in a request
+    thread (``current_user``)."""
+
+    def __init__(self) -> None:
+        self.model = oauth2.model
+        self.scheme_name = oauth2.scheme_name
+
+    async def __call__(self, request: Request) -> Principal:
+        token = _bearer(request)
+        svc = await _session_services(request, token)
+        if token:
+            session = svc.accounts.kept(token, now=svc.now())
+            if session is not None:
+                student_id = _named_student(request)
+                people = svc.app.kept_users(
+                    [session.user_id] if student_id is None else [session.user_id, student_id],
+                    PRINCIPAL_RECHECK_SECONDS)
+                if people is not None and not _refused(request, people[session.user_id]):
+                    return _principal(request, session, token, student_id, people)
+        return await to_thread.run_sync(current_user, request, svc, token)
+
+
+def _bearer(request: Request) -> str | None:
+    """The token of ``Authorization: Bearer ...``, as ``oauth2`` reads it."""
+    scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+    return token if scheme.lower() == "bearer" else None
+
+
+authenticated = _Authenticated()
+
+
 #: What an account that must first change its password (or set up MFA) may still use.
 UNGATED = frozenset({"/api/v1/me", "/api/v1/me/password", "/api/v1/me/mfa",
                      "/api/v1/me/mfa/confirm", "/api/v1/me/mfa/disable", "/api/v1/auth/logout",
@@ -118,7 +180,7 @@ def _route(request: Request) -> str:
     return str(getattr(route, "path", request.url.path))
 
 
-CurrentUser = Annotated[Principal, Depends(current_user)]
+CurrentUser = Annotated[Principal, Depends(authenticated)]
 
 
 # --- roles: deny by default --------------------------------------------------------------

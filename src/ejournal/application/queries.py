@@ -4,9 +4,11 @@ that cannot change the cached aggregates they come from."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -73,6 +75,8 @@ class Journal:
 
 #: Whom a school may require a second factor of.
 STAFF = frozenset({Role.ADMIN, Role.TEACHER, Role.AUDITOR})
+#: People kept in memory by ``Queries.users(within=...)`` per process.
+KEPT_PEOPLE = 10_000
 
 
 def _requires_mfa(school: Aggregate | None) -> bool:
@@ -87,6 +91,8 @@ class Queries:
     journal_refs: dict[UUID, tuple[UUID, UUID, UUID]]
     #: A user's school never changes: kept once read, so that both load in one query.
     user_schools: dict[UUID, UUID]
+    #: The clock of ``users(within=...)`` (tests move it).
+    monotonic: Callable[[], float] = staticmethod(time.monotonic)
 
     def _one(self, aggregate_id: UUID) -> Aggregate | None:
         return self.loader.load([aggregate_id], read_only=True).get(aggregate_id)
@@ -95,14 +101,29 @@ class Queries:
         """The account as it stands now, with whether its school requires MFA of staff."""
         return self.users([user_id]).get(user_id)
 
-    def users(self, user_ids: Iterable[UUID]) -> dict[UUID, Person]:
+    def users(self, user_ids: Iterable[UUID], *, within: float = 0.0) -> dict[UUID, Person]:
         """These users, brought up to date in one round trip to the event store; ids of no
         user are left out. A staff member's school (whether it requires MFA of its staff) is
-        read in the same round trip once it is known: the first time, in a second one."""
-        wanted = list(user_ids)
-        schools = {self.user_schools[i] for i in wanted if i in self.user_schools}
-        loaded = self.loader.load([*wanted, *schools], read_only=True)
-        found = {i: a for i in wanted if isinstance(a := loaded.get(i), User)}
+        read in the same round trip once it is known: the first time, in a second one.
+
+        ``within`` > 0: a user read at most that many seconds ago is answered from memory
+        (``kept_users``) unless this process has changed them or their school since; only
+        the others are read."""
+        wanted = list(dict.fromkeys(user_ids))
+        kept = self._kept_people
+        found_kept: dict[UUID, Person] = {}
+        if within > 0:
+            for i in wanted:
+                person = self._kept_person(i, within)
+                if person is not None:
+                    found_kept[i] = person
+            if len(found_kept) == len(wanted):
+                return found_kept
+        read_at = self.monotonic()  # before the read: the bound holds from here
+        unread = [i for i in wanted if i not in found_kept]
+        schools = {self.user_schools[i] for i in unread if i in self.user_schools}
+        loaded = self.loader.load([*unread, *schools], read_only=True)
+        found = {i: a for i in unread if isinstance(a := loaded.get(i), User)}
         for i, user in found.items():
             if user.role in STAFF and user.school_id is not None:
                 self.user_schools[i] = user.school_id
@@ -110,9 +131,53 @@ class Queries:
                   if i in self.user_schools and self.user_schools[i] not in loaded}
         if unseen:
             loaded.update(self.loader.load(unseen, read_only=True))
-        return {i: Person.of(user, i in self.user_schools
-                             and _requires_mfa(loaded.get(self.user_schools[i])))
-                for i, user in found.items()}
+        answer = dict(found_kept)
+        for i, user in found.items():
+            school = loaded.get(self.user_schools[i]) if i in self.user_schools else None
+            person = Person.of(user, _requires_mfa(school))
+            answer[i] = person
+            if len(kept) >= KEPT_PEOPLE:
+                kept.clear()
+            kept[i] = (person, user.version, school.id if school is not None else None,
+                       school.version if school is not None else 0, read_at)
+        return {i: answer[i] for i in wanted if i in answer}
+
+    def kept_users(self, user_ids: Iterable[UUID], within: float) -> dict[UUID, Person] | None:
+        """These users from memory, without a statement, if every one of them was read at
+        most ``within`` seconds ago and neither they nor their school have changed since in
+        this process (else None). This process's saves reach the aggregate loader's cache at
+        once, and so does any newer version a load here has seen: a kept user whose cached
+        version moved, or left the cache, is read again."""
+        found: dict[UUID, Person] = {}
+        for i in user_ids:
+            person = self._kept_person(i, within)
+            if person is None:
+                return None
+            found[i] = person
+        return found
+
+    def _kept_person(self, user_id: UUID, within: float) -> Person | None:
+        entry = self._kept_people.get(user_id)
+        if entry is None:
+            return None
+        person, version, school_id, school_version, read_at = entry
+        if self.monotonic() - read_at >= within:
+            return None
+        cached = self.loader._cache  # its versions only: what this process last knew
+        user = cached.get(user_id)
+        if user is None or user.version != version:
+            return None
+        if school_id is not None:
+            school = cached.get(school_id)
+            if school is None or school.version != school_version:
+                return None
+        return person
+
+    @cached_property
+    def _kept_people(self) -> dict[UUID, tuple[Person, int, UUID | None, int, float]]:
+        """By user: the person, the versions of the user and of their school it was made
+        from (0 and None: no school read), and when it was read (``monotonic``)."""
+        return {}
 
     def disabled_among(self, user_ids: Iterable[UUID]) -> set[UUID]:
         """Which of these accounts are disabled now."""
