@@ -20,11 +20,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from fastapi import HTTPException, Request
 
-from ejournal.api.deps import Principal
+from ejournal.api.deps import PRINCIPAL_RECHECK_SECONDS, Principal
 from ejournal.api.services import Services
+from ejournal.application import EJournal
 from ejournal.application.queries import Journal, Person
 from ejournal.domain.errors import NotAllowedToWrite, NotPermitted
 from ejournal.domain.values import Role
@@ -34,6 +36,8 @@ from ejournal.projections.directory import classes_and_journals_of
 STAFF = (Role.TEACHER, Role.ADMIN, Role.AUDITOR)
 TOKEN_PATH = "/api/v1/auth/token"  # noqa: S105 - a path, not a secret
 AUDITED_PATH = 200  # characters of a refused request's path the audit keeps
+KEPT_JOURNALS = 10_000  # journals kept per process
+UNKNOWN = (-1, -1)  # no aggregate has these versions
 
 
 def not_found(what: str, ident: UUID) -> HTTPException:
@@ -99,20 +103,66 @@ def may_read_student(svc: Services, viewer: Principal, student_id: UUID) -> Pers
     return student_access(svc, viewer, student_id).student
 
 
-def _journal(svc: Services, viewer: Principal, journal_id: UUID) -> Journal:
-    journal = svc.app.journal(journal_id)
+#: By application: the journals read to decide access, each with the versions of the journal
+#: and class aggregates cached when it was read, and when (``EJournal.monotonic``).
+_kept_journals: WeakKeyDictionary[EJournal, dict[UUID, tuple[Journal, tuple[int, int], float]]] \
+    = WeakKeyDictionary()
+
+
+def _versions(svc: Services, *ids: UUID) -> tuple[int, int] | None:
+    """The versions of the journal and its class this process knows, if it knows both."""
+    cached = svc.app.loader._cache  # its versions only: what this process last knew
+    journal, school_class = (cached.get(i) for i in ids)
+    return None if journal is None or school_class is None \
+        else (journal.version, school_class.version)
+
+
+def _read_journal(svc: Services, journal_id: UUID, kept: bool) -> Journal | None:
+    """The journal, kept as the people are (``deps.PRINCIPAL_RECHECK_SECONDS``): changed by this
+    process (a teacher assigned, a substitution, the class teacher), it is read again at once;
+    by another, within the bound. ``kept=False``: as it is now (what refuses reads it so)."""
+    journals = _kept_journals.setdefault(svc.app, {})
+    entry = journals.get(journal_id)
+    now = svc.app.monotonic()
+    if entry is not None:
+        journal, versions, read_at = entry
+        if kept and now - read_at < PRINCIPAL_RECHECK_SECONDS \
+                and _versions(svc, journal_id, journal.class_id) == versions:
+            return journal
+    refs = svc.app.journal_refs.get(journal_id)
+    class_id = entry[0].class_id if entry is not None else refs[0] if refs else None
+    # Known before the read: a change saved meanwhile moves them, and the next lookup reads.
+    before = _versions(svc, journal_id, class_id) if class_id is not None else None
+    found = svc.app.journal(journal_id)
+    if found is not None:
+        if len(journals) >= KEPT_JOURNALS:
+            journals.clear()
+        # Versions unknown (the first read): never believed, but names the class to look up.
+        journals[journal_id] = (found, before if before is not None and found.class_id
+                                == class_id else UNKNOWN, now)
+    return found
+
+
+def _journal(svc: Services, viewer: Principal, journal_id: UUID, kept: bool = True) -> Journal:
+    journal = _read_journal(svc, journal_id, kept)
     if journal is None or viewer.school_id != journal.school_id:
         raise not_found("journal", journal_id)
     return journal
 
 
+def _reads_journal(viewer: Principal, journal: Journal) -> bool:
+    return viewer.role in (Role.ADMIN, Role.AUDITOR) or (
+        viewer.role is Role.TEACHER
+        and viewer.user_id in (journal.teacher_id, journal.class_teacher_id))
+
+
 def may_read_journal(svc: Services, viewer: Principal, journal_id: UUID) -> Journal:
     """The journal's teacher, the class teacher, the school's admin and auditor; else 404."""
     journal = _journal(svc, viewer, journal_id)
-    if viewer.role in (Role.ADMIN, Role.AUDITOR):
+    if _reads_journal(viewer, journal):
         return journal
-    if viewer.role is Role.TEACHER and viewer.user_id in (journal.teacher_id,
-                                                          journal.class_teacher_id):
+    journal = _journal(svc, viewer, journal_id, kept=False)
+    if _reads_journal(viewer, journal):
         return journal
     raise not_found("journal", journal_id)
 
@@ -124,14 +174,13 @@ Windows = tuple[tuple[date, date], ...] | None
 def may_read_grid(svc: Services, viewer: Principal, journal_id: UUID) -> tuple[Journal, Windows]:
     """As :func:`may_read_journal`, and a substitute (R-4.4): the lessons of the days they
     substitute on only (``Windows``), to write what those days need; else 404."""
-    journal = _journal(svc, viewer, journal_id)
-    if viewer.role in (Role.ADMIN, Role.AUDITOR) or (
-            viewer.role is Role.TEACHER
-            and viewer.user_id in (journal.teacher_id, journal.class_teacher_id)):
-        return journal, None
-    windows = journal.windows(viewer.user_id) if viewer.role is Role.TEACHER else ()
-    if windows:
-        return journal, windows
+    for kept in (True, False):  # a refusal reads the journal as it is now
+        journal = _journal(svc, viewer, journal_id, kept)
+        if _reads_journal(viewer, journal):
+            return journal, None
+        windows = journal.windows(viewer.user_id) if viewer.role is Role.TEACHER else ()
+        if windows:
+            return journal, windows
     raise not_found("journal", journal_id)
 
 
