@@ -36,13 +36,8 @@ async def services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services)]
 
 
-async def session_services(request: Request,
-                           token: Annotated[str | None, Depends(oauth2)]) -> Services:
+async def session_services(request: Request, token: str | None) -> Services:
     """The services whose accounts hold the request's session (with shards: the token's)."""
-    return await _session_services(request, token)
-
-
-async def _session_services(request: Request, token: str | None) -> Services:
     route = sharded(request)
     if route is not None:
         return await to_thread.run_sync(route.token_services, token)
@@ -89,9 +84,9 @@ def _named_student(request: Request) -> UUID | None:
 PRINCIPAL_RECHECK_SECONDS = SESSION_RECHECK_SECONDS
 
 
-def current_user(request: Request,
-                 svc: Annotated[Services, Depends(session_services)],
-                 token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+def current_user(request: Request, svc: Services, token: str | None) -> Principal:
+    """The request's principal, read where it is not kept (in a request thread: it may read
+    the token's row and the account; the pages call it for their cookie's token)."""
     if not token:
         raise _unauthorized("a bearer token is required")
     session = svc.accounts.session(token, now=svc.now())
@@ -117,7 +112,7 @@ def _principal(request: Request, session: Session, token: str, student_id: UUID 
     user = people.get(session.user_id)
     if user is None:
         raise _unauthorized("the account no longer exists")
-    if user.disabled:  # its tokens were revoked too; this holds in every process at once
+    if user.disabled:  # its tokens were revoked too
         raise _unauthorized("the token is unknown, expired or revoked")
     principal = Principal(user.id, user.username, user.full_name, user.role, user.school_id,
                           token, {} if student_id is None else {student_id: people.get(student_id)},
@@ -145,7 +140,7 @@ class _Authenticated(SecurityBase):
 
     async def __call__(self, request: Request) -> Principal:
         token = _bearer(request)
-        svc = await _session_services(request, token)
+        svc = await session_services(request, token)
         if token:
             session = svc.accounts.kept(token, now=svc.now())
             if session is not None:
