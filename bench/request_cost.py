@@ -106,6 +106,7 @@ async def measure(app: Any, name: str, make: Callable[[int], Call], n: int, prof
         await call(app, *make(50 + i))
     cpu_ms = (time.process_time() - started) / n * 1000
     statements = (len(_traced) - counted) / n
+    background = sum(_traced[counted:]) / n
     _enable_in_threads()
     main = cProfile.Profile()
     main.enable()
@@ -118,18 +119,21 @@ async def measure(app: Any, name: str, make: Callable[[int], Call], n: int, prof
     calls = stats.total_calls / profiled  # type: ignore[attr-defined]
     print(f"  {name:9} {cpu_ms:6.3f} ms CPU a request (n={n}); "
           f"{calls:7,.0f} Python calls a request (n={profiled}); "
-          f"{statements:5.2f} statements a request", flush=True)
+          f"{statements:5.2f} statements a request ({statements - background:.2f} in the "
+          f"request)", flush=True)
     if top:
         stats.sort_stats(sort).print_stats(top)
         if callers:
             stats.print_callers(callers)
     return {"kind": name, "cpu_ms": round(cpu_ms, 3), "calls": round(calls),
-            "statements": round(statements, 2)}
+            "statements": round(statements, 2),
+            "request_statements": round(statements - background, 2)}
 
 
 #: One item per statement SQLite has run in this process (on the connections made after
-#: ``_count``): ``list.append`` is atomic, as the request threads and the projector's need.
-_traced: list[None] = []
+#: ``_count``), True if a background thread of the server's ran it (the projector, the
+#: ledger's follower: ``ejournal-*``): ``list.append`` is atomic, as the threads need.
+_traced: list[bool] = []
 
 
 def _count() -> None:
@@ -146,7 +150,7 @@ def _count() -> None:
 
 
 def _counted(_: str) -> None:
-    _traced.append(None)
+    _traced.append(threading.current_thread().name.startswith("ejournal-"))
 
 
 # Every anyio worker thread profiles itself: its job queue runs our hook first.
