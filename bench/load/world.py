@@ -13,10 +13,11 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from argon2 import PasswordHasher
 from sqlalchemy import delete, insert
 
 from bench.rebuild import TIMEZONE, YEAR_END, YEAR_START, SchoolYear
-from ejournal.accounts import Accounts, credentials, hash_password
+from ejournal.accounts import Accounts, credentials
 from ejournal.application import EJournal
 from ejournal.application.commands import HoldLesson
 from ejournal.domain.people import User
@@ -78,7 +79,7 @@ class World:
 def _passwords(accounts: Accounts, users: set[UUID], now: datetime) -> None:
     """The same argon2 hash for every test account: one hashing instead of one a user (the
     logins still verify it, each, as in production)."""
-    digest = hash_password(PASSWORD)
+    digest = PasswordHasher().hash(PASSWORD)  # Accounts' hasher: argon2id, its defaults
     with accounts.engine.begin() as conn:
         conn.execute(delete(credentials).where(credentials.c.user_id.in_(users)))
         conn.execute(insert(credentials), [{"user_id": u, "password_hash": digest,
