@@ -15,38 +15,95 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
+import psycopg
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    StoredEvent,
+)
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
-from psycopg import Cursor
-from psycopg.rows import DictRow
+from eventsourcing.utils import retry
+from psycopg.pq import TransactionStatus
 from psycopg.sql import SQL, Identifier
 
 #: The keyword argument of ``Application.save`` (and so of ``insert_events``).
 GUARDS = "guards"
+_BEGIN, _COMMIT, _ROLLBACK = SQL("BEGIN"), SQL("COMMIT"), SQL("ROLLBACK")
 
 
-def _refuse(stale: Mapping[UUID, int], latest: Mapping[UUID, int]) -> None:
+def _refuse(stale: Mapping[UUID, int], latest: Mapping[UUID, int], *,
+            always: bool = False) -> None:
+    """``always``: the insert was refused already; this only names what changed."""
     changed = sorted(str(a) for a, v in stale.items() if latest.get(a, 0) != v)
-    if changed:
-        raise IntegrityError(f"changed since the command read them: {', '.join(changed)}")
+    if changed or always:
+        raise IntegrityError("changed since the command read them: "
+                             f"{', '.join(changed or sorted(map(str, stale)))}")
 
 
 class GuardedPostgresRecorder(PostgresApplicationRecorder):
-    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
-                              **kwargs: Any) -> None:
-        guards: Mapping[UUID, int] | None = kwargs.get(GUARDS)
-        if guards:
-            # Locked first (the insert locks again, a no-op), so the check sees every commit;
-            # an error here leaves nothing inserted in the transaction the caller commits.
-            self._lock_table(curs)
-            curs.execute(SQL(
-                "SELECT originator_id, MAX(originator_version) AS v FROM {}.{} "
-                "WHERE originator_id = ANY(%s) GROUP BY originator_id").format(
-                Identifier(self.datastore.schema), Identifier(self.events_table_name)),
-                [list(guards)])
-            _refuse(guards, {UUID(str(r["originator_id"])): r["v"] for r in curs.fetchall()})
-        super()._insert_stored_events(curs, stored_events, **kwargs)
+    """A save is one round trip: ``BEGIN``, the library's lock statements (its lock timeout
+    and ``LOCK TABLE ... IN EXCLUSIVE MODE``, held until the commit, so positions are given
+    in commit order), ``NOTIFY``, the insert and ``COMMIT`` sent together in a pipeline. The
+    guards are a condition of the insert itself: it inserts nothing when any guarded
+    aggregate's last version is not the one given, and the save is then refused."""
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        table = SQL("{}.{}").format(Identifier(self.datastore.schema),
+                                    Identifier(self.events_table_name))
+        self._guarded_insert = SQL(
+            "INSERT INTO {table} (originator_id, originator_version, topic, state) "
+            "SELECT originator_id, originator_version, topic, state "
+            "FROM unnest(%s::{schema}.{event}[]) "
+            "WHERE NOT EXISTS (SELECT 1 FROM unnest(%s::{id}[], %s::bigint[]) AS g(id, v) "
+            "WHERE COALESCE((SELECT MAX(e.originator_version) FROM {table} e "
+            "WHERE e.originator_id = g.id), 0) <> g.v) "
+            "RETURNING notification_id").format(
+            table=table, schema=Identifier(self.datastore.schema),
+            event=Identifier(self.stored_event_type_name),
+            id=SQL(self.datastore.originator_id_type))
+        self._latest = SQL(
+            "SELECT originator_id, MAX(originator_version) AS v FROM {} "
+            "WHERE originator_id = ANY(%s) GROUP BY originator_id").format(table)
+        self._notify = SQL("NOTIFY {}").format(Identifier(self.channel_name))
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent],
+                      **kwargs: Any) -> Sequence[int] | None:
+        if not stored_events:
+            return None
+        guards: Mapping[UUID, int] = kwargs.get(GUARDS) or {}
+        events = [self.construct_pg_stored_event(e.originator_id, e.originator_version,
+                                                 e.topic, e.state) for e in stored_events]
+        failed: psycopg.Error | None = None
+        with self.datastore.get_connection() as conn:
+            curs, inserted = conn.cursor(), conn.cursor()
+            try:
+                # Sent at once; leaving the pipeline syncs and reads every result.
+                with conn.pipeline():
+                    curs.execute(_BEGIN, prepare=True)
+                    for statement in self.lock_table_statements:
+                        curs.execute(statement, prepare=True)
+                    curs.execute(self._notify, prepare=True)
+                    inserted.execute(self._guarded_insert,
+                                     (events, list(guards), list(guards.values())),
+                                     prepare=True)
+                    curs.execute(_COMMIT, prepare=True)
+            except psycopg.Error as error:
+                failed = error
+            if failed is not None:
+                if conn.info.transaction_status != TransactionStatus.IDLE:
+                    conn.execute(_ROLLBACK)
+                raise failed  # the datastore names it as the library's error
+            ids = [row["notification_id"] for row in inserted.fetchall()]
+            if len(ids) != len(events):
+                with conn.cursor() as curs:
+                    curs.execute(self._latest, [list(guards)])
+                    _refuse(guards, {UUID(str(r["originator_id"])): r["v"]
+                                     for r in curs.fetchall()}, always=True)
+        return ids
 
 
 class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
