@@ -160,8 +160,8 @@ def test_a_conflict_inside_a_group_is_retried_and_costs_nobody_their_write(
         read = app.loader.load
         raced = [False]
 
-        def load_then_race(ids: Any, read_only: Any = ()) -> Any:
-            loaded = read(ids, read_only)
+        def load_then_race(ids: Any, read_only: Any = (), unchecked: Any = None) -> Any:
+            loaded = read(ids, read_only, unchecked)
             if second in loaded and not raced[0]:
                 raced[0] = True  # another process marks b's lesson after b has read it
                 rival.execute(GiveMark(s.teacher, s.journal, second,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
@@ -78,11 +78,19 @@ class EJournal(Queries, Application[UUID]):
         #: moment share a transaction (grouping.py).
         self.lanes = Lanes()
         self.group_commit = GroupCommit(
-            lambda pe: self.events.put(pe.events, tracking=pe.tracking, **pe.saved_kwargs),
-            self.events.put, settled=self._settled)
+            lambda pe: self._put(pe.events, tracking=pe.tracking, **pe.saved_kwargs),
+            self._put, settled=self._settled)
+        self.loader.follow()
         #: Told of every command run: its kind and ``ok``, ``replayed``, ``refused`` (a rule
         #: of the school said no) or ``failed`` (the metrics count them).
         self.command_observers: list[Callable[[str, str], None]] = []
+
+    def _put(self, events: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """One transaction of the group commit (its leader's: one at a time); the loader
+        learns where in the log it went."""
+        recordings = self.events.put(events, **kwargs)
+        self.loader.committed([r.notification.id for r in recordings if r.notification.id])
+        return recordings
 
     def _settled(self, ticket: Ticket) -> None:
         """A save is done: the loader holds at once what it recorded in lanes (the next
@@ -133,25 +141,34 @@ class EJournal(Queries, Application[UUID]):
             raise TypeError(f"no handler for {type(command).__name__}")
         key = Key.of(command, idempotency_key)
         kind = cast(type[R], command.result)
+        # The first attempt decides with the cache as it is (its save conditional on it; a
+        # refusal told once what it took unchecked is found current); a run again after a
+        # conflict or a stale refusal fast-forwards.
+        trusting = [True]
 
         def attempt() -> R:
             if key is not None:
                 replay = key.replay(self.repository, kind, self.store.head())
                 if replay is not None:
                     return replay
-            with self.lanes.turn() as turn:
-                uow = UnitOfWork(self.loader, self.store, self._now(at), self.journal_refs,
-                                 new_id, turn)
-                try:
-                    result = cast(R, handler(command, uow))
-                except Exception:
-                    # Told only if what it was decided with is recorded; else run again.
-                    turn.release()
-                    if not self.group_commit.recorded(turn.after):
-                        raise Unrecorded("decided with changes that were not recorded"
-                                         ) from None
-                    raise
-                return self._save(uow, key, command, result)
+            while True:
+                with self.lanes.turn() as turn:
+                    uow = UnitOfWork(self.loader, self.store, self._now(at), self.journal_refs,
+                                     new_id, turn, trusting=trusting[0])
+                    trusting[0] = False
+                    try:
+                        result = cast(R, handler(command, uow))
+                    except Exception:
+                        # Told only if what it was decided with is recorded and checked;
+                        # else run again.
+                        turn.release()
+                        if not self.group_commit.recorded(turn.after):
+                            raise Unrecorded("decided with changes that were not recorded"
+                                             ) from None
+                        if uow.unchecked and self.store.newer(uow.unchecked):
+                            continue  # decided with a stale aggregate
+                        raise
+                    return self._save(uow, key, command, result)
 
         name = type(command).__name__
         if not self.command_observers:
@@ -172,8 +189,8 @@ class EJournal(Queries, Application[UUID]):
         to_save: list[Aggregate] = list(uow.added)
         if key is not None:
             to_save.append(key.receipt(command, result, self._now(None)))
-        recordings = (self.save(*to_save, guards=uow.guards) if uow.guards
-                      else self.save(*to_save))
+        guards = uow.save_guards(to_save)
+        recordings = self.save(*to_save, guards=guards) if guards else self.save(*to_save)
         self.loader.remember(*uow.added)
         positions = [r.notification.id for r in recordings if r.notification.id]
         return replace(result, position=max(positions) if positions else None)

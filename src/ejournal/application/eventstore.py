@@ -121,6 +121,23 @@ class EventStore:
         """The log position of the last event recorded (None for an empty log)."""
         return self.recorder.max_notification_id()
 
+    def written_between(self, after: int, before: int) -> set[UUID]:
+        """The aggregates with events at log positions after ``after`` and before ``before``."""
+        if self.postgres:
+            statement = SQL("SELECT DISTINCT originator_id FROM {}.{} WHERE notification_id > %s "
+                            "AND notification_id < %s").format(
+                Identifier(self._pg.datastore.schema), Identifier(self._pg.events_table_name))
+            with self._pg.datastore.get_connection() as pg_conn, \
+                    pg_conn.cursor(row_factory=tuple_row) as pg_curs:
+                pg_curs.execute(statement, (after, before))
+                return {_uuid(row[0]) for row in pg_curs.fetchall()}
+        lite_statement = (f"SELECT DISTINCT originator_id FROM "  # noqa: S608
+                          f"{self._lite.events_table_name} WHERE rowid > ? AND rowid < ?")
+        with self._lite.datastore.get_connection(commit=False) as lite:
+            cursor = lite.cursor()
+            cursor.execute(lite_statement, (after, before))
+            return {_uuid(row[0]) for row in cursor.fetchall()}
+
     def rows(self, after: int, limit: int, upto: int | None = None) -> list[LogRow]:
         """Up to ``limit`` rows of the log after position ``after`` (through ``upto``), in log
         order, exactly as stored: ``(position, originator id, version, topic, state)``. On

@@ -5,6 +5,14 @@ lesson); the scheduler a school's thousands. A cached aggregate is brought up to
 ("fast-forwarded") with the events recorded after its version, fetched for all of them together
 (``EventStore.newer``), so another process's writes are always seen before a decision; a caller
 that changes an aggregate gets its own copy. See docs/performance.md for what this bought.
+
+A command may skip the fast-forward (``unchecked``): it gets the cached aggregates as they are
+and must make its save conditional on each of them (a guard, recorders.py, or its own next
+version) - a decision on a stale one is then a write conflict and runs again, checked. To keep
+such conflicts rare, the loader knows how far its cache follows the log (``head``): this
+process's saves move it (``committed``), and what other processes wrote in between, seen as a
+gap in the log's positions, is asked for by position and those aggregates are fast-forwarded
+at their next load, even an unchecked one (``dirty``).
 """
 
 from __future__ import annotations
@@ -78,21 +86,63 @@ class AggregateLoader:
         self.maxsize = maxsize
         self._cache: OrderedDict[UUID, Aggregate] = OrderedDict()
         self._lock = threading.Lock()
+        #: every cached aggregate not ``dirty`` holds the log's events through ``head``
+        self.head: int | None = None
+        #: aggregates that others wrote after they were cached, by a mark's number
+        self.dirty: dict[UUID, int] = {}
+        self._marks = 0
 
-    def load(self, ids: Iterable[UUID],
-             read_only: Container[UUID] | bool = ()) -> dict[UUID, Aggregate]:
+    def follow(self) -> None:
+        """From now on the cache follows the log (it is empty, or every aggregate in it is
+        current as of now)."""
+        head = self.store.head()
+        with self._lock:
+            self.head = head or 0
+
+    def committed(self, positions: Sequence[int]) -> None:
+        """This process recorded events at ``positions`` (one transaction, holding the log's
+        write lock): what was recorded since ``head`` and before them is someone else's."""
+        if not positions or self.head is None:
+            return
+        first, last = min(positions), max(positions)
+        if first > self.head + 1:
+            others = self.store.written_between(self.head, first)
+            with self._lock:
+                for aggregate_id in others:
+                    if aggregate_id in self._cache:  # else its next load reads it whole
+                        self._marks += 1
+                        self.dirty[aggregate_id] = self._marks
+        with self._lock:
+            self.head = max(self.head, last)
+
+    def load(self, ids: Iterable[UUID], read_only: Container[UUID] | bool = (),
+             unchecked: dict[UUID, int] | None = None) -> dict[UUID, Aggregate]:
         """These aggregates as they are now; unknown ids are left out.
 
         Each is the caller's own copy to change, except those named ``read_only`` (or all,
         with ``True``): they are the cached objects themselves, shared, and must not be
-        changed."""
+        changed. With ``unchecked`` (while the cache follows the log), cached aggregates that
+        nobody else is known to have written are not fast-forwarded: each goes into
+        ``unchecked`` with the version given, for the caller's save to be conditional on."""
         wanted = list(dict.fromkeys(ids))
         shared: Container[UUID] = _All() if read_only is True else read_only or ()
         with self._lock:
             cached = {i: self._cache[i] for i in wanted if i in self._cache}
             for aggregate_id in cached:
                 self._cache.move_to_end(aggregate_id)
-        newer = self.store.newer({i: (cached[i].version if i in cached else 0) for i in wanted})
+            trusted = ({i: a.version for i, a in cached.items() if i not in self.dirty}
+                       if unchecked is not None and self.head is not None else {})
+            marks = {i: self.dirty[i] for i in wanted if i in self.dirty}
+        asked = {i: (cached[i].version if i in cached else 0) for i in wanted
+                 if i not in trusted}
+        newer = self.store.newer(asked) if asked else {}
+        if unchecked is not None:
+            unchecked.update(trusted)
+        if marks:
+            with self._lock:  # fast-forwarded now (a mark made meanwhile stays)
+                for aggregate_id, mark in marks.items():
+                    if self.dirty.get(aggregate_id) == mark:
+                        del self.dirty[aggregate_id]
         found: dict[UUID, Aggregate] = {}
         updated: list[Aggregate] = []
         for aggregate_id in wanted:
@@ -116,6 +166,7 @@ class AggregateLoader:
         with self._lock:
             for aggregate_id in ids:
                 self._cache.pop(aggregate_id, None)
+                self.dirty.pop(aggregate_id, None)
 
     def remember(self, *aggregates: Aggregate, keep: int = 0) -> None:
         """Caches aggregates as they now stand in the store (after a load or a successful

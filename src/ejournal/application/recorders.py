@@ -26,7 +26,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import retry
 from psycopg.pq import TransactionStatus
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composable, Identifier
 
 #: The keyword argument of ``Application.save`` (and so of ``insert_events``).
 GUARDS = "guards"
@@ -68,6 +68,16 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
             "SELECT originator_id, MAX(originator_version) AS v FROM {} "
             "WHERE originator_id = ANY(%s) GROUP BY originator_id").format(table)
         self._notify = SQL("NOTIFY {}").format(Identifier(self.channel_name))
+        self._statements: list[bytes] = []
+
+    def _before_insert(self, conn: psycopg.Connection[Any]) -> list[bytes]:
+        """BEGIN, the lock statements and NOTIFY; rendered once (psycopg would compose each
+        one again at every call)."""
+        if not self._statements:
+            self._statements = [_rendered(s, conn) for s in (
+                _BEGIN, *self.lock_table_statements, self._notify, self._guarded_insert,
+                _COMMIT)]
+        return self._statements[:-2]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent],
@@ -83,14 +93,12 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
             try:
                 # Sent at once; leaving the pipeline syncs and reads every result.
                 with conn.pipeline():
-                    curs.execute(_BEGIN, prepare=True)
-                    for statement in self.lock_table_statements:
+                    for statement in self._before_insert(conn):
                         curs.execute(statement, prepare=True)
-                    curs.execute(self._notify, prepare=True)
-                    inserted.execute(self._guarded_insert,
+                    inserted.execute(self._statements[-2],
                                      (events, list(guards), list(guards.values())),
                                      prepare=True)
-                    curs.execute(_COMMIT, prepare=True)
+                    curs.execute(self._statements[-1], prepare=True)
             except psycopg.Error as error:
                 failed = error
             if failed is not None:
@@ -104,6 +112,14 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
                     _refuse(guards, {UUID(str(r["originator_id"])): r["v"]
                                      for r in curs.fetchall()}, always=True)
         return ids
+
+
+def _rendered(statement: object, conn: psycopg.Connection[Any]) -> bytes:
+    if isinstance(statement, Composable):
+        return statement.as_bytes(conn)
+    if isinstance(statement, bytes | str):
+        return statement if isinstance(statement, bytes) else statement.encode()
+    raise TypeError(f"not a statement: {statement!r}")  # pragma: no cover
 
 
 class GuardedSQLiteRecorder(SQLiteApplicationRecorder):

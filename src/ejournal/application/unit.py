@@ -28,8 +28,14 @@ Handler = Callable[[Any, "UnitOfWork"], Result]
 class UnitOfWork:
     def __init__(self, loader: AggregateLoader, store: EventStore, now: datetime,
                  journal_refs: dict[UUID, tuple[UUID, UUID, UUID]],
-                 new_id: UUID | None = None, turn: Turn | None = None) -> None:
+                 new_id: UUID | None = None, turn: Turn | None = None, *,
+                 trusting: bool = False) -> None:
         self.loader = loader
+        #: cached aggregates are taken as they are, unchecked (loading.py): the save is
+        #: conditional on each (``save_guards``), a refusal is told only once checked
+        self.trusting = trusting
+        #: what was taken unchecked, by the version taken
+        self.unchecked: dict[UUID, int] = {}
         #: the lanes of what the command may change (None: no lanes, e.g. a dry run)
         self.turn = turn
         self.store = store
@@ -60,20 +66,32 @@ class UnitOfWork:
         """Those of these aggregates that exist, loaded together (see ``AggregateLoader``);
         those not ``read_only`` in their lanes (lanes.py), as the last command there left
         them."""
+        unchecked = self.unchecked if self.trusting else None
         if self.turn is None or read_only is True:
-            return self.loader.load(ids, read_only)
+            return self.loader.load(ids, read_only, unchecked)
         wanted = list(dict.fromkeys(ids))
         shared: Container[UUID] = read_only or ()
         writable = [i for i in wanted if i not in shared]
         # Read in place first: each one the command may change is copied once, from its
         # lane or from what was loaded.
-        loaded = self.loader.load(wanted, read_only=True)
+        loaded = self.loader.load(wanted, read_only=True, unchecked=unchecked)
         self.turn.take(writable)
         from_lanes = self.turn.newest(loaded, writable)
+        for aggregate_id in from_lanes:
+            # as the command before it in the lane left it: recorded only after that one
+            self.unchecked.pop(aggregate_id, None)
         for aggregate_id in writable:
             if aggregate_id in loaded and aggregate_id not in from_lanes:
                 loaded[aggregate_id] = copy_aggregate(loaded[aggregate_id])
         return loaded
+
+    def save_guards(self, to_save: Iterable[Aggregate]) -> dict[UUID, int]:
+        """What the save must find unchanged: the guards, and each aggregate taken unchecked
+        that the save does not write a next version of (that insert is its own check)."""
+        written = {a.id for a in to_save if a.pending_events}
+        guards = {i: v for i, v in self.unchecked.items() if i not in written}
+        guards.update(self.guards)
+        return guards
 
     def exists(self, aggregate_id: UUID) -> bool:
         return self.store.exists(aggregate_id)
