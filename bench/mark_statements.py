@@ -38,11 +38,13 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from sqlalchemy import event
 from tests.builders import build_school
 
 from bench.hot_lesson import DEFAULT_PG_URL, FIRST_DAY, NOW, SLOTS
 from ejournal.application import EJournal
 from ejournal.application.commands import GiveMark, HoldLesson
+from ejournal.projections.catalog import projector_for
 from ejournal.settings import Settings
 
 
@@ -63,7 +65,8 @@ class Trace:
 
     def postgres(self, statement: Any, conn: Any) -> None:
         if self.on:
-            text = statement if isinstance(statement, str) else statement.as_string(conn)
+            text = (statement if isinstance(statement, str) else statement.decode()
+                    if isinstance(statement, bytes) else statement.as_string(conn))
             self.statements[_squeeze(text)[:110]] += 1
 
     def postgres_line(self, line: str) -> None:
@@ -170,8 +173,50 @@ def measure(app: EJournal, marks: int, top: int, trace_file: str) -> tuple[Trace
         profile.disable()
         stats = pstats.Stats(profile)
         print(f"  {stats.total_calls / marks:,.0f} Python calls a mark")  # type: ignore[attr-defined]
-        stats.sort_stats("tottime").print_stats(top)
+        stats.sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(top)
     return trace, cpu
+
+
+def project(app: EJournal, marks: int, batch: int, show: bool, top: int) -> None:
+    """The in-process projector's share: every read model caught up, then ``marks`` more
+    marks applied ``batch`` events at a time (as a live server's projector finds them)."""
+    school = build_school(app, students=4)
+    days = [d for d in (FIRST_DAY + timedelta(days=n) for n in range(-11, 40))
+            if d.weekday() < 5]
+    lessons = [app.execute(HoldLesson(school.teacher, school.journal, lesson_date=days[n // 6],
+                                      slot=1 + n % 6, topic="Т")).id for n in range(marks)]
+    projector = projector_for(app)
+    projector.setup()
+    projector.catch_up()
+    for i, lesson in enumerate(lessons):
+        assert lesson is not None
+        app.execute(GiveMark(school.teacher, school.journal, lesson,
+                             student_id=school.students[i % 4], value="5", work="oral"))
+    statements: Counter[str] = Counter()
+
+    def counted(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements[" ".join(statement.split())[:100]] += 1
+
+    event.listen(projector.engine, "before_cursor_execute", counted)
+    event.listen(projector.engine, "commit", lambda _: counted(None, None, "COMMIT"))
+    profile = cProfile.Profile() if top else None
+    cpu, applied = time.process_time(), 0
+    if profile is not None:
+        profile.enable()
+    while (count := projector.run_batch(batch)) > 0:
+        applied += count
+    cpu = time.process_time() - cpu
+    if profile is not None:
+        profile.disable()
+        stats = pstats.Stats(profile)
+        print(f"  {stats.total_calls / applied:,.0f} Python calls an event")  # type: ignore[attr-defined]
+        stats.sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(top)
+    total = sum(statements.values())
+    print(f"  projector, {batch} events a batch: {total / applied:.1f} statements "
+          f"and {1000 * cpu / applied:.2f} ms CPU an event ({applied} events)")
+    if show:
+        for statement, count in statements.most_common():
+            print(f"  {count / applied:5.1f}  {statement}")
 
 
 def run(db: str, args: argparse.Namespace) -> None:
@@ -181,6 +226,9 @@ def run(db: str, args: argparse.Namespace) -> None:
         url = f"sqlite:///{tmp}/ejournal.db" if db == "sqlite" else args.pg_url
         app = EJournal(Settings(database_url=url, database_schema=schema), clock=lambda: NOW)
         try:
+            if args.project:
+                project(app, args.marks, args.project, args.show, args.top)
+                return
             trace, cpu = measure(app, args.marks, args.top, trace_file)
             for path in sorted(glob.glob(f"{trace_file}.*")):
                 with open(path) as lines:
@@ -211,6 +259,8 @@ def main() -> None:
     parser.add_argument("--marks", type=int, default=40)
     parser.add_argument("--show", action="store_true", help="list the statements")
     parser.add_argument("--raw", action="store_true", help="print libpq's trace")
+    parser.add_argument("--project", type=int, default=0, metavar="BATCH",
+                        help="the projector's cost instead, BATCH events a batch")
     parser.add_argument("--top", type=int, default=0, help="cProfile's top N functions")
     parser.add_argument("--pg-url", default=os.environ.get("EJOURNAL_BENCH_POSTGRES_URL",
                                                           DEFAULT_PG_URL))
