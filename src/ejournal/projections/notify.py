@@ -85,6 +85,9 @@ deliveries = Table("notif_deliveries", metadata,
                    Column("error", Text, nullable=True))
 
 NOTIFY_TABLES = (contacts, subjects, periods, outbox)
+#: Who has an address and mail not off (built once: a mark's batch asks it).
+REACHABLE = select(contacts.c.user_id).where(contacts.c.email.is_not(None),
+                                             contacts.c.choice != "off")
 
 
 def day_ru(day: date) -> str:
@@ -133,8 +136,7 @@ class Notifies:
         found: set[UUID] | None = batch.remembered.get("notif_reachable")
         if found is None:
             found = batch.remembered["notif_reachable"] = {
-                UUID(str(u)) for u in batch.execute(select(contacts.c.user_id).where(
-                    contacts.c.email.is_not(None), contacts.c.choice != "off")).scalars()}
+                UUID(str(u)) for u in batch.execute(REACHABLE).scalars()}
         return found
 
     def _settle(self, batch: Batch, user_id: UUID, **values: str) -> None:

@@ -6,9 +6,10 @@ the whole batch or none of it; the next run starts after the last committed posi
 projectors on one database take turns: on PostgreSQL the position rows are locked
 (``SELECT ... FOR UPDATE``), on SQLite the batch begins with ``BEGIN IMMEDIATE``.
 
-Each model applies the batch inside its own savepoint: a model whose handler fails is rolled
-back to where it stood, stops there (its failure is recorded, logged and shown by
-``ejournal projections status``), and the others go on.
+The models with events of their own in the batch apply it together inside one savepoint; if a
+handler fails, that savepoint is rolled back and each applies it again inside its own: a model
+whose handler fails is rolled back to where it stood, stops there (its failure is recorded,
+logged and shown by ``ejournal projections status``), and the others go on.
 """
 
 from __future__ import annotations
@@ -58,6 +59,11 @@ class Projector:
         self.models = list(models)
         self.names = [m.name for m in self.models]
         self._topics = {get_topic(cls) for m in self.models for cls in m.topics()}
+        self._handled = {m.name: m.topics() for m in self.models}
+        # Built once: SQLAlchemy builds and keys a statement again at every batch otherwise.
+        self._at = select(positions.c.name, positions.c.position).where(
+            positions.c.name.in_(self.names))
+        self._failed = select(failures.c.name).where(failures.c.name.in_(self.names))
         self._advanced = threading.Condition()
         self._known_position = 0
         #: models that failed: this projector leaves them where they stopped
@@ -126,13 +132,11 @@ class Projector:
         return count
 
     def _apply_batch(self, conn: Connection, limit: int) -> tuple[int, int] | None:
-        query = select(positions.c.name, positions.c.position).where(
-            positions.c.name.in_(self.names))
+        query = self._at
         if self.engine.dialect.name == "postgresql":
             query = query.with_for_update()
         at = dict(conn.execute(query).tuples().all())
-        self.failed.update(conn.scalars(select(failures.c.name)
-                                        .where(failures.c.name.in_(self.names))))
+        self.failed.update(conn.scalars(self._failed))
         running = [m for m in self.models if m.name not in self.failed]
         if not running:
             return None
@@ -145,13 +149,44 @@ class Projector:
         to_domain_event = self.app.mapper.to_domain_event
         events = [(n.id, to_domain_event(n)) for n in notifications if n.topic in topics]
         last = notifications[-1].id
-        done = [m.name for m in running if self._apply_model(conn, m, events, at[m.name])]
+        busy = [m for m in running if self._has_work(m, events, at[m.name])]
+        if not self._apply_together(conn, busy, events, at):
+            for model in busy:
+                self._apply_model(conn, model, events, at[model.name])
+        done = [m.name for m in running if m.name not in self.failed]
         conn.execute(
             update(positions)
             .where(positions.c.name.in_(done), positions.c.position < last)
             .values(position=last, updated_at=datetime.now(tz=UTC))
         )
         return last, len(notifications)
+
+    def _has_work(self, model: ReadModel, events: list[tuple[int, Any]], after: int) -> bool:
+        handled = self._handled[model.name]
+        return any(position > after and type(e) in handled for position, e in events)
+
+    def _apply_together(self, conn: Connection, models: list[ReadModel],
+                        events: list[tuple[int, Any]], at: dict[str, int]) -> bool:
+        """The batch applied to every one of ``models`` in one savepoint; False (nothing of it
+        kept) when a handler failed."""
+        if not models:
+            return True
+        savepoint = conn.begin_nested()
+        try:
+            for model in models:
+                after = at[model.name]
+                batch = Batch(conn)
+                for position, domain_event in events:
+                    if position > after:
+                        model.apply(batch, domain_event, position)
+                batch.flush()
+        except Exception as error:
+            if storage_failure(error) is not None:
+                raise  # the database went away: the whole batch runs again (_apply_model)
+            savepoint.rollback()
+            return False
+        savepoint.commit()
+        return True
 
     def _apply_model(self, conn: Connection, model: ReadModel,
                      events: list[tuple[int, Any]], after: int) -> bool:
