@@ -29,7 +29,10 @@ from eventsourcing.persistence import Mapper
 
 from ejournal.application.eventstore import EventStore
 
-_IMMUTABLE = (str, int, float, bool, bytes, UUID, type(None), frozenset)
+#: Types whose values are shared, not copied: immutable ones, and those learned to be (dates,
+#: enums, frozen dataclasses, tuples of frozen values).
+_SHARED: set[type] = {str, int, float, bool, bytes, UUID, type(None), frozenset}
+_MUTABLE_DATACLASSES: set[type] = set()
 
 
 def copy_state(value: Any) -> Any:
@@ -37,41 +40,33 @@ def copy_state(value: Any) -> Any:
 
     Much cheaper than ``copy.deepcopy`` (which rebuilds every UUID): containers and mutable
     dataclasses are copied, everything immutable (UUIDs, strings, numbers, dates, enums,
-    frozen dataclasses, tuples of those) is shared.
+    frozen dataclasses, tuples of those) is shared - a container's shared items without a
+    call each (a lesson's marks are most of a lesson).
     """
     kind = type(value)
-    if kind in _IMMUTABLE:
+    if kind in _SHARED:
         return value
     if kind is dict:
-        return {key: copy_state(item) for key, item in value.items()}
+        return {key: item if type(item) in _SHARED else copy_state(item)
+                for key, item in value.items()}
     if kind is list:
-        return [copy_state(item) for item in value]
+        return [item if type(item) in _SHARED else copy_state(item) for item in value]
     if kind is set:
         return set(value)
-    if kind in _MUTABLE_DATACLASSES or _is_mutable_dataclass(kind):
+    if kind in _MUTABLE_DATACLASSES or (
+            is_dataclass(kind) and not getattr(kind, "__dataclass_params__").frozen):  # noqa: B009
+        _MUTABLE_DATACLASSES.add(kind)
         clone = object.__new__(kind)
         clone.__dict__.update({k: copy_state(v) for k, v in value.__dict__.items()})
         return clone
-    return value  # dates, datetimes, enums, frozen dataclasses, tuples of frozen values
-
-
-_MUTABLE_DATACLASSES: set[type] = set()
-_IMMUTABLE_CLASSES: set[type] = set()
-
-
-def _is_mutable_dataclass(kind: type) -> bool:
-    if kind in _IMMUTABLE_CLASSES:
-        return False
-    if is_dataclass(kind) and not getattr(kind, "__dataclass_params__").frozen:  # noqa: B009
-        _MUTABLE_DATACLASSES.add(kind)
-        return True
-    _IMMUTABLE_CLASSES.add(kind)
-    return False
+    _SHARED.add(kind)  # dates, datetimes, enums, frozen dataclasses, tuples of frozen values
+    return value
 
 
 def copy_aggregate(aggregate: Aggregate) -> Aggregate:
     clone = object.__new__(type(aggregate))
-    state = {key: copy_state(item) for key, item in aggregate.__dict__.items()}
+    state = {key: item if type(item) in _SHARED else copy_state(item)
+             for key, item in aggregate.__dict__.items()}
     state["_pending_events"] = []
     clone.__dict__.update(state)
     return clone
