@@ -12,7 +12,9 @@ version) - a decision on a stale one is then a write conflict and runs again, ch
 such conflicts rare, the loader knows how far its cache follows the log (``head``): this
 process's saves move it (``committed``), and what other processes wrote in between, seen as a
 gap in the log's positions, is asked for by position and those aggregates are fast-forwarded
-at their next load, even an unchecked one (``dirty``).
+at their next load, even an unchecked one (``dirty``). After such a gap the next loads are all
+checked, until a save finds no gap again (``alone``): with other writers busy (several
+workers), an unchecked aggregate would often be stale.
 """
 
 from __future__ import annotations
@@ -85,6 +87,9 @@ class AggregateLoader:
         self.head: int | None = None
         #: aggregates that others wrote after they were cached, by a mark's number
         self.dirty: dict[UUID, int] = {}
+        #: this process's last save found nobody else's write before it: the cache is worth
+        #: trusting (with other writers busy, an unchecked aggregate is often stale)
+        self.alone = True
         self._marks = 0
 
     def follow(self) -> None:
@@ -100,8 +105,10 @@ class AggregateLoader:
         if not positions or self.head is None:
             return
         first, last = min(positions), max(positions)
-        if first > self.head + 1:
+        self.alone = True
+        if first > self.head + 1:  # else nobody wrote in between
             others = self.store.written_between(self.head, first)
+            self.alone = not others  # (a gap may be a failed insert's)
             with self._lock:
                 for aggregate_id in others:
                     if aggregate_id in self._cache:  # else its next load reads it whole
@@ -126,7 +133,8 @@ class AggregateLoader:
             for aggregate_id in cached:
                 self._cache.move_to_end(aggregate_id)
             trusted = ({i: a.version for i, a in cached.items() if i not in self.dirty}
-                       if unchecked is not None and self.head is not None else {})
+                       if unchecked is not None and self.head is not None and self.alone
+                       else {})
             marks = {i: self.dirty[i] for i in wanted if i in self.dirty}
         asked = {i: (cached[i].version if i in cached else 0) for i in wanted
                  if i not in trusted}
