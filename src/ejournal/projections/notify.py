@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    bindparam,
     select,
     update,
 )
@@ -85,7 +86,10 @@ deliveries = Table("notif_deliveries", metadata,
                    Column("error", Text, nullable=True))
 
 NOTIFY_TABLES = (contacts, subjects, periods, outbox)
-#: Who has an address and mail not off (built once: a mark's batch asks it).
+#: A student's guardians (built once, as the next: each mark's batch asks them).
+FAMILY = select(guardians.c.guardian_id).where(guardians.c.student_id == bindparam("s")) \
+    .order_by(guardians.c.guardian_id)
+#: Who has an address and mail not off.
 REACHABLE = select(contacts.c.user_id).where(contacts.c.email.is_not(None),
                                              contacts.c.choice != "off")
 
@@ -189,9 +193,7 @@ class Notifies:
         key = ("family", student_id)
         found: list[UUID] | None = batch.remembered.get(key)
         if found is None:
-            linked = [UUID(str(g)) for g in batch.execute(
-                select(guardians.c.guardian_id).where(guardians.c.student_id == student_id)
-                .order_by(guardians.c.guardian_id)).scalars()]
+            linked = [UUID(str(g)) for g in batch.execute(FAMILY, {"s": student_id}).scalars()]
             found = batch.remembered[key] = [student_id, *linked]
         return found
 
