@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     #: process. Python runs one thread at a time: more threads than requests in flight on the
     #: CPU only trade the GIL back and forth (bench/http.py measured it).
     request_threads: int = 8
+    #: MiB of diary answers each server process keeps in memory, each served again only while
+    #: the diary's versions say it is still the answer (docs/read-models.md); 0: none kept.
+    diary_cache_mib: int = 64
     #: SQLite page cache of the projector's connection, in MiB (a cap: it fills only as the
     #: read-model tables grow). A rebuild of a large school writes into every table at once.
     projector_cache_mib: int = 64
@@ -94,6 +97,13 @@ class Settings(BaseSettings):
     def _positive(cls, value: float) -> float:
         if value <= 0:
             raise ValueError("EJOURNAL_REPLICA_MAX_LAG_SECONDS: must be above 0")
+        return value
+
+    @field_validator("diary_cache_mib")
+    @classmethod
+    def _not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("EJOURNAL_DIARY_CACHE_MIB: must be 0 (none kept) or more")
         return value
 
     @field_validator("shards")

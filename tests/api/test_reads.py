@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from uuid import UUID
 
 from ejournal.accounts import Accounts
 from ejournal.application import EJournal
@@ -155,3 +156,27 @@ def test_the_feed_pages_with_the_cursor_it_gives_and_refuses_another_lists(
     # A cursor is for the list that gave it.
     assert foreign.status_code == 422
     assert [e["field"] for e in foreign.json()["errors"]] == ["cursor"]
+
+
+def test_a_diary_read_again_is_logged_again_and_shows_what_changed(server: Server) -> None:
+    """The diary's answer may be the process's kept one (api/diary_cache.py): each read is
+    still logged, and a mark given since shows."""
+    s, names = _school(server, "r7")
+    teacher = server.login(names["teacher"], PASSWORD)
+    path = f"/api/v1/students/{s.students[0]}/diary"
+    with server.client(teacher) as c:
+        first, again = c.get(path).json(), c.get(path).json()
+    assert first == again
+    app = server.app()
+    lesson = first["days"][0]["lessons"][0]["lesson_id"]
+    app.execute(GiveMark(s.teacher, s.journal, UUID(lesson), student_id=s.students[0],
+                         value="5", work="written"))
+    app.close()
+    server.caught_up()
+    with server.client(teacher) as c:
+        after = c.get(path).json()
+    assert [m["value"] for m in after["days"][0]["lessons"][0]["marks"]] == ["4", "5"]
+    guardian = server.login(names["guardian"], PASSWORD)
+    with server.client(guardian) as c:
+        log = c.get(f"/api/v1/students/{s.students[0]}/access-log").json()
+    assert [(i["viewer_id"], i["what"]) for i in log["items"]] == [(str(s.teacher), "diary")] * 3

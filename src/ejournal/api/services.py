@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from ejournal.accounts import Accounts
 from ejournal.api.access_log import AccessLog
+from ejournal.api.diary_cache import DiaryCache
 from ejournal.api.freshness import Freshness, SharedWrites
 from ejournal.api.replicas import Replica, open_replica
 from ejournal.application import EJournal
@@ -52,6 +53,8 @@ class Services:
     replica: Replica | None = None
     #: Homework files' bytes, beside the log.
     files: FileStore = field(init=False)
+    #: Diary answers, served again while their versions hold (``api/diary_cache.py``).
+    diary_cache: DiaryCache = field(init=False)
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
 
@@ -80,6 +83,7 @@ class Services:
                      clock or real_clock)
         opened.files = FileStore(accounts.engine)
         opened.files.setup()
+        opened.diary_cache = DiaryCache(settings.diary_cache_mib * 2**20)
         opened.replica = open_replica(settings, projector.reader, projector.names)
         return opened
 

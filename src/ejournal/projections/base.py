@@ -111,6 +111,10 @@ class ReadModel:
         if attr is not None:
             getattr(self, attr)(batch, domain_event, position)
 
+    def finish(self, batch: Batch) -> None:
+        """Runs once after a batch's events were applied, before its writes are sent: what a
+        model writes once per batch rather than once per event."""
+
     @classmethod
     def fingerprint(cls) -> str:
         """A digest of the model's table definitions: when it changes, the tables kept on

@@ -35,6 +35,7 @@ from sqlalchemy import (
     delete,
     or_,
     select,
+    union_all,
     update,
 )
 
@@ -43,6 +44,7 @@ from ejournal.projections.base import ReadModel, handles, metadata
 from ejournal.projections.batching import Batch, prepare
 from ejournal.projections.cells import name_order
 from ejournal.projections.diary_files import KeepsFiles, files, files_of_lessons
+from ejournal.projections.diary_versions import CATALOG, EPOCH, KeepsVersions, versions
 from ejournal.projections.naming import (
     KeepsNames,
     KeepsPeriods,
@@ -109,7 +111,8 @@ _correct_mark = prepare(update(marks).where(marks.c.mark_id == bindparam("m"))
 _cancel_mark = prepare(delete(marks).where(marks.c.mark_id == bindparam("m")))
 
 
-class Diary(KeepsFiles, KeepsPeriodMarks, KeepsEnrolments, KeepsNames, KeepsPeriods, ReadModel):
+class Diary(KeepsVersions, KeepsFiles, KeepsPeriodMarks, KeepsEnrolments, KeepsNames,
+            KeepsPeriods, ReadModel):
     names_table = names
     journals_table = journals
     periods_table = periods
@@ -118,7 +121,7 @@ class Diary(KeepsFiles, KeepsPeriodMarks, KeepsEnrolments, KeepsNames, KeepsPeri
     period_marks_table = period_marks
     enrolments_table = enrolments
     tables = (names, journals, periods, enrolments, lessons, absences, marks, period_marks,
-              files)
+              files, versions)
 
     @handles(Lesson.Held)
     def lesson_held(self, batch: Batch, e: Lesson.Held, _: int) -> None:
@@ -213,6 +216,31 @@ _DIARY = (
            lessons.c.lesson_date <= bindparam("last"))
     .order_by(lessons.c.lesson_date, lessons.c.slot, lessons.c.lesson_id, marks.c.position)
 )
+
+
+#: The versions of what the student's diary is made of (``diary_versions.py``), by key:
+#: theirs, their classes' (every class they were ever enrolled in), the catalog's and the
+#: epoch - each a primary-key lookup.
+_VERSIONS = (
+    select(cast(versions.c.key, Text), versions.c.position)
+    .where(versions.c.key.in_(union_all(
+        select(enrolments.c.class_id).where(enrolments.c.student_id == bindparam("student")),
+        *(select(bindparam(name, type_=Uuid)) for name in ("student", "epoch", "catalog")))))
+    .order_by(versions.c.key))
+Versions = tuple[tuple[str, int], ...]
+
+
+def read_versions(conn: Connection, student_id: UUID) -> Versions | None:
+    """The versions the student's diary answers depend on, in one indexed statement; None
+    when the table has no epoch (no answer may then be kept)."""
+    rows = conn.execute(_VERSIONS, {"student": student_id, "epoch": EPOCH,
+                                    "catalog": CATALOG}).tuples().all()
+    if not rows or canonical_id(rows[0][0]) != _EPOCH:  # EPOCH sorts before any other key
+        return None
+    return tuple(rows)
+
+
+_EPOCH = str(EPOCH)
 
 
 def canonical_id(text: str) -> str:

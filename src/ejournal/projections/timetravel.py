@@ -57,6 +57,7 @@ def replay_in_memory(model: ReadModel,
         batch = Batch(conn)
         for position, domain_event in events:
             model.apply(batch, domain_event, position)
+        model.finish(batch)
         batch.flush()
     return memory
 

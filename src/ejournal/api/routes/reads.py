@@ -4,11 +4,14 @@ guardian feed and the access log - from the read models, never by replaying aggr
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
 import orjson
 from fastapi import APIRouter, Query, Response
+from sqlalchemy import Connection
 
 from ejournal.api import histories, queries
 from ejournal.api.access import (
@@ -44,7 +47,13 @@ from ejournal.api.responses import (
     history_out,
     period_mark_out,
 )
-from ejournal.projections.diary import DiaryDay, PeriodMarkRow, read_diary, read_period_marks
+from ejournal.projections.diary import (
+    DiaryDay,
+    PeriodMarkRow,
+    Span,
+    read_diary,
+    read_period_marks,
+)
 from ejournal.projections.feed import read_feed
 from ejournal.projections.grid import GridView, read_grid, window_span, within_windows
 from ejournal.projections.summary import read_summary
@@ -58,8 +67,8 @@ LATE_ENTRIES = position_cursor("late-entries")
 ACCESS_LOG = position_cursor("access-log")
 FEED = position_cursor("feed")
 
-def _diary_out(student_id: UUID, days: list[DiaryDay], finals: list[PeriodMarkRow]
-               ) -> Response:
+def _diary_body(student_id: UUID, days: list[DiaryDay], finals: list[PeriodMarkRow]
+                ) -> bytes:
     """The diary as ``DiaryOut`` documents it, encoded straight from the read model's rows: the
     most read answer of the API skips building and re-validating models, and orjson encodes
     it (with the building, a quarter of ``json.dumps``'s time: docs/performance.md)."""
@@ -75,25 +84,43 @@ def _diary_out(student_id: UUID, days: list[DiaryDay], finals: list[PeriodMarkRo
              "absent": lesson.absent, "attachments": lesson.attachments}
             for lesson in d.lessons]}
         for d in days], "period_marks": [period_mark_out(p) for p in finals]}
-    return Response(orjson.dumps(body), media_type="application/json")
+    return orjson.dumps(body)
+
+
+def read_diary_body(conn: Connection, student_id: UUID, first: date, last: date,
+                    spans: Sequence[Span] | None) -> bytes:
+    """The encoded diary answer, read from the read model."""
+    return _diary_body(student_id, read_diary(conn, student_id, first, last, spans),
+                       read_period_marks(conn, student_id, first=first, last=last, spans=spans))
+
+
+def diary_key(student_id: UUID, first: date, last: date, spans: Sequence[Span] | None
+              ) -> Hashable:
+    """What a diary answer is kept under: the question and the reader's days."""
+    return (student_id, first, last, None if spans is None else tuple(spans))
 
 
 @router.get("/students/{student_id}/diary", response_model=DiaryOut)
 def diary(svc: ServicesDep, user: DiaryReader, student_id: UUID, reads: FreshReads,
           first: From = None, last: To = None, as_of: AsOf = None) -> Response:
     """Each day's lessons, and the period marks (итоговые отметки) of the periods that overlap
-    the days asked; a teacher reads the days the student was in their class."""
+    the days asked; a teacher reads the days the student was in their class. The answer may
+    come from the process's diary cache, which checks it against the read model's versions
+    on every read (``api/diary_cache.py``)."""
     now = svc.now()
     spans = student_access(svc, user, student_id).spans
     span = queries.span(first, last, now.date())
     log_access(svc, user, student_id, "diary", now)
     moment = queries.moment(as_of)
     if moment is not None:
-        return _diary_out(student_id, *diary_with_period_marks_as_of(
-            svc.app, svc.reader, student_id, *span, as_of=moment, spans=spans))
-    return _diary_out(student_id, *reads.run(lambda conn: (
-        read_diary(conn, student_id, *span, spans),
-        read_period_marks(conn, student_id, first=span[0], last=span[1], spans=spans))))
+        return Response(_diary_body(student_id, *diary_with_period_marks_as_of(
+            svc.app, svc.reader, student_id, *span, as_of=moment, spans=spans)),
+            media_type="application/json")
+
+    key = diary_key(student_id, *span, spans)
+    found = reads.run(lambda conn: svc.diary_cache.answer(
+        conn, key, student_id, lambda c: read_diary_body(c, student_id, *span, spans)))
+    return Response(found.body, media_type="application/json")
 
 
 def _grid_out(view: GridView) -> GridOut:
