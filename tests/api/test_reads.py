@@ -180,3 +180,31 @@ def test_a_diary_read_again_is_logged_again_and_shows_what_changed(server: Serve
     with server.client(guardian) as c:
         log = c.get(f"/api/v1/students/{s.students[0]}/access-log").json()
     assert [(i["viewer_id"], i["what"]) for i in log["items"]] == [(str(s.teacher), "diary")] * 3
+
+
+def test_the_diary_carries_an_etag_and_answers_304_while_it_holds(server: Server) -> None:
+    s, names = _school(server, "r8")
+    guardian = server.login(names["guardian"], PASSWORD)
+    path = f"/api/v1/students/{s.students[0]}/diary"
+    with server.client(guardian) as c:
+        first = c.get(path)
+        tag = first.headers["ETag"]
+        same = c.get(path, headers={"If-None-Match": tag})
+        among = c.get(path, headers={"If-None-Match": f'"other", W/{tag}'})
+        other_days = c.get(path, params={"from": "2026-11-23", "to": "2026-11-23"},
+                           headers={"If-None-Match": tag})
+    assert (first.status_code, same.status_code, among.status_code) == (200, 304, 304)
+    assert (same.content, same.headers["ETag"]) == (b"", tag)
+    assert other_days.status_code == 200  # another question, another answer
+    assert other_days.headers["ETag"] != tag
+    app = server.app()
+    lesson = first.json()["days"][0]["lessons"][0]["lesson_id"]
+    app.execute(GiveMark(s.teacher, s.journal, UUID(lesson), student_id=s.students[0],
+                         value="3", work="oral"))
+    app.close()
+    server.caught_up()
+    with server.client(guardian) as c:
+        changed = c.get(path, headers={"If-None-Match": tag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != tag
+    assert [m["value"] for m in changed.json()["days"][0]["lessons"][0]["marks"]] == ["4", "3"]

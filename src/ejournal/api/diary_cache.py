@@ -28,7 +28,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection
 
-from ejournal.projections.diary import Versions, read_versions
+from ejournal.projections.diary_validity import Versions, read_versions
 
 #: What an entry costs beside its body: the key, the versions, the dictionary's slot.
 ENTRY_OVERHEAD = 512
@@ -48,6 +48,15 @@ class Answer:
             return None
         digest = hashlib.blake2b(repr((key, self.versions)).encode(), digest_size=12)
         return f'"d{digest.hexdigest()}"'
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """``If-None-Match`` names ``etag`` (or is ``*``); a weak form compares alike (RFC 9110
+    13.1.2: the weak comparison)."""
+    if not if_none_match:
+        return False
+    tags = [t.strip() for t in if_none_match.split(",")]
+    return any(t == "*" or t.removeprefix("W/") == etag for t in tags)
 
 
 class DiaryCache:

@@ -35,7 +35,6 @@ from sqlalchemy import (
     delete,
     or_,
     select,
-    union_all,
     update,
 )
 
@@ -44,7 +43,7 @@ from ejournal.projections.base import ReadModel, handles, metadata
 from ejournal.projections.batching import Batch, prepare
 from ejournal.projections.cells import name_order
 from ejournal.projections.diary_files import KeepsFiles, files, files_of_lessons
-from ejournal.projections.diary_versions import CATALOG, EPOCH, KeepsVersions, versions
+from ejournal.projections.diary_versions import KeepsVersions, versions
 from ejournal.projections.naming import (
     KeepsNames,
     KeepsPeriods,
@@ -165,7 +164,7 @@ Diary.prepare_files()
 Span = tuple[UUID, date, date | None]
 
 
-@dataclass
+@dataclass(slots=True)
 class DiaryLesson:
     journal_id: str  # ids as the API writes them (8-4-4-4-12 hex)
     lesson_id: str
@@ -216,31 +215,6 @@ _DIARY = (
            lessons.c.lesson_date <= bindparam("last"))
     .order_by(lessons.c.lesson_date, lessons.c.slot, lessons.c.lesson_id, marks.c.position)
 )
-
-
-#: The versions of what the student's diary is made of (``diary_versions.py``), by key:
-#: theirs, their classes' (every class they were ever enrolled in), the catalog's and the
-#: epoch - each a primary-key lookup.
-_VERSIONS = (
-    select(cast(versions.c.key, Text), versions.c.position)
-    .where(versions.c.key.in_(union_all(
-        select(enrolments.c.class_id).where(enrolments.c.student_id == bindparam("student")),
-        *(select(bindparam(name, type_=Uuid)) for name in ("student", "epoch", "catalog")))))
-    .order_by(versions.c.key))
-Versions = tuple[tuple[str, int], ...]
-
-
-def read_versions(conn: Connection, student_id: UUID) -> Versions | None:
-    """The versions the student's diary answers depend on, in one indexed statement; None
-    when the table has no epoch (no answer may then be kept)."""
-    rows = conn.execute(_VERSIONS, {"student": student_id, "epoch": EPOCH,
-                                    "catalog": CATALOG}).tuples().all()
-    if not rows or canonical_id(rows[0][0]) != _EPOCH:  # EPOCH sorts before any other key
-        return None
-    return tuple(rows)
-
-
-_EPOCH = str(EPOCH)
 
 
 def canonical_id(text: str) -> str:

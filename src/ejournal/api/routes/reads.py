@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import orjson
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Connection
 
 from ejournal.api import histories, queries
@@ -32,6 +32,7 @@ from ejournal.api.deps import (
     SchoolAuditor,
     ServicesDep,
 )
+from ejournal.api.diary_cache import matches
 from ejournal.api.paging import CursorQuery, position_cursor
 from ejournal.api.queries import AsOf, From, To
 from ejournal.api.responses import (
@@ -74,13 +75,11 @@ def _diary_body(student_id: UUID, days: list[DiaryDay], finals: list[PeriodMarkR
     it (with the building, a quarter of ``json.dumps``'s time: docs/performance.md)."""
     body = {"student_id": str(student_id), "days": [
         {"date": d.date.isoformat(), "lessons": [
-            {"journal_id": str(lesson.journal_id), "lesson_id": lesson.lesson_id,
+            {"journal_id": lesson.journal_id, "lesson_id": lesson.lesson_id,
              "slot": lesson.slot,
              "subject": lesson.subject, "subject_name": lesson.subject,
              "teacher_name": lesson.teacher_name, "topic": lesson.topic,
-             "homework": lesson.homework,
-             "marks": [{"id": str(m["id"]), "value": m["value"], "work": m["work"]}
-                       for m in lesson.marks],
+             "homework": lesson.homework, "marks": lesson.marks,  # {id, value, work} each
              "absent": lesson.absent, "attachments": lesson.attachments}
             for lesson in d.lessons]}
         for d in days], "period_marks": [period_mark_out(p) for p in finals]}
@@ -101,12 +100,14 @@ def diary_key(student_id: UUID, first: date, last: date, spans: Sequence[Span] |
 
 
 @router.get("/students/{student_id}/diary", response_model=DiaryOut)
-def diary(svc: ServicesDep, user: DiaryReader, student_id: UUID, reads: FreshReads,
-          first: From = None, last: To = None, as_of: AsOf = None) -> Response:
+def diary(request: Request, svc: ServicesDep, user: DiaryReader, student_id: UUID,
+          reads: FreshReads, first: From = None, last: To = None, as_of: AsOf = None
+          ) -> Response:
     """Each day's lessons, and the period marks (итоговые отметки) of the periods that overlap
     the days asked; a teacher reads the days the student was in their class. The answer may
     come from the process's diary cache, which checks it against the read model's versions
-    on every read (``api/diary_cache.py``)."""
+    on every read (``api/diary_cache.py``), and carries an ``ETag`` from those versions: a
+    client that names it in ``If-None-Match`` gets ``304`` while the answer holds."""
     now = svc.now()
     spans = student_access(svc, user, student_id).spans
     span = queries.span(first, last, now.date())
@@ -120,7 +121,12 @@ def diary(svc: ServicesDep, user: DiaryReader, student_id: UUID, reads: FreshRea
     key = diary_key(student_id, *span, spans)
     found = reads.run(lambda conn: svc.diary_cache.answer(
         conn, key, student_id, lambda c: read_diary_body(c, student_id, *span, spans)))
-    return Response(found.body, media_type="application/json")
+    etag = found.etag(key)
+    if etag is None:
+        return Response(found.body, media_type="application/json")
+    if matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(found.body, media_type="application/json", headers={"ETag": etag})
 
 
 def _grid_out(view: GridView) -> GridOut:
