@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from uuid import UUID
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from ejournal.accounts import Accounts
 from ejournal.application import EJournal
 from ejournal.application.commands import GiveMark, HoldLesson, TakeAttendance
@@ -208,3 +210,12 @@ def test_the_diary_carries_an_etag_and_answers_304_while_it_holds(server: Server
     assert changed.status_code == 200
     assert changed.headers["ETag"] != tag
     assert [m["value"] for m in changed.json()["days"][0]["lessons"][0]["marks"]] == ["4", "3"]
+    with server.client() as c:
+        metrics = {(s.name, tuple(s.labels.items())): s.value
+                   for f in text_string_to_metric_families(c.get("/metrics").text)
+                   for s in f.samples if s.name.startswith("ejournal_diary_cache")}
+    # Kept and served again twice; read afresh for the other days and after the mark.
+    assert metrics[("ejournal_diary_cache_reads_total", (("result", "hit"),))] == 2
+    assert metrics[("ejournal_diary_cache_reads_total", (("result", "miss"),))] == 3
+    assert metrics[("ejournal_diary_cache_answers", ())] == 2
+    assert metrics[("ejournal_diary_cache_bytes", ())] > 2 * 512

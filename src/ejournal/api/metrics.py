@@ -1,7 +1,8 @@
 """``GET /metrics`` in Prometheus text: requests by route template and status with latency
 histograms (``instrument``, observed by ``edge``), commands by kind and result, the
-scheduler's runs, each read model's lag behind the log, read when scraped, and a replica's lag
-and the reads it served (``api/replicas.py``). Served only to the
+scheduler's runs, each read model's lag behind the log, read when scraped, a replica's lag
+and the reads it served (``api/replicas.py``), and the diary cache's hits, misses and size.
+Served only to the
 addresses in ``EJOURNAL_METRICS_ALLOW`` (loopback by default); anyone else gets 404."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from ejournal.api.instrument import RequestMetrics
@@ -55,6 +56,29 @@ class ProjectionLag(Collector):
         yield from (lag, failed, head)
 
 
+class DiaryCacheMetrics(Collector):
+    """The process's diary cache (``api/diary_cache.py``): reads served from it or read
+    afresh, and what it holds."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def collect(self) -> Iterator[Metric]:
+        cache = self.services.diary_cache
+        reads = CounterMetricFamily("ejournal_diary_cache_reads",
+                                    "diary reads served from the process's cache (hit) or "
+                                    "read afresh (miss)", labels=["result"])
+        reads.add_metric(["hit"], cache.hits)
+        reads.add_metric(["miss"], cache.misses)
+        held = GaugeMetricFamily("ejournal_diary_cache_bytes",
+                                 "bytes of diary answers the process keeps")
+        held.add_metric([], cache.size)
+        answers = GaugeMetricFamily("ejournal_diary_cache_answers",
+                                    "diary answers the process keeps")
+        answers.add_metric([], len(cache))
+        yield from (reads, held, answers)
+
+
 class Metrics:
     """One registry per application (several may run in one process, e.g. in tests)."""
 
@@ -78,6 +102,7 @@ class Metrics:
 
     def watch(self, services: Services) -> None:
         self.lag.services = services
+        self.registry.register(DiaryCacheMetrics(services))
         if services.replica is not None:
             self.registry.register(services.replica.collector())
         services.app.command_observers.append(self.command)
