@@ -4,6 +4,7 @@ guardian feed and the access log - from the read models, never by replaying aggr
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Hashable, Sequence
 from datetime import date
 from typing import Annotated, Any
@@ -93,10 +94,16 @@ def read_diary_body(conn: Connection, student_id: UUID, first: date, last: date,
                        read_period_marks(conn, student_id, first=first, last=last, spans=spans))
 
 
+#: The answer's documented shape: in its ETag, so that a release that changes the shape does
+#: not answer 304 to a client holding the old one.
+_SHAPE = hashlib.sha256(orjson.dumps(DiaryOut.model_json_schema(),
+                                     option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]
+
+
 def diary_key(student_id: UUID, first: date, last: date, spans: Sequence[Span] | None
               ) -> Hashable:
-    """What a diary answer is kept under: the question and the reader's days."""
-    return (student_id, first, last, None if spans is None else tuple(spans))
+    """What a diary answer is kept under: the question, the reader's days and the shape."""
+    return (student_id, first, last, None if spans is None else tuple(spans), _SHAPE)
 
 
 @router.get("/students/{student_id}/diary", response_model=DiaryOut)
