@@ -27,6 +27,7 @@ from ejournal.application.commands import (
     GiveMark,
     GivePeriodMark,
     HoldLesson,
+    RegisterUser,
     RetractHomeworkFile,
     TakeAttendance,
 )
@@ -211,6 +212,26 @@ def test_a_change_of_another_student_keeps_the_answer(
     cached, fresh = _read(p, cache, s.students[0])
     assert cached == fresh
     assert (cache.hits, cache.misses) == (1, 1)
+
+
+@pytest.mark.parametrize(("role", "kept"), [("student", True), ("guardian", True),
+                                            ("teacher", False)])
+def test_a_student_or_guardian_registered_keeps_the_answers_anyone_else_drops_them(
+        projected_factory: Callable[..., Projected], role: str, kept: bool) -> None:
+    """No diary shows a student's or a guardian's name (it names subjects and the journals'
+    teachers); anyone else's name may come to be shown."""
+    p = projected_factory(Diary())
+    s = build_school(p.app, students=1)
+    _lesson(p.app, s)
+    p.catch_up()
+    cache = DiaryCache(1 << 20)
+    _read(p, cache, s.students[0])
+    p.app.execute(RegisterUser(s.admin, s.school, username=f"{role}-{s.tag}-new",
+                               full_name="Новый человек", role=role))
+    p.catch_up()
+    cached, fresh = _read(p, cache, s.students[0])
+    assert cached == fresh
+    assert (cache.hits, cache.misses) == ((1, 1) if kept else (0, 2))
 
 
 def test_a_rebuild_never_serves_an_answer_read_before_it(

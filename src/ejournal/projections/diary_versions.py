@@ -4,10 +4,11 @@ diary answer kept in memory (``api/diary_cache.py``) is known to be still the an
 the versions it was read at have not moved, in any process and on a replica alike.
 
 Keys: a student's id (their marks, absences, enrolments and period marks), a class's id (its
-lessons, their topics and homework, their files), ``CATALOG`` (the names of people, subjects
+lessons, their topics and homework, their files), ``CATALOG`` (the names of staff, subjects
 and classes, the journals' teachers and subjects, the periods: rare changes that any diary
-may show) and ``EPOCH``: a random number drawn whenever the table is made, so that versions
-read before a rebuild never match those after it (a rebuild replays the same positions).
+may show; a student or a guardian registered changes no diary) and ``EPOCH``: a random
+number drawn whenever the table is made, so that versions read before a rebuild never match
+those after it (a rebuild replays the same positions).
 
 Within an epoch a key's version only grows, and a key with no row has had no event: the
 state behind a set of versions is a function of them. A diary answer depends on its
@@ -35,6 +36,7 @@ from ejournal.domain.people import User
 from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.school import AcademicYear, School
 from ejournal.domain.school_class import SchoolClass
+from ejournal.domain.values import Role
 from ejournal.projections.base import metadata
 from ejournal.projections.batching import Batch
 
@@ -57,6 +59,14 @@ def _catalog(_: Any) -> tuple[UUID, ...]:
     return (CATALOG,)
 
 
+#: No diary shows these people's names (it names subjects and the journals' teachers).
+_NEVER_NAMED = frozenset({Role.STUDENT, Role.GUARDIAN})
+
+
+def _person(e: User.Registered) -> tuple[UUID, ...]:
+    return () if Role(e.role) in _NEVER_NAMED else (CATALOG,)
+
+
 #: Each event the diary handles: the keys it changes. (A retracted file names its lesson,
 #: whose class is looked up: ``LESSON_KEYED``.)
 KEYS: dict[type, Callable[[Any], Iterable[UUID]]] = {
@@ -71,7 +81,7 @@ KEYS: dict[type, Callable[[Any], Iterable[UUID]]] = {
     SchoolClass.EnrolmentEnded: lambda e: (e.student_id,),
     PeriodMark.Given: lambda e: (e.student_id,),
     PeriodMark.Corrected: lambda e: (e.student_id,),
-    User.Registered: _catalog,
+    User.Registered: _person,
     School.SubjectAdded: _catalog,
     SchoolClass.Opened: _catalog,
     ClassJournal.Opened: _catalog,
