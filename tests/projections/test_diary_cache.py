@@ -36,7 +36,7 @@ from ejournal.domain.journal import ClassJournal
 from ejournal.domain.lesson import Lesson
 from ejournal.domain.period_mark import PeriodMark
 from ejournal.domain.school_class import SchoolClass
-from ejournal.projections import diary_versions
+from ejournal.projections import diary_validity, diary_versions
 from ejournal.projections.diary import Diary
 from tests.builders import SmallSchool, build_school
 from tests.projections.conftest import Projected
@@ -266,3 +266,24 @@ def test_the_cache_keeps_to_its_bytes() -> None:
     assert len(cache) == 3
     assert "big" not in cache._entries
     assert list(cache._entries) == [2, 3, 4]
+
+
+def test_a_driver_error_of_the_versions_check_runs_it_again_through_sqlalchemy(
+        projected_factory: Callable[..., Projected], monkeypatch: pytest.MonkeyPatch) -> None:
+    p = projected_factory(Diary())
+    s = build_school(p.app, students=1)
+    _lesson(p.app, s)
+    p.catch_up()
+    kid = s.students[0]
+    with p.connect() as conn:
+        expected = diary_validity.read_versions(conn, kid)
+    assert expected is not None
+    assert len(expected) == 4  # the epoch, the catalog, the class and the student
+    with p.connect() as conn:
+        dialect = conn.dialect.name
+        monkeypatch.setitem(diary_validity._STATEMENTS, dialect,
+                            ("SELECT no_such_column FROM diary_versions", None, None))
+        assert diary_validity.read_versions(conn, kid) == expected
+        # and the connection goes on serving statements
+        assert read_diary_body(conn, kid, *SPAN, None) == read_diary_body(conn, kid, *SPAN,
+                                                                            None)

@@ -4,6 +4,7 @@ everything a student's diary is made of (``diary_versions.py``), in one indexed 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 from uuid import UUID
 
@@ -44,10 +45,20 @@ def read_versions(conn: Connection, student_id: UUID) -> Versions | None:
         finally:
             cursor.close()
     except dialect.loaded_dbapi.Error:
+        if not conn.in_transaction():
+            _end_failed_transaction(conn, dialect)
         rows = [tuple(r) for r in conn.execute(_VERSIONS, values).tuples().all()]
     if not rows or rows[0][0] not in _EPOCH:  # EPOCH sorts before any other key
         return None
     return tuple(rows)
+
+
+def _end_failed_transaction(conn: Connection, dialect: Dialect) -> None:
+    """A driver that began a transaction of its own for the failed statement (psycopg outside
+    autocommit) refuses every statement after it until it is rolled back."""
+    # A dead connection refuses this too: SQLAlchemy's own attempt then raises and drops it.
+    with suppress(dialect.loaded_dbapi.Error):
+        conn.connection.dbapi_connection.rollback()  # type: ignore[union-attr]
 
 
 _STATEMENTS: dict[str, tuple[str, tuple[str, ...] | None, Callable[[Any], Any] | None]] = {}
