@@ -179,6 +179,7 @@ class Projector:
                 for position, domain_event in events:
                     if position > after:
                         model.apply(batch, domain_event, position)
+                model.finish(batch)
                 batch.flush()
         except Exception as error:
             if storage_failure(error) is not None:
