@@ -58,12 +58,12 @@ from bench.http import (
     DEFAULT_PG_URL,
     RESULTS,
     SEED,
-    Reader,
+    World,
     Writer,
     build,
     caught_up,
     closed_loop,
-    login,
+    log_in_all,
     markdown,
     no_pauses,
     serve_process,
@@ -78,6 +78,9 @@ HOT_GOAL = 0.5
 WORKERS_GOAL = 1.3
 TICK = os.sysconf("SC_CLK_TCK")
 Request = Callable[[int], tuple[str, dict[str, Any], dict[str, str]]]
+#: The bare app's server: one uvicorn worker, no access log.
+BARE = [sys.executable, "-m", "uvicorn", "--factory", "bench.bare_app:create",
+        "--log-level", "info", "--no-access-log", "--no-proxy-headers"]
 
 
 def process_cpu(pid: int) -> float:
@@ -156,17 +159,45 @@ def line(name: str, r: dict[str, Any]) -> str:
             f"{f' not ok {bad}' if bad else ''}; CPU s: {cpu}")
 
 
+class Loads:
+    """The requests of each kind of load, client ``i``'s next one: marks by the given writers
+    (each their own journal), a guardian's ``read_days`` of the diary, the bare app's INSERT
+    and SELECT."""
+
+    def __init__(self, world: World, rng: random.Random, read_days: int) -> None:
+        self.world, self.rng = world, rng
+        self.span = {"from": (YEAR_END - timedelta(days=read_days - 1)).isoformat(),
+                     "to": YEAR_END.isoformat()}
+
+    def marks_of(self, writers: list[Writer]) -> Request:
+        def mark(i: int) -> tuple[str, dict[str, Any], dict[str, str]]:
+            path, body = writers[i].next_mark(self.rng)
+            return path, body, {"Authorization": f"Bearer {writers[i].token}"}
+        return mark
+
+    def diary(self, i: int) -> tuple[str, dict[str, Any], dict[str, str]]:
+        reader = self.world.readers[i % len(self.world.readers)]
+        return (f"/api/v1/students/{reader.child}/diary", self.span,
+                {"Authorization": f"Bearer {reader.token}"})
+
+    @staticmethod
+    def insert(i: int) -> tuple[str, dict[str, Any], dict[str, str]]:
+        return "/insert", {"payload": f"client {i}"}, {}
+
+    @staticmethod
+    def select(_: int) -> tuple[str, dict[str, Any], dict[str, str]]:
+        return "/select", {}, {}
+
+
 def measure(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     load_before = os.getloadavg()
     world = build(settings, args.scale, args.clients)
     rng = random.Random(SEED + 2)
     env = {"EJOURNAL_DATABASE_URL": settings.database_url,
            "EJOURNAL_DATABASE_SCHEMA": settings.database_schema}
-    bare_command = [sys.executable, "-m", "uvicorn", "--factory", "bench.bare_app:create",
-                    "--log-level", "info", "--no-access-log", "--no-proxy-headers"]
     with ExitStack() as servers:
         url, ej = servers.enter_context(serve_process(settings))
-        bare_url, bare = servers.enter_context(server(bare_command, env))
+        bare_url, bare = servers.enter_context(server(BARE, env))
         pids = {"ejournal": ej.pid, "bare": bare.pid}
         many = f"ejournal x{args.workers}"
         if args.workers > 1:
@@ -175,37 +206,14 @@ def measure(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
         if settings.database_url.startswith("postgresql") and \
                 (root := postmaster(settings)) is not None:
             pids["postgres"] = root
-        tokens: dict[str, str] = {}
-        people: list[Writer | Reader] = [*world.writers, *world.readers]
-        for person in people:
-            if person.username not in tokens:
-                tokens[person.username] = login(url, person.username)
-            person.token = tokens[person.username]
+        log_in_all(url, world)
         first = world.writers[0]
         hot = [Writer(first.username, first.journal, first.lessons[:1], first.token, n=i)
                for i in range(args.clients)]
         spread = [Writer(w.username, w.journal, w.lessons[:1], w.token)
                   for w in world.writers]
-
-        def marks_of(writers: list[Writer]) -> Request:
-            def mark(i: int) -> tuple[str, dict[str, Any], dict[str, str]]:
-                path, body = writers[i].next_mark(rng)
-                return path, body, {"Authorization": f"Bearer {writers[i].token}"}
-            return mark
-
-        span = {"from": (YEAR_END - timedelta(days=args.read_days - 1)).isoformat(),
-                "to": YEAR_END.isoformat()}
-
-        def diary(i: int) -> tuple[str, dict[str, Any], dict[str, str]]:
-            reader = world.readers[i % len(world.readers)]
-            return (f"/api/v1/students/{reader.child}/diary", span,
-                    {"Authorization": f"Bearer {reader.token}"})
-
-        def insert(i: int) -> tuple[str, dict[str, Any], dict[str, str]]:
-            return "/insert", {"payload": f"client {i}"}, {}
-
-        def select(i: int) -> tuple[str, dict[str, Any], dict[str, str]]:
-            return "/select", {}, {}
+        load = Loads(world, rng, args.read_days)
+        marks_of, diary, insert, select = load.marks_of, load.diary, load.insert, load.select
 
         n, secs = args.clients, args.seconds
         rounds: list[dict[str, Any]] = []

@@ -314,6 +314,16 @@ def login(url: str, username: str) -> str:
     return token
 
 
+def log_in_all(url: str, world: World) -> None:
+    """Every writer and reader of ``world`` gets a token (one login a username)."""
+    tokens: dict[str, str] = {}
+    people: list[Writer | Reader] = [*world.writers, *world.readers]
+    for person in people:
+        if person.username not in tokens:
+            tokens[person.username] = login(url, person.username)
+        person.token = tokens[person.username]
+
+
 # --- load ----------------------------------------------------------------------------------
 
 
@@ -433,12 +443,7 @@ def measure(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     world = build(settings, args.scale, args.clients)
     rng = random.Random(SEED + 1)
     with serve(settings) as url:
-        tokens: dict[str, str] = {}
-        people: list[Writer | Reader] = [*world.writers, *world.readers]
-        for person in people:
-            if person.username not in tokens:
-                tokens[person.username] = login(url, person.username)
-            person.token = tokens[person.username]
+        log_in_all(url, world)
 
         def mark(i: int) -> tuple[str, dict[str, Any], dict[str, str]]:
             writer = world.writers[i]

@@ -22,23 +22,15 @@ import shlex
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable
 from contextlib import ExitStack
-from datetime import timedelta
-from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from bench.bare import line, phase
-from bench.http import DEFAULT_PG_URL, SEED, Reader, Writer, build, caught_up, login, server
-from bench.rebuild import YEAR_END
+from bench.bare import BARE, Loads, Request, line, phase
+from bench.http import DEFAULT_PG_URL, SEED, build, caught_up, log_in_all, server
 from ejournal.api.bench import ENV
 from ejournal.settings import Settings
-
-Request = Callable[[int], tuple[str, dict[str, Any], dict[str, str]]]
-BARE = [sys.executable, "-m", "uvicorn", "--factory", "bench.bare_app:create",
-        "--log-level", "info", "--no-access-log", "--no-proxy-headers"]
 
 
 def run(settings: Settings, args: argparse.Namespace) -> None:
@@ -54,32 +46,11 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
         bare_url, bare = stack.enter_context(server(BARE, env))
         pids = {"ejournal": ejournal.pid, "bare": bare.pid}
         print("pids", pids, flush=True)
-        tokens: dict[str, str] = {}
-        people: list[Writer | Reader] = [*world.writers, *world.readers]
-        for person in people:
-            if person.username not in tokens:
-                tokens[person.username] = login(url, person.username)
-            person.token = tokens[person.username]
-        span = {"from": (YEAR_END - timedelta(days=29)).isoformat(), "to": YEAR_END.isoformat()}
-
-        def mark(i: int) -> tuple[str, dict[str, Any], dict[str, str]]:
-            path, body = world.writers[i].next_mark(rng)
-            return path, body, {"Authorization": f"Bearer {world.writers[i].token}"}
-
-        def diary(i: int) -> tuple[str, dict[str, Any], dict[str, str]]:
-            reader = world.readers[i % len(world.readers)]
-            return (f"/api/v1/students/{reader.child}/diary", span,
-                    {"Authorization": f"Bearer {reader.token}"})
-
-        def insert(i: int) -> tuple[str, dict[str, Any], dict[str, str]]:
-            return "/insert", {"payload": f"client {i}"}, {}
-
-        def select(_: int) -> tuple[str, dict[str, Any], dict[str, str]]:
-            return "/select", {}, {}
-
+        log_in_all(url, world)
+        load = Loads(world, rng, 30)
         kinds: dict[str, tuple[str, Request, str]] = {
-            "insert": (bare_url, insert, "POST"), "select": (bare_url, select, "GET"),
-            "marks": (url, mark, "POST"), "diary": (url, diary, "GET")}
+            "insert": (bare_url, load.insert, "POST"), "select": (bare_url, load.select, "GET"),
+            "marks": (url, load.marks_of(world.writers), "POST"), "diary": (url, load.diary, "GET")}
         for _ in range(args.reps):
             for kind in args.kinds.split(","):
                 at, request, method = kinds[kind]

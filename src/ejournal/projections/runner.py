@@ -174,13 +174,7 @@ class Projector:
         savepoint = conn.begin_nested()
         try:
             for model in models:
-                after = at[model.name]
-                batch = Batch(conn)
-                for position, domain_event in events:
-                    if position > after:
-                        model.apply(batch, domain_event, position)
-                model.finish(batch)
-                batch.flush()
+                _apply_events(conn, model, events, at[model.name], [0])
         except Exception as error:
             if storage_failure(error) is not None:
                 raise  # the database went away: the whole batch runs again (_apply_model)
@@ -193,16 +187,12 @@ class Projector:
                      events: list[tuple[int, Any]], after: int) -> bool:
         """The batch's events after ``after`` applied to one model, in its own savepoint;
         False when a handler failed (the model is rolled back and recorded as failed)."""
-        position = after
+        reached = [after]
         savepoint = conn.begin_nested()
         try:
-            batch = Batch(conn)
-            for position, domain_event in events:
-                if position > after:
-                    model.apply(batch, domain_event, position)
-            model.finish(batch)
-            batch.flush()
+            _apply_events(conn, model, events, after, reached)
         except Exception as error:
+            position = reached[0]
             if storage_failure(error) is not None:
                 # The database went away mid-batch: not the model's fault. The whole batch
                 # fails (nothing of it committed) and runs again once the database is back.
@@ -305,3 +295,16 @@ class Projector:
             return self.position() >= position
         finally:
             timer.cancel()
+
+
+def _apply_events(conn: Connection, model: ReadModel, events: list[tuple[int, Any]], after: int,
+                  reached: list[int]) -> None:
+    """The events after ``after`` applied to ``model`` and its writes sent; ``reached[0]``
+    follows the position of the event being applied (the one a failure names)."""
+    batch = Batch(conn)
+    for position, domain_event in events:
+        if position > after:
+            reached[0] = position
+            model.apply(batch, domain_event, position)
+    model.finish(batch)
+    batch.flush()
