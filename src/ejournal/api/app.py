@@ -7,13 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ejournal import __version__
-from ejournal.api import bench, metrics, openapi, problems
+from ejournal.api import bench, lanes, metrics, openapi, problems
 from ejournal.api.access import audit_refusal
 from ejournal.api.edge import SECURITY_HEADERS, Edge
 from ejournal.api.route_table import add_routes, hot_first, indexed
@@ -62,7 +61,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         svc = Services.open(chosen, clock, shared_writes=elect)
         shards = Sharded(chosen, svc, clock, shared_writes=elect) if chosen.shards else None
         measured.watch(svc)
-        to_thread.current_default_thread_limiter().total_tokens = chosen.request_threads
+        lanes.install(reads=chosen.read_threads or lanes.read_threads(chosen.database_url),
+                      writes=chosen.request_threads)
         schedulers: list[Any] = []  # the compliance scheduler, once this process runs it
 
         def duties() -> None:
