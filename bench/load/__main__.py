@@ -13,11 +13,12 @@ For each database:
    students, 15 subjects, 60 journals) recorded up to yesterday and projected; two fresh
    lessons per journal for the driver (``bench/load/world.py``).
 1. **The service**, as real processes (``bench/load/processes.py``): on SQLite one
-   ``ejournal serve`` with its projector and scheduler in-process; on PostgreSQL ``--workers``
-   ``ejournal serve --no-projector --no-scheduler`` beside one ``ejournal project`` and one
+   ``ejournal serve`` with its projector and scheduler (in its duties' process); on
+   PostgreSQL ``--workers`` ``ejournal serve --no-projector --no-scheduler`` beside one
+   ``ejournal project`` and one
    ``ejournal scheduler``. Clients spread over the workers. With ``--serve-workers N`` (N >
    1), on either database, one ``ejournal serve --workers N`` instead (one port; the projector
-   and the scheduler elected among its workers).
+   and the scheduler in its duties' process).
 2. **The load** (``bench/load/driver.py``) for ``--minutes`` (or ``--max-requests``): 70% diary
    and grid reads by guardians and teachers, 30% journal writes by teachers, ``--clients``
    concurrent closed-loop clients on loopback. Throughput, p50/p99 per request kind, server

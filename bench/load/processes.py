@@ -159,14 +159,15 @@ class Service:
 
 
 def workers_service(settings: Settings, logs: Path, workers: int) -> Service:
-    """One ``ejournal serve --workers N``: its projector and scheduler elected among them."""
+    """One ``ejournal serve --workers N``: its projector and scheduler in its duties' process."""
     service = Service(settings, logs)
     service.add("serve", "serve", "--workers", str(workers), serve=True)
     return service
 
 
 def sqlite_service(settings: Settings, logs: Path) -> Service:
-    """As a small school runs it: one ``ejournal serve`` with its projector and scheduler."""
+    """As a small school runs it: one ``ejournal serve`` with its projector and scheduler (in
+    the duties' process it starts)."""
     service = Service(settings, logs)
     service.add("serve", "serve", serve=True)
     return service

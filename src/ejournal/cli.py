@@ -305,14 +305,16 @@ def build_parser() -> argparse.ArgumentParser:
     bootstrap.add_argument("--password", required=True)
     bootstrap.set_defaults(run=cmd_bootstrap)
 
-    serve = sub.add_parser("serve", help="run the HTTP API (with the projector)")
+    serve = sub.add_parser("serve", help="run the HTTP API (and, in a process of its own, "
+                                         "the projector)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1,
-                       help="processes serving the port (one of them, elected, runs the "
-                            "projector, the scheduler and the mail)")
+                       help="processes serving the port (beside them, one process of its "
+                            "own runs the projector, the scheduler and the mail)")
     serve.add_argument("--no-projector", action="store_true",
-                       help="do not run the projector in this process")
+                       help="do not run the projector (another process does: ejournal "
+                            "project)")
     serve.add_argument("--no-scheduler", action="store_true",
                        help="do not run the compliance scheduler in this process")
     serve.add_argument("--no-request-log", action="store_true",

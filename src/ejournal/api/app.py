@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ejournal import __version__
-from ejournal.api import bench, lanes, metrics, openapi, problems
+from ejournal.api import bench, duties, lanes, metrics, openapi, problems
 from ejournal.api.access import audit_refusal
 from ejournal.api.edge import SECURITY_HEADERS, Edge
 from ejournal.api.route_table import add_routes, hot_first, indexed
@@ -39,59 +39,33 @@ from ejournal.api.routes import (
 )
 from ejournal.api.services import Clock, Services
 from ejournal.api.shards import Sharded, sharded
-from ejournal.leadership import Leadership, lease_for
 from ejournal.settings import Settings, networks
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                run_projector: bool = True, run_scheduler: bool = False,
-               settle_heap: bool = False, elect: bool = False) -> FastAPI:
+               settle_heap: bool = False, shared_writes: bool = False) -> FastAPI:
     """``clock``: what "now" is for every request and command (the real clock if None; tests
-    set their own, so that no answer depends on the day they run). ``run_scheduler``: run the
-    compliance scheduler in this process too (``ejournal serve`` does, unless
-    ``--no-scheduler``). ``settle_heap``: the process is the server's own (``ejournal
-    serve``): what it holds once started is kept out of the garbage collector's full passes
-    (``gc.freeze``). ``elect``: several processes serve the database (``--workers``): the
-    projector, the mail sender and the scheduler run in the one that wins the lease of
-    leadership (``ejournal.leadership``), and sessions' last writes are kept in the database."""
+    set their own, so that no answer depends on the day they run). ``run_projector``,
+    ``run_scheduler``: run the projector (with the ledger's follower and the mail) and the
+    compliance scheduler in this process too (``api/duties.py``; ``ejournal serve`` runs
+    them in a process of their own instead). ``settle_heap``: the process is the server's own
+    (``ejournal serve``): what it holds once started is kept out of the garbage collector's
+    full passes (``gc.freeze``). ``shared_writes``: several processes serve the database
+    (``--workers``): sessions' last writes are kept in the database."""
     chosen = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        svc = Services.open(chosen, clock, shared_writes=elect)
-        shards = Sharded(chosen, svc, clock, shared_writes=elect) if chosen.shards else None
+        svc = Services.open(chosen, clock, shared_writes=shared_writes)
+        shards = (Sharded(chosen, svc, clock, shared_writes=shared_writes) if chosen.shards
+                  else None)
         measured.watch(svc)
         lanes.install(reads=chosen.read_threads or lanes.read_threads(chosen.database_url),
                       writes=chosen.request_threads)
-        schedulers: list[Any] = []  # the compliance scheduler, once this process runs it
-
-        def duties() -> None:
-            if run_projector:
-                svc.start_projector()
-                if chosen.smtp_url:
-                    svc.start_mailer()
-                if shards is not None:
-                    shards.each(start_projector)
-            if run_scheduler:
-                from ejournal.scheduler.service import ComplianceScheduler
-
-                for settings in [chosen, *(s.settings for s in (shards.shards.values()
-                                                               if shards else ()))]:
-                    scheduler = ComplianceScheduler(settings, clock)
-                    scheduler.run_observers.append(measured.scheduler_run)
-                    scheduler.start()
-                    schedulers.append(scheduler)
-
-        def start_projector(shard: Services) -> None:
-            shard.start_projector()
-            if chosen.smtp_url:
-                shard.start_mailer()
-
-        leadership = Leadership(lease_for(chosen), duties, svc.stop) if elect else None
-        if leadership is not None:
-            leadership.start()
-        else:
-            duties()
+        schedulers = duties.start(chosen, svc, shards, clock, projector=run_projector,
+                                  scheduler=run_scheduler,
+                                  on_scheduler_run=measured.scheduler_run)
         app.state.services = svc
         app.state.shards = shards
         if settle_heap:
@@ -104,8 +78,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
             yield
         finally:
             svc.stop.set()
-            if leadership is not None:
-                leadership.join(timeout=10)
             for scheduler in schedulers:
                 scheduler.shutdown()
             svc.close()

@@ -35,8 +35,9 @@ from ejournal.projections.runner import Projector
 
 #: Seconds a read waits for the read models to hold its position.
 WAIT = 5.0
-#: Seconds the watcher waits on the read models before it looks at the waiting reads again.
-POLL = 0.05
+#: Seconds the watcher waits on the read models before it looks at the waiting reads again:
+#: how often it reads a projector's position in another process (``ejournal serve``'s).
+POLL = 0.02
 #: Sessions whose last write is remembered (the least recently written are forgotten first).
 SESSIONS = 10_000
 
@@ -169,7 +170,7 @@ class Freshness:
             if lowest is None:
                 self._wake.wait(1.0)
                 continue
-            self.projector.wait_for(lowest, timeout=POLL)
+            self.projector.wait_for(lowest, timeout=POLL, poll=POLL)
             reached = self.projector.known_position
             with self._lock:
                 done = [w for w in self._waiting if w.position <= reached]

@@ -90,7 +90,9 @@ class Services:
     def now(self) -> datetime:
         return self.clock()
 
-    def start_projector(self) -> None:
+    def start_projector(self, idle_poll: float | None = None) -> None:
+        """``idle_poll``: at the log's end, look at its head that often
+        (``Projector.run_forever``; in a process of its own, ``api/duties.py``)."""
         # Run here, the projector reads the log through an application (a connection pool)
         # of its own. On SQLite its batch holds the write lock while it reads notifications;
         # sharing the request threads' pool, it would queue behind a writer that waits for
@@ -99,8 +101,10 @@ class Services:
         recycle_sqlite_connections(own)
         self.projector.app = own
         # If the database goes away, the projector waits and resumes once it is back.
-        thread = threading.Thread(target=keep_running, args=(self.projector.run_forever,
-                                                             self.stop),
+        def run(stop: threading.Event) -> None:
+            self.projector.run_forever(stop, idle_poll=idle_poll)
+
+        thread = threading.Thread(target=keep_running, args=(run, self.stop),
                                   kwargs={"what": "the projector"},
                                   name="ejournal-projector", daemon=True)
         thread.start()

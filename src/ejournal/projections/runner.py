@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -224,7 +225,8 @@ class Projector:
                 return done
 
     def run_forever(self, stop: threading.Event, idle_wait: float = 0.2,
-                    limit: int = DEFAULT_BATCH, gather: float = DEFAULT_GATHER) -> None:
+                    limit: int = DEFAULT_BATCH, gather: float = DEFAULT_GATHER,
+                    idle_poll: float | None = None) -> None:
         """The projector's loop (in ``serve`` or as ``ejournal project``) until ``stop``.
 
         While writes keep coming (a batch that was not full right after another one), it lets
@@ -232,15 +234,33 @@ class Projector:
         transaction and a statement per table whether it holds one event or a thousand, and
         under a steady stream of writes, batches of one or two events kept the projector (and,
         in ``serve``, the API's share of the CPU) busy with that fixed cost (bench/http.py).
-        The end of a burst is applied at once."""
+        The end of a burst is applied at once.
+
+        At the log's end it waits ``idle_wait`` seconds before the next batch; with
+        ``idle_poll`` it looks at the log's head every ``idle_poll`` seconds meanwhile (one
+        read: no transaction of the read models, no write lock) and starts the batch as soon
+        as the head has moved - a writer's next read waits for this (``api/freshness.py``).
+        A projector in a process of its own (``api/duties.py``) looks often; one that shares
+        the API's process does not, to leave it the GIL."""
         partial = 0  # batches in a row that reached the end of the log with events in them
         while not stop.is_set():
             count = self.run_batch(limit)
             partial = partial + 1 if 0 < count < limit else 0
             if count == 0:
-                stop.wait(idle_wait)
+                self._idle(stop, idle_wait, idle_poll)
             elif partial > 1 and gather > 0:
                 stop.wait(gather)
+
+    def _idle(self, stop: threading.Event, idle_wait: float, poll: float | None) -> None:
+        if poll is None or poll >= idle_wait:
+            stop.wait(idle_wait)
+            return
+        # Where the running models stand; with none running, the head that is there now.
+        baseline = self._known_position if len(self.failed) < len(self.models) else self.head()
+        deadline = time.monotonic() + idle_wait
+        while not stop.wait(poll):
+            if self.head() > baseline or time.monotonic() >= deadline:
+                return
 
     # --- positions -------------------------------------------------------------------------
 
@@ -257,10 +277,17 @@ class Projector:
         return [Status(name, rows.get(name, 0), head, errors.get(name)) for name in self.names]
 
     def position(self) -> int:
-        """The position every one of these read models that has not failed has reached."""
-        statuses = self.statuses()
-        running = [s.position for s in statuses if s.error is None]
-        return min(running) if running else min(s.position for s in statuses)
+        """The position every one of these read models that has not failed has reached (one
+        query: read-your-write polls it, ``wait_for``)."""
+        query = (select(positions.c.position, failures.c.error)
+                 .select_from(positions.outerjoin(failures, failures.c.name == positions.c.name))
+                 .where(positions.c.name.in_(self.names)))
+        with self.reader.connect() as conn:
+            rows: list[tuple[int, str | None]] = list(conn.execute(query).tuples())
+        if len(rows) < len(self.names):  # a model without its row yet stands at 0
+            return 0
+        running = [position for position, error in rows if error is None]
+        return min(running) if running else min(position for position, _ in rows)
 
     @property
     def known_position(self) -> int:
@@ -274,27 +301,24 @@ class Projector:
                 self._known_position = position
             self._advanced.notify_all()
 
-    def wait_for(self, position: int, timeout: float = 5.0, poll: float = 0.05) -> bool:
+    def wait_for(self, position: int, timeout: float = 5.0, poll: float = 0.02) -> bool:
         """Blocks until every read model has applied ``position`` (read-your-writes).
 
         Wakes when this process's projector advances, and re-reads the positions table every
         ``poll`` seconds so that a projector in another process is seen too."""
-        deadline = threading.Event()
-        timer = threading.Timer(timeout, deadline.set)
-        timer.start()
-        try:
-            while not deadline.is_set():
-                if self._known_position >= position:
-                    return True
-                current = self.position()
-                if current >= position:
-                    self._note(current)
-                    return True
-                with self._advanced:
-                    self._advanced.wait(poll)
-            return self.position() >= position
-        finally:
-            timer.cancel()
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._known_position >= position:
+                return True
+            current = self.position()
+            if current >= position:
+                self._note(current)
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            with self._advanced:
+                self._advanced.wait(min(poll, left))
 
 
 def _apply_events(conn: Connection, model: ReadModel, events: list[tuple[int, Any]], after: int,
