@@ -33,14 +33,15 @@ class Settings(BaseSettings):
     aggregate_cache_size: int = 1000
     #: Threads that run the API's blocking work (database calls) of writes (every method but
     #: GET and HEAD) at once in one server process: a group commit fills only with several
-    #: writes in flight (``api/lanes.py``).
+    #: writes in flight (``api/request_threads.py``).
     request_threads: int = 8
     #: MiB of diary answers each server process keeps in memory, each served again only while
     #: the diary's versions say it is still the answer (docs/read-models.md); 0: none kept.
     diary_cache_mib: int = 64
     #: Threads that run the reads' (GET, HEAD) blocking work at once in one server process;
-    #: 0: one on SQLite (pysqlite lets go of the GIL at every row: reads in more threads only
-    #: trade it back and forth), four on PostgreSQL (a read waits on the network meanwhile).
+    #: 0: two on SQLite (pysqlite lets go of the GIL at every row: reads in more threads trade
+    #: it back and forth; two, so that a read waiting for the projector holds up not every
+    #: other), four on PostgreSQL (a read waits on the network meanwhile).
     read_threads: int = 0
     #: SQLite page cache of the projector's connection, in MiB (a cap: it fills only as the
     #: read-model tables grow). A rebuild of a large school writes into every table at once.

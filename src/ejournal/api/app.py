@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ejournal import __version__
-from ejournal.api import bench, duties, lanes, metrics, openapi, problems
+from ejournal.api import bench, duties, metrics, openapi, problems, request_threads
 from ejournal.api.access import audit_refusal
 from ejournal.api.edge import SECURITY_HEADERS, Edge
 from ejournal.api.route_table import add_routes, hot_first, indexed
@@ -61,8 +61,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         shards = (Sharded(chosen, svc, clock, shared_writes=shared_writes) if chosen.shards
                   else None)
         measured.watch(svc)
-        lanes.install(reads=chosen.read_threads or lanes.read_threads(chosen.database_url),
-                      writes=chosen.request_threads)
+        reads = chosen.read_threads or request_threads.read_threads(chosen.database_url)
+        request_threads.install(reads=reads, writes=chosen.request_threads)
         schedulers = duties.start(chosen, svc, shards, clock, projector=run_projector,
                                   scheduler=run_scheduler,
                                   on_scheduler_run=measured.scheduler_run)

