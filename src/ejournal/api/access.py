@@ -111,10 +111,8 @@ _kept_journals: WeakKeyDictionary[EJournal, dict[UUID, tuple[Journal, tuple[int,
 
 def _versions(svc: Services, *ids: UUID) -> tuple[int, int] | None:
     """The versions of the journal and its class this process knows, if it knows both."""
-    cached = svc.app.loader._cache  # its versions only: what this process last knew
-    journal, school_class = (cached.get(i) for i in ids)
-    return None if journal is None or school_class is None \
-        else (journal.version, school_class.version)
+    journal, school_class = (svc.app.loader.version(i) for i in ids)
+    return None if journal is None or school_class is None else (journal, school_class)
 
 
 def _read_journal(svc: Services, journal_id: UUID, kept: bool) -> Journal | None:

@@ -165,6 +165,13 @@ class AggregateLoader:
         self.remember(*updated, keep=len(wanted))
         return found
 
+    def version(self, aggregate_id: UUID) -> int | None:
+        """The version of the aggregate this process last knew; None when it is not cached or
+        another process is known to have moved it since (what the kept principals and
+        journals are checked against)."""
+        found = self._cache.get(aggregate_id)
+        return None if found is None or aggregate_id in self.dirty else found.version
+
     def forget(self, ids: Sequence[UUID]) -> None:
         with self._lock:
             for aggregate_id in ids:

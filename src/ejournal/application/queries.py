@@ -163,14 +163,10 @@ class Queries:
         person, version, school_id, school_version, read_at = entry
         if self.monotonic() - read_at >= within:
             return None
-        cached = self.loader._cache  # its versions only: what this process last knew
-        user = cached.get(user_id)
-        if user is None or user.version != version:
+        if self.loader.version(user_id) != version:
             return None
-        if school_id is not None:
-            school = cached.get(school_id)
-            if school is None or school.version != school_version:
-                return None
+        if school_id is not None and self.loader.version(school_id) != school_version:
+            return None
         return person
 
     @cached_property
